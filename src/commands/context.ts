@@ -1,0 +1,98 @@
+import { Option, type Command } from 'commander';
+import { loadConfigFile, type ConfigFile, type Flow, type StorageKind } from '../config.js';
+import type { Deps } from '../deps.js';
+import type { FlowDeps } from '../flows/flow-deps.js';
+import type { HttpClient } from '../flows/http.js';
+import { wantsColor } from '../io.js';
+import { configDir } from '../paths.js';
+import { resolveSettings, type SettingFlags, type Settings } from '../settings.js';
+import { Ui } from '../ui.js';
+
+/** What a command's run() gets besides its own options: deps plus the global flags, resolved once. */
+export interface CommandContext {
+  deps: Deps;
+  ui: Ui;
+  verbose: boolean;
+  configDir: string;
+  loadConfig(): Promise<ConfigFile>;
+  settings(flags: SettingFlags): Promise<Settings>;
+  flowDeps(storage: StorageKind | undefined): FlowDeps;
+}
+
+export function createContext(deps: Deps, command: Command): CommandContext {
+  const globals = command.optsWithGlobals<{ verbose?: boolean; color?: boolean }>();
+  const verbose = Boolean(globals.verbose);
+  const ui = new Ui(deps.io, wantsColor(deps.io, deps.env, globals.color === false));
+  const dir = configDir(deps.env);
+  let config: Promise<ConfigFile> | undefined;
+  const loadConfig = () => (config ??= loadConfigFile(dir));
+  return {
+    deps,
+    ui,
+    verbose,
+    configDir: dir,
+    loadConfig,
+    settings: async (flags) => resolveSettings(flags, deps.env, await loadConfig()),
+    flowDeps(storage) {
+      let http: Promise<HttpClient> | undefined;
+      const trace = verbose ? (line: string) => ui.info(ui.style.dim(line)) : undefined;
+      return {
+        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
+        http: () => (http ??= deps.createHttpClient(trace)),
+        now: () => deps.now(),
+        warn: (message) => ui.warn(message),
+      };
+    },
+  };
+}
+
+/** The flags every command that names a tenant and client accepts (SPEC "Configuration"). */
+export interface ProfileOptions {
+  profile?: string;
+  resource?: string;
+  apiVersion?: string;
+  tenantId?: string;
+  clientId?: string;
+  storage?: StorageKind;
+}
+
+export function addProfileOptions(command: Command): Command {
+  return command
+    .option('-p, --profile <name>', 'profile in config.ini (env OCS_AUTH_PROFILE, default "default")')
+    .option('--resource <url>', 'OCS base URL, e.g. https://uswe.datahub.connect.aveva.com (env OCS_RESOURCE)')
+    .option('--api-version <version>', 'API version (env OCS_API_VERSION, default v1)')
+    .option('--tenant-id <id>', 'tenant id (env OCS_TENANT_ID)')
+    .option('--client-id <id>', 'client id (env OCS_CLIENT_ID)')
+    .addOption(new Option('--storage <kind>', 'where secrets live (env OCS_AUTH_STORAGE)').choices(['keychain', 'file']));
+}
+
+export interface FlowOptions {
+  pkce?: boolean;
+  clientCredentials?: boolean;
+}
+
+export function addFlowOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--pkce', 'browser login: authorization code + PKCE (env OCS_AUTH_FLOW=pkce)').conflicts('clientCredentials'))
+    .addOption(new Option('--client-credentials', 'client id + secret (env OCS_AUTH_FLOW=client-credentials)'));
+}
+
+export function chosenFlow(options: FlowOptions): Flow | undefined {
+  if (options.pkce) return 'pkce';
+  if (options.clientCredentials) return 'client-credentials';
+  return undefined;
+}
+
+export function settingFlags(options: ProfileOptions & FlowOptions & { redirectUri?: string; scope?: string }): SettingFlags {
+  return {
+    profile: options.profile,
+    resource: options.resource,
+    apiVersion: options.apiVersion,
+    tenantId: options.tenantId,
+    clientId: options.clientId,
+    storage: options.storage,
+    flow: chosenFlow(options),
+    redirectUri: options.redirectUri,
+    scope: options.scope,
+  };
+}

@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ini from 'ini';
+import { UsageError } from './errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
+
+export const FLOWS = ['pkce', 'client-credentials'] as const;
+export type Flow = (typeof FLOWS)[number];
+export const STORAGE_KINDS = ['keychain', 'file'] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
+/** The keys a profile section may hold. A client secret is deliberately not one of them. */
+export const PROFILE_KEYS = [
+  'resource',
+  'api_version',
+  'tenant_id',
+  'client_id',
+  'flow',
+  'redirect_uri',
+  'scope',
+  'storage',
+] as const;
+export type ProfileKey = (typeof PROFILE_KEYS)[number];
+export type Profile = Partial<Record<ProfileKey, string>>;
+export type ConfigFile = Record<string, Profile>;
+
+export function configFilePath(dir: string): string {
+  return join(dir, 'config.ini');
+}
+
+// No dots: ini reads [a.b] as a section b nested in a.
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function validateProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new UsageError(`invalid profile name "${name}"`, {
+      hint: 'use letters, digits, "_" and "-" (at most 64 characters)',
+    });
+  }
+  return name;
+}
+
+/** A missing file is an empty config; anything else we cannot read or understand is exit 2. */
+export async function loadConfigFile(dir: string): Promise<ConfigFile> {
+  const path = configFilePath(dir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseConfig(text, path);
+}
+
+// The ini package accepts anything (a binary blob parses as keys without values), so the
+// line structure is checked first: a typo should fail loudly, naming file and line. The
+// values themselves are then read by ini, the same code that wrote them.
+export function parseConfig(text: string, path: string): ConfigFile {
+  let inSection = false;
+  text.split(/\r?\n/).forEach((rawLine, index) => {
+    const line = rawLine.trim();
+    const where = `${path}:${index + 1}`;
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    const header = /^\[([^\]]*)\]$/.exec(line);
+    if (header) {
+      if (!PROFILE_NAME.test(header[1]!.trim())) throw new UsageError(`${where}: invalid profile name [${header[1]}]`);
+      inSection = true;
+      return;
+    }
+    const assignment = /^([^=]+?)\s*=/.exec(line);
+    if (!assignment) throw new UsageError(`${where}: expected "key = value" or "[profile]"`);
+    if (!inSection) throw new UsageError(`${where}: "${assignment[1]}" is outside any [profile] section`);
+    if (!(PROFILE_KEYS as readonly string[]).includes(assignment[1]!)) {
+      throw new UsageError(`${where}: unknown key "${assignment[1]}"`, { hint: `known keys: ${PROFILE_KEYS.join(', ')}` });
+    }
+  });
+  return ini.parse(text) as ConfigFile;
+}
+
+export async function saveConfigFile(dir: string, config: ConfigFile): Promise<void> {
+  for (const [name, profile] of Object.entries(config)) {
+    validateProfileName(name);
+    for (const [key, value] of Object.entries(profile)) {
+      // ini would write a newline or bracket straight into the file: refuse instead.
+      if (value !== undefined && /[\r\n]/.test(value)) throw new UsageError(`${key} must be a single line`);
+    }
+  }
+  await writeFileAtomic(configFilePath(dir), ini.stringify(config, { whitespace: true }));
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import type { HttpClient } from './flows/http.js';
+import type { IO } from './io.js';
+import type { Prompter } from './prompter.js';
+import { openSecretStore, type OpenStoreOptions } from './store/open-store.js';
+import type { SecretStore } from './store/secret-store.js';
+
+/**
+ * Everything a command touches outside its own arguments. bin/ builds the real one; tests
+ * build their own. Heavy pieces are factories, imported on first use, so that a cached
+ * `ocs-auth token` never loads the HTTP stack or the prompts.
+ */
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  /** Epoch milliseconds. */
+  now(): number;
+  version: string;
+  createHttpClient(trace: ((line: string) => void) | undefined): Promise<HttpClient>;
+  createPrompter(): Promise<Prompter>;
+  openStore(options: OpenStoreOptions): SecretStore;
+}
+
+const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
+
+export function processDeps(): Deps {
+  const env = process.env;
+  const version = packageVersion();
+  const io: IO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  return {
+    io,
+    env,
+    now: () => Date.now(),
+    version,
+    async createHttpClient(trace) {
+      const { createHttpClient } = await import('./http-client.js');
+      const seconds = Number(env.OCS_AUTH_HTTP_TIMEOUT) || DEFAULT_HTTP_TIMEOUT_SECONDS;
+      return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace });
+    },
+    async createPrompter() {
+      const { createInquirerPrompter } = await import('./prompter.js');
+      return createInquirerPrompter(io);
+    },
+    openStore: openSecretStore,
+  };
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}

@@ -1,0 +1,42 @@
+// One class per exit code of the SPEC. Flows throw these; src/main.ts turns them into
+// one line on stderr and an exit status. Anything else reaching main is a bug (exit 1).
+
+export interface ErrorDetails {
+  hint?: string | undefined;
+  cause?: unknown;
+}
+
+export abstract class OcsAuthError extends Error {
+  abstract readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+  }
+}
+
+/** Bad flag, missing tenant/client, unreadable config: the user must change the command or the config. */
+export class UsageError extends OcsAuthError {
+  readonly exitCode = 2;
+}
+
+/** Nothing usable is stored and the refresh (if any) was refused: someone must log in. */
+export class LoginRequiredError extends OcsAuthError {
+  readonly exitCode = 3;
+}
+
+/** The server said no to these credentials: invalid_client, invalid_grant, API 401/403. */
+export class CredentialsRejectedError extends OcsAuthError {
+  readonly exitCode = 4;
+}
+
+/** Unreachable, timed out, 5xx, 429, or an answer we cannot use. */
+export class NetworkError extends OcsAuthError {
+  readonly exitCode = 5;
+}
+
+export class InterruptedError extends OcsAuthError {
+  readonly exitCode = 130;
+}

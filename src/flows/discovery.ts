@@ -1,0 +1,67 @@
+import { NetworkError, UsageError } from '../errors.js';
+import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
+
+export interface ProviderMetadata {
+  issuer: string;
+  token_endpoint: string;
+  authorization_endpoint?: string;
+  revocation_endpoint?: string;
+  end_session_endpoint?: string;
+}
+
+export function discoveryUrl(resource: string): string {
+  return `${resource}/identity/.well-known/openid-configuration`;
+}
+
+export function discoveryRequest(http: HttpClient, resource: string): Promise<HttpResponse> {
+  return http.get(discoveryUrl(resource));
+}
+
+/**
+ * Accepts only a document whose endpoints live on the configured resource: a document
+ * pointing elsewhere would send the client secret to whoever wrote it.
+ */
+export function processDiscoveryResponse(response: HttpResponse, resource: string): ProviderMetadata {
+  const where = discoveryUrl(resource);
+  if (response.status === 404) {
+    throw new UsageError(`no OpenID configuration at ${where} (404)`, { hint: 'check the resource URL (--resource)' });
+  }
+  if (response.status !== 200) {
+    throw new NetworkError(`discovery failed: ${where} answered ${response.status}`);
+  }
+  const document = jsonObject(response);
+  if (!document) throw new NetworkError(`discovery failed: ${where} did not answer JSON`);
+
+  const origin = new URL(resource).origin;
+  const endpoint = (name: string, required: boolean): string | undefined => {
+    const value = document[name];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string') throw new NetworkError(`discovery document at ${where} has no ${name}`);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new NetworkError(`discovery document at ${where} has an invalid ${name}`);
+    }
+    if (url.origin !== origin) {
+      throw new NetworkError(`discovery document at ${where} points ${name} to ${url.origin}, not ${origin}; refusing it`);
+    }
+    return value;
+  };
+
+  return withoutUndefined({
+    issuer: endpoint('issuer', true)!,
+    token_endpoint: endpoint('token_endpoint', true)!,
+    authorization_endpoint: endpoint('authorization_endpoint', false),
+    revocation_endpoint: endpoint('revocation_endpoint', false),
+    end_session_endpoint: endpoint('end_session_endpoint', false),
+  });
+}
+
+export async function discover(http: HttpClient, resource: string): Promise<ProviderMetadata> {
+  return processDiscoveryResponse(await discoveryRequest(http, resource), resource);
+}
+
+function withoutUndefined<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}

@@ -1,0 +1,13 @@
+import type { SecretStore } from '../store/secret-store.js';
+import type { HttpClient } from './http.js';
+
+/** What every flow is handed instead of reaching for globals, so tests can pass the emulator and a fake clock. */
+export interface FlowDeps {
+  store: SecretStore;
+  /** Lazy: a cached token must be served without loading the HTTP stack. */
+  http(): Promise<HttpClient>;
+  /** Epoch milliseconds. */
+  now(): number;
+  /** A message for the person (stderr); flows never print themselves. */
+  warn(message: string): void;
+}

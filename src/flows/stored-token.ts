@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { CompleteSettings } from '../settings.js';
+import type { TokenSet } from './token-response.js';
+
+/**
+ * The cached access token with what it was issued for: a token is reused only for the same
+ * resource, tenant and client, whatever flags or environment point the profile elsewhere.
+ */
+export interface StoredToken {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Epoch milliseconds. */
+  expires_at: number;
+  resource: string;
+  tenant_id: string;
+  client_id: string;
+}
+
+export function toStoredToken(tokens: TokenSet, settings: CompleteSettings): StoredToken {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_at: tokens.expiresAt,
+    resource: settings.resource,
+    tenant_id: settings.tenantId,
+    client_id: settings.clientId,
+  };
+}
+
+/** Anything that is not a token we wrote (damaged, foreign) reads as no token at all. */
+export function parseStoredToken(text: string | undefined): StoredToken | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<StoredToken> | null;
+    if (
+      typeof value?.access_token === 'string' &&
+      typeof value.expires_at === 'number' &&
+      typeof value.resource === 'string' &&
+      typeof value.tenant_id === 'string' &&
+      typeof value.client_id === 'string'
+    ) {
+      return { ...value, token_type: 'Bearer' } as StoredToken;
+    }
+  } catch {
+    // fall through: unreadable means absent
+  }
+  return undefined;
+}
+
+export function isUsable(token: StoredToken | undefined, settings: CompleteSettings, now: number, minValiditySeconds: number): token is StoredToken {
+  return (
+    token !== undefined &&
+    token.resource === settings.resource &&
+    token.tenant_id === settings.tenantId &&
+    token.client_id === settings.clientId &&
+    token.expires_at - now >= minValiditySeconds * 1000
+  );
+}
+
+/**
+ * Where a session's entries live. A secret from OCS_CLIENT_SECRET belongs to no profile, so
+ * its cached token is filed under resource + tenant + client instead (env-only mode).
+ */
+export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
+  if (!secretFromEnvironment) return settings.profile;
+  const digest = createHash('sha256').update(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`).digest('hex');
+  return `env-${digest.slice(0, 16)}`;
+}

@@ -1,0 +1,57 @@
+import { CredentialsRejectedError, NetworkError, UsageError } from '../errors.js';
+import { jsonObject, type HttpResponse } from './http.js';
+
+export interface TokenSet {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  refreshToken?: string;
+  scope?: string;
+}
+
+// RFC 6749 §5.2 codes that mean "these credentials are no good", as opposed to "the request
+// was malformed" (our configuration) or "the server is in trouble".
+const REJECTED = new Set(['invalid_client', 'invalid_grant', 'unauthorized_client', 'access_denied']);
+const MISCONFIGURED = new Set(['invalid_request', 'invalid_scope', 'unsupported_grant_type', 'invalid_target']);
+
+/** Turns a token endpoint answer into a TokenSet, or into the typed error it stands for. */
+export function processTokenResponse(response: HttpResponse, now: number): TokenSet {
+  const body = jsonObject(response);
+  if (response.status !== 200) throw tokenError(response, body);
+  if (!body) throw new NetworkError(`the token endpoint answered ${response.status} with something that is not JSON`);
+
+  const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, refresh_token: refreshToken, scope } = body;
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new NetworkError('the token endpoint answered without an access_token');
+  }
+  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
+    throw new NetworkError(`the token endpoint answered token_type "${String(tokenType)}", expected Bearer`);
+  }
+  const lifetime = expiresIn === undefined ? 3600 : Number(expiresIn);
+  if (!Number.isFinite(lifetime) || lifetime <= 0 || typeof expiresIn === 'boolean') {
+    throw new NetworkError(`the token endpoint answered an unusable expires_in (${JSON.stringify(expiresIn)})`);
+  }
+  const tokens: TokenSet = { accessToken, tokenType: 'Bearer', expiresAt: now + lifetime * 1000 };
+  if (typeof refreshToken === 'string' && refreshToken !== '') tokens.refreshToken = refreshToken;
+  if (typeof scope === 'string') tokens.scope = scope;
+  return tokens;
+}
+
+function tokenError(response: HttpResponse, body: Record<string, unknown> | undefined): Error {
+  const code = typeof body?.error === 'string' ? body.error : undefined;
+  const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
+  if (response.status >= 500 || response.status === 429) {
+    return new NetworkError(`the token endpoint failed with ${response.status}${code ? ` ${code}` : ''}${description}`);
+  }
+  if (code && REJECTED.has(code)) return new CredentialsRejectedError(`credentials rejected: ${code}${description}`);
+  if (code && MISCONFIGURED.has(code)) {
+    return new UsageError(`the token endpoint refused the request: ${code}${description}`, {
+      hint: 'check the client id, flow and scope of this profile',
+    });
+  }
+  if (response.status === 401 || response.status === 403) {
+    return new CredentialsRejectedError(`credentials rejected (${response.status})`);
+  }
+  return new NetworkError(`the token endpoint answered ${response.status}${code ? ` ${code}` : ''}${description}`);
+}

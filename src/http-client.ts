@@ -1,0 +1,116 @@
+import got, { RequestError, type Got, type Options, type Response } from 'got';
+import { NetworkError } from './errors.js';
+import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
+
+export interface HttpClientOptions {
+  userAgent: string;
+  timeoutMs: number;
+  /** With --verbose: one line per request/response on stderr, secrets redacted. */
+  trace: ((line: string) => void) | undefined;
+}
+
+const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password']);
+const RETRY_STATUSES = [429, 500, 502, 503, 504];
+// Timeouts are not retried: a hanging server would otherwise triple the wait.
+const RETRY_ERRORS = ['ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED'];
+const NO_RETRY = { limit: 0 };
+
+/** The real HttpClient: got with a timeout, bounded jittered retries, and errors mapped to exit 5. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const client = got.extend({
+    throwHttpErrors: false,
+    followRedirect: false,
+    timeout: { request: options.timeoutMs },
+    headers: { 'user-agent': options.userAgent, accept: 'application/json' },
+    retry: {
+      limit: 2,
+      methods: ['GET', 'POST'],
+      statusCodes: RETRY_STATUSES,
+      errorCodes: RETRY_ERRORS,
+      maxRetryAfter: 10_000,
+      calculateDelay: ({ attemptCount, computedValue, error }) => {
+        if (computedValue === 0) return 0;
+        if (error.response?.headers['retry-after'] !== undefined) return computedValue;
+        return 250 * 2 ** (attemptCount - 1) * (0.5 + Math.random());
+      },
+    },
+    hooks: traceHooks(options.trace),
+  });
+
+  return {
+    get: (url, requestOptions) => send(client, url, { method: 'GET' }, requestOptions),
+    postForm: (url, form, requestOptions) => send(client, url, { method: 'POST', form }, requestOptions),
+  };
+}
+
+async function send(client: Got, url: string, init: Partial<Options>, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
+  try {
+    const response = (await client(url, {
+      ...init,
+      ...(requestOptions.headers ? { headers: requestOptions.headers } : {}),
+      ...(requestOptions.retry === false ? { retry: NO_RETRY } : {}),
+    } as Options)) as Response<string>;
+    return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
+  } catch (error) {
+    if (error instanceof RequestError) {
+      const host = safeHost(url);
+      throw new NetworkError(`cannot reach ${host}: ${describeTransportError(error)}`, {
+        hint: 'check the network and the resource URL',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function describeTransportError(error: RequestError): string {
+  switch (error.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found (DNS)';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'connection reset';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    default:
+      return error.message;
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function traceHooks(trace: ((line: string) => void) | undefined): Partial<Options['hooks']> {
+  if (!trace) return {};
+  const started = new WeakMap<object, number>();
+  return {
+    beforeRequest: [
+      (options) => {
+        started.set(options, Date.now());
+        const form = options.form as Record<string, string> | undefined;
+        const fields = form ? ` ${Object.entries(form).map(([key, value]) => `${key}=${SECRET_FORM_FIELDS.has(key) ? '***' : value}`).join('&')}` : '';
+        const authorization = options.headers.authorization ? ' (Authorization: Bearer ***)' : '';
+        trace(`> ${options.method} ${String(options.url)}${fields}${authorization}`);
+      },
+    ],
+    afterResponse: [
+      (response) => {
+        const start = started.get(response.request.options);
+        trace(`< ${response.statusCode} ${response.url}${start === undefined ? '' : ` (${Date.now() - start} ms)`}`);
+        return response;
+      },
+    ],
+    beforeRetry: [
+      (error, retryCount) => {
+        trace(`  retry ${retryCount} after ${error.response ? `status ${error.response.statusCode}` : error.code}`);
+      },
+    ],
+  };
+}

@@ -1,0 +1,63 @@
+import { Command, CommanderError } from 'commander';
+import * as configure from './commands/configure.js';
+import * as exec from './commands/exec.js';
+import * as login from './commands/login.js';
+import * as logout from './commands/logout.js';
+import * as status from './commands/status.js';
+import * as token from './commands/token.js';
+import * as whoami from './commands/whoami.js';
+import type { Deps } from './deps.js';
+import { OcsAuthError } from './errors.js';
+import { wantsColor } from './io.js';
+import { Ui } from './ui.js';
+
+/** Set by a command whose success is not plain 0 (exec passes on its child's code). */
+export interface Outcome {
+  exitCode: number;
+}
+
+export type Register = (program: Command, deps: Deps, outcome: Outcome) => void;
+
+const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register];
+
+/** Runs one CLI invocation and returns its exit code; never calls process.exit. */
+export async function main(argv: string[], deps: Deps): Promise<number> {
+  const outcome: Outcome = { exitCode: 0 };
+  const program = new Command('ocs-auth')
+    .description('Bearer tokens for OSIsoft Cloud Services / AVEVA Data Hub, for people and shell scripts')
+    .version(deps.version, '--version', 'print the version')
+    .option('-v, --verbose', 'trace HTTP on stderr (secrets and tokens redacted); stack traces on errors')
+    .option('--no-color', 'no colour on stderr (also NO_COLOR)')
+    .showHelpAfterError('(see ocs-auth --help)')
+    .configureOutput({
+      writeOut: (text) => deps.io.stdout.write(text),
+      writeErr: (text) => deps.io.stderr.write(text),
+    })
+    .exitOverride();
+  for (const register of COMMANDS) register(program, deps, outcome);
+  program.commands.forEach((command) => command.exitOverride());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return outcome.exitCode;
+  } catch (error) {
+    return reportError(error, deps, Boolean(program.opts().verbose), program.opts().color === false);
+  }
+}
+
+/** The one place where an error becomes a line on stderr and an exit code (SPEC "Exit codes"). */
+export function reportError(error: unknown, deps: Deps, verbose: boolean, noColor: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version asked for).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  const ui = new Ui(deps.io, wantsColor(deps.io, deps.env, noColor));
+  if (error instanceof OcsAuthError) {
+    ui.error(error.message, error.hint);
+    if (verbose && error.cause instanceof Error && error.cause.stack) ui.info(ui.style.dim(error.cause.stack));
+    return error.exitCode;
+  }
+  ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, verbose ? undefined : 'run again with --verbose for details, and report it as a bug');
+  if (verbose && error instanceof Error && error.stack) ui.info(error.stack);
+  return 1;
+}

@@ -1,0 +1,45 @@
+import { InterruptedError } from './errors.js';
+import type { IO } from './io.js';
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+}
+
+/** Questions for the person at the terminal. Only asked when canPrompt(io). */
+export interface Prompter {
+  input(message: string, options?: { default?: string | undefined; validate?: (value: string) => true | string }): Promise<string>;
+  /** Hidden input, for secrets. */
+  password(message: string): Promise<string>;
+  select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
+}
+
+/** inquirer, reading stdin and writing stderr, so stdout stays data only. */
+export async function createInquirerPrompter(io: IO): Promise<Prompter> {
+  const { input, password, select } = await import('@inquirer/prompts');
+  const context = { input: io.stdin, output: io.stderr };
+  const interruptible = async <T>(question: Promise<T>): Promise<T> => {
+    try {
+      return await question;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError('interrupted');
+      throw error;
+    }
+  };
+  return {
+    input: (message, options = {}) =>
+      interruptible(
+        input(
+          {
+            message,
+            ...(options.default === undefined ? {} : { default: options.default }),
+            ...(options.validate ? { validate: options.validate } : {}),
+          },
+          context,
+        ),
+      ),
+    password: (message) => interruptible(password({ message, mask: '*' }, context)),
+    select: (message, choices, defaultValue) =>
+      interruptible(select({ message, choices, ...(defaultValue === undefined ? {} : { default: defaultValue }) }, context)),
+  };
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import ini from 'ini';
+import { UsageError } from './errors.js';
+
+/** What the OCS samples' appsettings.json or config.ini ([Configuration]) hold. */
+export interface SampleSettings {
+  resource?: string;
+  apiVersion?: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  redirectUri?: string;
+  scope?: string;
+}
+
+const KEYS: Record<string, keyof SampleSettings> = {
+  resource: 'resource',
+  apiversion: 'apiVersion',
+  tenantid: 'tenantId',
+  clientid: 'clientId',
+  clientsecret: 'clientSecret',
+  redirecturi: 'redirectUri',
+  scope: 'scope',
+};
+
+export async function readSampleSettings(path: string): Promise<SampleSettings> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseSampleSettings(text, path);
+}
+
+export function parseSampleSettings(text: string, path: string): SampleSettings {
+  const source = text.trimStart().startsWith('{') ? fromJson(text, path) : fromIni(text, path);
+  const settings: SampleSettings = {};
+  for (const [key, value] of Object.entries(source)) {
+    const name = KEYS[key.toLowerCase()];
+    if (!name || typeof value !== 'string' || value.trim() === '') continue;
+    // The samples ship with values like PLACEHOLDER_REPLACE_WITH_TENANT_ID.
+    if (/PLACEHOLDER|REPLACE_WITH/i.test(value)) {
+      throw new UsageError(`${path}: ${key} still holds the sample's placeholder`, { hint: 'fill in the real value first' });
+    }
+    settings[name] = value.trim();
+  }
+  if (Object.keys(settings).length === 0) {
+    throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, ClientId, ClientSecret`);
+  }
+  return settings;
+}
+
+function fromJson(text: string, path: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`${path} is not a JSON object like the samples' appsettings.json`);
+}
+
+function fromIni(text: string, path: string): Record<string, unknown> {
+  const parsed = ini.parse(text) as Record<string, unknown>;
+  const section = Object.entries(parsed).find(([name]) => name.toLowerCase() === 'configuration')?.[1];
+  if (typeof section !== 'object' || section === null) {
+    throw new UsageError(`${path} has no [Configuration] section like the samples' config.ini`);
+  }
+  return section as Record<string, unknown>;
+}
