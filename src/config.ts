@@ -75,7 +75,8 @@ export function parseConfig(text: string, path: string): ConfigFile {
       throw new UsageError(`${where}: unknown key "${assignment[1]}"`, { hint: `known keys: ${PROFILE_KEYS.join(', ')}` });
     }
   });
-  return ini.parse(text) as ConfigFile;
+  const sections = ini.parse(text) as Record<string, Profile>;
+  return Object.fromEntries(Object.entries(sections).map(([name, profile]) => [name, { ...profile }]));
 }
 
 export async function saveConfigFile(dir: string, config: ConfigFile): Promise<void> {

@@ -1,7 +1,13 @@
 import { UsageError } from '../errors.js';
 import { SERVICE, type SecretStore } from './secret-store.js';
 
-type Keytar = typeof import('@napi-rs/keyring/keytar.js');
+/** The keytar API (as in @napi-rs/keyring/keytar), which this store is written against. */
+interface Keytar {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
+}
 
 /** The Windows Credential Manager's limit for one entry; we hold every platform to it. */
 export const MAX_ENTRY_BYTES = 2560;
@@ -45,7 +51,7 @@ export class KeychainStore implements SecretStore {
   }
 
   private async call<T>(operation: (keytar: Keytar) => Promise<T>): Promise<T> {
-    this.keytar ??= import('@napi-rs/keyring/keytar.js');
+    this.keytar ??= loadKeytar();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s`)), KEYCHAIN_TIMEOUT_MS);
@@ -62,6 +68,24 @@ export class KeychainStore implements SecretStore {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * @napi-rs/keyring/keytar, except that on Linux every entry is pinned to the Secret Service.
+ * Unpinned, the binding silently falls back to the kernel keyutils keyring, which forgets
+ * everything at reboot (and is denied in many containers): there we would rather fall back
+ * to the credentials file, visibly, as the SPEC asks.
+ */
+async function loadKeytar(): Promise<Keytar> {
+  const { AsyncEntry, findCredentialsAsync } = await import('@napi-rs/keyring');
+  const options = { linux: { store: 'secret-service' as const } };
+  const entry = (service: string, account: string) => new AsyncEntry(service, account, options);
+  return {
+    getPassword: (service, account) => entry(service, account).getPassword(),
+    setPassword: (service, account, password) => entry(service, account).setPassword(password),
+    deletePassword: async (service, account) => entry(service, account).deletePassword(),
+    findCredentials: (service) => findCredentialsAsync(service),
+  };
 }
 
 function firstLine(error: unknown): string {

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CredentialsRejectedError, NetworkError, UsageError } from '../../src/errors.ts';
+import type { HttpResponse } from '../../src/flows/http.ts';
+import { processTokenResponse } from '../../src/flows/token-response.ts';
+
+const respond = (status: number, body: unknown): HttpResponse => ({
+  status,
+  headers: {},
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  url: 'https://x.example/identity/connect/token',
+});
+
+test('a good answer becomes a TokenSet with an absolute expiry', () => {
+  const tokens = processTokenResponse(respond(200, { access_token: 'a', token_type: 'bearer', expires_in: 3600, refresh_token: 'r' }), 1_000);
+  assert.deepEqual(tokens, { accessToken: 'a', tokenType: 'Bearer', expiresAt: 3_601_000, refreshToken: 'r' });
+  assert.equal(processTokenResponse(respond(200, { access_token: 'a', token_type: 'Bearer', expires_in: '60' }), 0).expiresAt, 60_000);
+});
+
+test('answers we cannot use are network errors (exit 5), not crashes', () => {
+  for (const body of [
+    '<html>maintenance</html>',
+    { token_type: 'Bearer', expires_in: 60 },
+    { access_token: 'a', token_type: 'mac', expires_in: 60 },
+    { access_token: 'a', token_type: 'Bearer', expires_in: 'soon' },
+    { access_token: 'a', token_type: 'Bearer', expires_in: -5 },
+    [],
+  ]) {
+    assert.throws(() => processTokenResponse(respond(200, body), 0), NetworkError, JSON.stringify(body));
+  }
+  assert.throws(() => processTokenResponse(respond(503, 'busy'), 0), NetworkError);
+  assert.throws(() => processTokenResponse(respond(429, { error: 'slow_down' }), 0), NetworkError);
+});
+
+test('OAuth errors map to exit codes by meaning', () => {
+  assert.throws(() => processTokenResponse(respond(401, { error: 'invalid_client' }), 0), CredentialsRejectedError);
+  assert.throws(() => processTokenResponse(respond(400, { error: 'invalid_grant', error_description: 'expired' }), 0), /invalid_grant: expired/);
+  assert.throws(() => processTokenResponse(respond(400, { error: 'invalid_scope' }), 0), UsageError);
+  assert.throws(() => processTokenResponse(respond(401, 'nope'), 0), CredentialsRejectedError);
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../src/errors.ts';
+import { normalizeResource, requireComplete, resolveSettings } from '../src/settings.ts';
+
+const file = {
+  default: { resource: 'https://profile.example', tenant_id: 'profile-tenant', client_id: 'profile-client', flow: 'pkce', api_version: 'v2' },
+  other: { resource: 'https://other.example', tenant_id: 'other-tenant', client_id: 'other-client' },
+};
+
+test('flag beats environment beats profile beats default', () => {
+  const env = { OCS_RESOURCE: 'https://env.example', OCS_TENANT_ID: 'env-tenant' };
+  const settings = resolveSettings({ resource: 'https://flag.example' }, env, file);
+  assert.equal(settings.resource, 'https://flag.example');
+  assert.equal(settings.tenantId, 'env-tenant');
+  assert.equal(settings.clientId, 'profile-client');
+  assert.equal(settings.apiVersion, 'v2');
+  assert.equal(settings.redirectUri, 'http://localhost:5004/callback.html');
+  assert.equal(settings.flow, 'pkce');
+  assert.equal(settings.profileExists, true);
+});
+
+test('the profile comes from --profile, then OCS_AUTH_PROFILE, then "default"', () => {
+  assert.equal(resolveSettings({}, { OCS_AUTH_PROFILE: 'other' }, file).tenantId, 'other-tenant');
+  assert.equal(resolveSettings({ profile: 'default' }, { OCS_AUTH_PROFILE: 'other' }, file).tenantId, 'profile-tenant');
+  assert.equal(resolveSettings({ profile: 'nowhere' }, {}, file).profileExists, false);
+  assert.equal(resolveSettings({}, {}, {}).apiVersion, 'v1');
+});
+
+test('the flow: flag, OCS_AUTH_FLOW, profile, else client credentials only when a secret is in the environment', () => {
+  assert.equal(resolveSettings({ flow: 'client-credentials' }, { OCS_AUTH_FLOW: 'pkce' }, file).flow, 'client-credentials');
+  assert.equal(resolveSettings({}, { OCS_AUTH_FLOW: 'client-credentials' }, file).flow, 'client-credentials');
+  assert.equal(resolveSettings({}, {}, {}).flow, 'pkce');
+  assert.equal(resolveSettings({}, { OCS_CLIENT_SECRET: 's' }, {}).flow, 'client-credentials');
+  assert.throws(() => resolveSettings({}, { OCS_AUTH_FLOW: 'implicit' }, {}), /OCS_AUTH_FLOW must be pkce or client-credentials/);
+  assert.throws(() => resolveSettings({}, { OCS_AUTH_STORAGE: 'cloud' }, {}), UsageError);
+});
+
+test('missing settings are named all at once, with flags and variables', () => {
+  assert.throws(() => requireComplete(resolveSettings({}, {}, {})), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /--resource URL, --tenant-id ID, --client-id ID/);
+    assert.match(error.hint ?? '', /OCS_RESOURCE, OCS_TENANT_ID, OCS_CLIENT_ID/);
+    return true;
+  });
+});
+
+test('resources: https anywhere, http only on this machine, no trailing slash', () => {
+  assert.equal(normalizeResource('https://uswe.datahub.connect.aveva.com/'), 'https://uswe.datahub.connect.aveva.com');
+  assert.equal(normalizeResource('http://127.0.0.1:5005'), 'http://127.0.0.1:5005');
+  assert.equal(normalizeResource('http://localhost:8080/'), 'http://localhost:8080');
+  assert.throws(() => normalizeResource('http://dat-b.osisoft.com'), /must be an https:\/\/ URL/);
+  assert.throws(() => normalizeResource('not a url'), /invalid resource URL/);
+  assert.throws(() => normalizeResource('ftp://x.example'), UsageError);
+  assert.throws(() => normalizeResource('https://x.example/?a=b'), UsageError);
+});
