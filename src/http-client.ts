@@ -39,7 +39,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   return {
     get: (url, requestOptions) => send(client, url, { method: 'GET' }, requestOptions),
-    postForm: (url, form, requestOptions) => send(client, url, { method: 'POST', form }, requestOptions),
+    // got turns `form` into a body before any hook runs, so the trace gets its redacted copy here.
+    postForm: (url, form, requestOptions) => send(client, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
   };
 }
 
@@ -87,6 +88,12 @@ function safeHost(url: string): string {
   }
 }
 
+function redactForm(form: Record<string, string>): string {
+  return Object.entries(form)
+    .map(([key, value]) => `${key}=${SECRET_FORM_FIELDS.has(key) ? '***' : encodeURIComponent(value)}`)
+    .join('&');
+}
+
 function traceHooks(trace: ((line: string) => void) | undefined): Partial<Options['hooks']> {
   if (!trace) return {};
   const started = new WeakMap<object, number>();
@@ -94,8 +101,7 @@ function traceHooks(trace: ((line: string) => void) | undefined): Partial<Option
     beforeRequest: [
       (options) => {
         started.set(options, Date.now());
-        const form = options.form as Record<string, string> | undefined;
-        const fields = form ? ` ${Object.entries(form).map(([key, value]) => `${key}=${SECRET_FORM_FIELDS.has(key) ? '***' : value}`).join('&')}` : '';
+        const fields = typeof options.context.traceFields === 'string' ? ` ${options.context.traceFields}` : '';
         const authorization = options.headers.authorization ? ' (Authorization: Bearer ***)' : '';
         trace(`> ${options.method} ${String(options.url)}${fields}${authorization}`);
       },

@@ -19,5 +19,6 @@ if [ -n "${OCS_AUTH_TEST_SESSION:-}" ]; then
   export OCS_AUTH_TEST_KEYRING=1
 fi
 
-mapfile -t files < <(find test -name '*.test.ts' | sort)
-exec node --import tsx --test --test-concurrency=2 "$@" "${files[@]}"
+# Arguments name test files to run; none means all of them.
+if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
+exec node --import tsx --test --test-concurrency=2 "${files[@]}"
