@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import Provider, { errors, type IssuedToken, type KoaContext } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { MemoryStore } from './memory-store.ts';
+import { errorPage, type TestUser } from './interactions.ts';
+
+export interface ProviderOptions {
+  issuer: string;
+  apiResource: string; // resource indicator and `aud` of every access token
+  accessTokenTtl: number;
+  tenantId: string;
+  confidentialClient: { clientId: string; clientSecret: string };
+  publicClient: { clientId: string; redirectUris: string[] };
+  user: TestUser;
+  signingKey: JWK; // private RS256 key
+  store: MemoryStore;
+  tenantOfGrant: (grantId: string) => string | undefined;
+  onIssued: (jti: string) => void;
+}
+
+// Paths under the /identity mount, as OCS's IdentityServer names them.
+export const ROUTES = {
+  authorization: '/connect/authorize',
+  token: '/connect/token',
+  revocation: '/connect/revocation',
+  userinfo: '/connect/userinfo',
+  end_session: '/connect/endsession',
+  jwks: '/.well-known/openid-configuration/jwks',
+} as const;
+
+export const API_SCOPE = 'ocsapi';
+
+export function createProvider(o: ProviderOptions): Provider {
+  const day = 24 * 60 * 60;
+
+  return new Provider(o.issuer, {
+    adapter: o.store.adapterClass(),
+    jwks: { keys: [o.signingKey] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // Lax everywhere: plain-http SameSite=None cookies are refused by Chromium anyway, and
+      // every step of the login is a same-site top-level navigation.
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    clients: [
+      {
+        client_id: o.confidentialClient.clientId,
+        client_secret: o.confidentialClient.clientSecret,
+        client_name: 'OCS emulator client-credentials client',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+      {
+        client_id: o.publicClient.clientId,
+        client_name: 'OCS emulator PKCE client',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: o.publicClient.redirectUris,
+      },
+    ],
+    routes: ROUTES,
+    responseTypes: ['code'],
+    pkce: { methods: ['S256'], required: () => true },
+    claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      pushedAuthorizationRequests: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource(ctx: KoaContext) {
+          // IdentityServer grants a client every scope it is allowed when the request names
+          // none, and the OCS samples send no scope for client credentials; oidc-provider
+          // would issue a scope-less token, so name the API scope on the client's behalf.
+          const params = ctx.oidc?.params;
+          if (params?.grant_type === 'client_credentials' && !params.scope) params.scope = API_SCOPE;
+          return o.apiResource;
+        },
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx: KoaContext, indicator: string) {
+          if (indicator !== o.apiResource) throw new errors.InvalidTarget();
+          return { scope: API_SCOPE, audience: o.apiResource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl };
+        },
+      },
+    },
+    interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/identity/interaction/${interaction.uid}` },
+    rotateRefreshToken: true,
+    async findAccount(_ctx: KoaContext, sub: string) {
+      if (sub !== o.user.sub) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, name: o.user.name, email: o.user.email, email_verified: true }),
+      };
+    },
+    async extraTokenClaims(_ctx: KoaContext, token: IssuedToken) {
+      o.onIssued(token.jti);
+      if (token.kind === 'ClientCredentials') return { tid: o.tenantId };
+      const claims: Record<string, string> = {};
+      const tid = token.grantId === undefined ? undefined : o.tenantOfGrant(token.grantId);
+      if (tid) claims.tid = tid;
+      if (token.accountId === o.user.sub) Object.assign(claims, { name: o.user.name, email: o.user.email });
+      return claims;
+    },
+    // Explicit values: the defaults are functions that print a notice the first time they run.
+    ttl: {
+      AccessToken: o.accessTokenTtl,
+      ClientCredentials: o.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 14 * day,
+      Interaction: 3600,
+      Session: 14 * day,
+      Grant: 14 * day,
+    },
+    clientBasedCORS: () => false,
+    async renderError(ctx: KoaContext & { type: string }, out: Record<string, string>) {
+      ctx.type = 'html';
+      ctx.body = errorPage(Object.entries(out).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+    },
+  });
+}
