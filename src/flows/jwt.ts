@@ -1,0 +1,14 @@
+/**
+ * The payload of a JWT, unverified: for reading who a token is about, never for trusting it.
+ * Undefined when the text is not a JWT (OCS access tokens are JWTs, but a client need not rely on it).
+ */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,125 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { NetworkError } from '../errors.js';
+import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
+import { jwtClaims } from './jwt.js';
+import { processTokenResponse, type TokenSet } from './token-response.js';
+
+// Authorization code + PKCE (RFC 6749 §4.1, RFC 7636, OpenID Connect Core §3.1) the way OCS
+// expects it from a public client: no secret, S256 only, the tenant named in acr_values.
+
+export interface Pkce {
+  /** Secret: stays in this process until the code exchange. */
+  verifier: string;
+  challenge: string;
+}
+
+/** A 32-byte random verifier (43 base64url characters, RFC 7636 §4.1) and its S256 challenge. */
+export function createPkce(): Pkce {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: codeChallenge(verifier) };
+}
+
+/** BASE64URL(SHA256(ASCII(verifier))), RFC 7636 §4.2. */
+export function codeChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+/** For `state` and `nonce`: unguessable, fresh for every login, URL-safe as it is. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface AuthorizationRequest {
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string;
+  state: string;
+  nonce: string;
+  tenantId: string;
+}
+
+/**
+ * The URL the browser is sent to. Spaces become %20 rather than "+": both decode to a space
+ * on any server, while "+" is a space only to form decoders.
+ */
+export function authorizationUrl(authorizationEndpoint: string, request: AuthorizationRequest): string {
+  const url = new URL(authorizationEndpoint);
+  const parameters: [string, string][] = [
+    ['response_type', 'code'],
+    ['client_id', request.clientId],
+    ['redirect_uri', request.redirectUri],
+    ['scope', request.scope],
+    ['code_challenge', request.codeChallenge],
+    ['code_challenge_method', 'S256'],
+    ['state', request.state],
+    ['nonce', request.nonce],
+    ['acr_values', `tenant:${request.tenantId}`],
+  ];
+  for (const [name, value] of parameters) url.searchParams.set(name, value);
+  // URLSearchParams writes a literal "+" as %2B, so every "+" left is an encoded space.
+  url.search = url.searchParams.toString().replace(/\+/g, '%20');
+  return url.href;
+}
+
+export interface CodeExchange {
+  clientId: string;
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+}
+
+/** Never retried: replaying a code makes the server revoke everything issued for it. */
+export function authorizationCodeRequest(http: HttpClient, tokenEndpoint: string, exchange: CodeExchange): Promise<HttpResponse> {
+  return http.postForm(
+    tokenEndpoint,
+    {
+      grant_type: 'authorization_code',
+      client_id: exchange.clientId,
+      code: exchange.code,
+      code_verifier: exchange.codeVerifier,
+      redirect_uri: exchange.redirectUri,
+    },
+    { retry: false },
+  );
+}
+
+export interface CodeTokens extends TokenSet {
+  /** Claims of the ID token, when one came back (scope openid). */
+  idTokenClaims?: Record<string, unknown>;
+}
+
+/**
+ * Validates the exchange's answer. The ID token came straight from the token endpoint of the
+ * discovered issuer, so its signature need not be checked (OpenID Connect Core §3.1.3.7,
+ * item 6), but its nonce must be ours: that is what ties it to this login.
+ */
+export function processAuthorizationCodeResponse(response: HttpResponse, requestedAt: number, expected: { nonce: string; issuer: string }): CodeTokens {
+  const tokens: CodeTokens = processTokenResponse(response, requestedAt);
+  const idToken = jsonObject(response)?.id_token;
+  if (idToken === undefined) return tokens;
+  const claims = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
+  if (!claims) throw new NetworkError('the token endpoint answered an ID token that is not a JWT');
+  if (claims.nonce !== expected.nonce) {
+    throw new NetworkError('the ID token does not carry the nonce of this login; refusing it', {
+      hint: 'start the login again; if it happens again, the identity provider is not behaving',
+    });
+  }
+  if (claims.iss !== expected.issuer) {
+    throw new NetworkError(`the ID token was issued by "${String(claims.iss)}", not by ${expected.issuer}; refusing it`);
+  }
+  tokens.idTokenClaims = claims;
+  return tokens;
+}
+
+export async function authorizationCodeGrant(
+  http: HttpClient,
+  tokenEndpoint: string,
+  exchange: CodeExchange,
+  expected: { nonce: string; issuer: string },
+  now: () => number,
+): Promise<CodeTokens> {
+  // The lifetime counts from before the request, so the token is never thought fresher than it is.
+  const requestedAt = now();
+  return processAuthorizationCodeResponse(await authorizationCodeRequest(http, tokenEndpoint, exchange), requestedAt, expected);
+}
