@@ -1,0 +1,262 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError, type OcsAuthError } from '../errors.js';
+
+// The loopback end of a browser login (RFC 8252 §7.3): a one-shot HTTP server on 127.0.0.1
+// that waits for the identity provider to redirect the browser back with a code.
+
+export interface RedirectTarget {
+  port: number;
+  /** As the browser sends it: the redirect URI's path, percent-encoded. */
+  path: string;
+}
+
+/** Only a plain-http loopback URI can be served here; anything else is a configuration mistake. */
+export function parseRedirectUri(redirectUri: string): RedirectTarget {
+  let url: URL;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    throw new UsageError(`invalid redirect URI "${redirectUri}"`, { hint: 'expected e.g. http://localhost:5004/callback.html' });
+  }
+  // The server listens on 127.0.0.1 only (SPEC "Security"): a browser sent to ::1, another
+  // loopback address or another host would never reach it.
+  if (url.protocol !== 'http:' || (url.hostname !== 'localhost' && url.hostname !== '127.0.0.1')) {
+    throw new UsageError(`the redirect URI must be http://localhost:PORT/… or http://127.0.0.1:PORT/… for a browser login, not "${redirectUri}"`, {
+      hint: 'pass --redirect-uri with a loopback URI registered for the client, e.g. http://localhost:5004/callback.html',
+    });
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new UsageError(`the redirect URI must have no query, fragment or user, not "${redirectUri}"`);
+  }
+  return { port: url.port === '' ? 80 : Number(url.port), path: url.pathname };
+}
+
+export interface AuthorizationResponse {
+  code: string;
+  /** RFC 9207: the issuer, when the provider names it in the redirect. */
+  iss: string | undefined;
+}
+
+export interface CallbackServer {
+  readonly port: number;
+  /**
+   * Resolves with the code of the one redirect to the callback path. Rejects when that redirect
+   * carries a foreign state or an error, when timeoutMs pass, or when the signal aborts.
+   * The server is closed, and its port free, by the time this settles.
+   */
+  wait(options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<AuthorizationResponse>;
+  /** Idempotent; for when the login fails before wait() is reached. */
+  close(): Promise<void>;
+}
+
+export interface CallbackExpectations {
+  redirectUri: string;
+  state: string;
+  /** Checked against an `iss` in the redirect (RFC 9207), so a mix-up with another provider fails. */
+  issuer: string;
+}
+
+// An authorization response is a code, a state and perhaps an issuer and session state: far
+// below this. Node itself refuses request heads over 16 KiB.
+const MAX_REQUEST_TARGET = 4096;
+const MAX_ECHOED_TEXT = 300;
+// Time for the browser to receive the final page before the sockets are cut.
+const CLOSE_GRACE_MS = 1000;
+
+type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError };
+
+/** Listens before the browser is sent anywhere, so a busy port fails the login up front. */
+export async function listenForCallback(expected: CallbackExpectations): Promise<CallbackServer> {
+  const target = parseRedirectUri(expected.redirectUri);
+  let settle: (outcome: Outcome) => void = () => {};
+  const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+  let settled = false;
+
+  const server = createServer((request, response) => {
+    if (settled) {
+      // The login is over; only a straggler on a kept-alive connection can get here.
+      answer(response, 410, 'This login has already finished. You can close this tab.');
+      return;
+    }
+    const result = handle(request, response, target, expected);
+    if (result) {
+      settled = true;
+      settle(result);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, target.port, expected.redirectUri)));
+    server.listen({ host: '127.0.0.1', port: target.port, exclusive: true }, () => resolve());
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceful: boolean): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if (graceful) {
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      } else {
+        server.closeAllConnections();
+      }
+    }));
+
+  return {
+    port: target.port,
+    async wait({ timeoutMs, signal }) {
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      const stopped = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(() => resolve({ error: timeoutError(timeoutMs, expected.redirectUri) }), timeoutMs);
+        onAbort = () => resolve({ error: new InterruptedError('login interrupted: the loopback server is closed and nothing was stored') });
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      const result = await Promise.race([outcome, stopped]);
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      settled = true;
+      await close('response' in result);
+      if ('error' in result) throw result.error;
+      return result.response;
+    },
+    close: () => close(false),
+  };
+}
+
+/** Answers one request; returns the login's outcome when the request was the redirect, else undefined (keep waiting). */
+function handle(request: IncomingMessage, response: ServerResponse, target: RedirectTarget, expected: CallbackExpectations): Outcome | undefined {
+  const requestTarget = request.url ?? '/';
+  if (requestTarget.length > MAX_REQUEST_TARGET) {
+    answer(response, 414, 'This request is too long to be a sign-in answer.');
+    return undefined;
+  }
+  // The raw target, not new URL(): "//host/path" would be read as another host.
+  const queryStart = requestTarget.indexOf('?');
+  const path = queryStart === -1 ? requestTarget : requestTarget.slice(0, queryStart);
+  if (path !== target.path) {
+    // A favicon, a stray tab, a port scan: not the answer, so keep waiting for it.
+    answer(response, 404, 'Not found.');
+    return undefined;
+  }
+  if (request.method !== 'GET') {
+    answer(response, 405, 'Only GET is answered here.', { Allow: 'GET' });
+    return undefined;
+  }
+
+  const query = new URLSearchParams(queryStart === -1 ? '' : requestTarget.slice(queryStart + 1));
+  const single = (name: string): string | undefined => {
+    const values = query.getAll(name);
+    return values.length === 1 ? values[0] : undefined;
+  };
+  const fail = (status: number, page: string, error: OcsAuthError): Outcome => {
+    answer(response, status, page, { Connection: 'close' });
+    return { error };
+  };
+
+  // The state is checked before anything else is believed, error redirects included: an
+  // answer that does not carry it was not started by this login (RFC 6749 §10.12).
+  const state = single('state');
+  if (state === undefined || !sameText(state, expected.state)) {
+    return fail(
+      400,
+      'This sign-in answer does not belong to the login waiting in the terminal, so it was refused. Nothing was stored.',
+      new CredentialsRejectedError('the browser came back with a sign-in answer that does not belong to this login (state mismatch); nothing was stored', {
+        hint: 'run the login again; if you did not just sign in, someone may be trying to slip you their session',
+      }),
+    );
+  }
+  const iss = single('iss');
+  if (query.has('iss') && iss !== expected.issuer) {
+    return fail(
+      400,
+      'This sign-in answer comes from another identity provider, so it was refused. Nothing was stored.',
+      new CredentialsRejectedError(`the sign-in answer names issuer "${printable(String(iss))}", not ${expected.issuer}; nothing was stored`),
+    );
+  }
+  const error = single('error');
+  if (error !== undefined) {
+    const description = single('error_description');
+    return fail(
+      200,
+      `Sign-in did not complete: ${error}${description ? ` (${description})` : ''}. Return to the terminal.`,
+      authorizationError(error, description),
+    );
+  }
+  const code = single('code');
+  if (!code) {
+    return fail(
+      400,
+      'This sign-in answer carries no authorization code. Return to the terminal.',
+      new NetworkError('the browser came back without an authorization code or an error; nothing was stored'),
+    );
+  }
+  answer(response, 200, 'You are signed in. You can close this tab and return to the terminal.', { Connection: 'close' });
+  return { response: { code, iss } };
+}
+
+// RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error codes, sorted by whose move it is.
+const REFUSED = new Set(['access_denied', 'login_required', 'consent_required', 'interaction_required', 'account_selection_required']);
+const SERVER_TROUBLE = new Set(['server_error', 'temporarily_unavailable']);
+
+function authorizationError(code: string, description: string | undefined): OcsAuthError {
+  const text = `${printable(code)}${description ? `: ${printable(description)}` : ''}`;
+  if (REFUSED.has(code)) return new CredentialsRejectedError(`the sign-in was refused or cancelled in the browser (${text}); nothing was stored`);
+  if (SERVER_TROUBLE.has(code)) return new NetworkError(`the identity provider failed the sign-in (${text})`, { hint: 'try again in a moment' });
+  return new UsageError(`the identity provider refused the login request (${text})`, {
+    hint: 'check the client id, redirect URI and scope of this profile (--client-id, --redirect-uri, --scope)',
+  });
+}
+
+// A timed-out login is "login still needed" (exit 3), not a network failure: nothing was
+// asked of any server that failed; the person did not finish, or the browser never came
+// back, and the remedy is to log in again, just as for any other missing login.
+function timeoutError(timeoutMs: number, redirectUri: string): LoginRequiredError {
+  return new LoginRequiredError(`no sign-in answer from the browser within ${Math.round(timeoutMs / 1000)} s; nothing was stored`, {
+    hint: `run the login again (--timeout SECONDS gives more time); if the browser showed an error, check that ${redirectUri} is a redirect URI registered for the client`,
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, redirectUri: string): Error {
+  const hint = `stop what uses it, or pass --redirect-uri with another port that is registered for the client (now ${redirectUri})`;
+  if (error.code === 'EADDRINUSE') return new UsageError(`port ${port} on 127.0.0.1 is already in use, so the login cannot wait there for the browser`, { hint });
+  if (error.code === 'EACCES') return new UsageError(`not allowed to listen on port ${port} on 127.0.0.1`, { hint });
+  return new UsageError(`cannot listen on 127.0.0.1:${port} for the browser login: ${error.message}`, { hint, cause: error });
+}
+
+function sameText(actual: string, expected: string): boolean {
+  const a = Buffer.from(actual);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Query text bound for the terminal: no control characters (escape sequences), bounded length. */
+function printable(text: string): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return clean.length > MAX_ECHOED_TEXT ? `${clean.slice(0, MAX_ECHOED_TEXT)}…` : clean;
+}
+
+function answer(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body =
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ocs-auth</title>' +
+    '<style>body{font-family:sans-serif;max-width:32rem;margin:4rem auto;line-height:1.4}</style></head>' +
+    `<body><h1>ocs-auth</h1><p>${escapeHtml(printable(message))}</p></body></html>`;
+  response.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    // Nothing on the page may load or send anything: the address bar holds the code.
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+  });
+  response.end(body);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

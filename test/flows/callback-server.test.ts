@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError } from '../../src/errors.ts';
+import { listenForCallback, parseRedirectUri, type CallbackServer } from '../../src/flows/callback-server.ts';
+
+const STATE = 'the-state';
+const ISSUER = 'http://127.0.0.1:1/identity';
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function start(host = 'localhost'): Promise<{ server: CallbackServer; base: string; redirectUri: string }> {
+  const port = await freePort();
+  const redirectUri = `http://${host}:${port}/callback.html`;
+  return { server: await listenForCallback({ redirectUri, state: STATE, issuer: ISSUER }), base: `http://127.0.0.1:${port}`, redirectUri };
+}
+
+async function get(url: string, init: RequestInit = {}): Promise<{ status: number; body: string; headers: Headers }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** True when something accepts connections on 127.0.0.1:port. */
+function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('the redirect URI gives port and path; only plain-http loopback URIs are accepted', () => {
+  assert.deepEqual(parseRedirectUri('http://localhost:5004/callback.html'), { port: 5004, path: '/callback.html' });
+  assert.deepEqual(parseRedirectUri('http://127.0.0.1:8080/a%20b/'), { port: 8080, path: '/a%20b/' });
+  assert.deepEqual(parseRedirectUri('http://localhost/cb'), { port: 80, path: '/cb' });
+  for (const uri of ['https://localhost:5004/cb', 'http://example.com:5004/cb', 'http://[::1]:5004/cb', 'http://localhost:5004/cb?x=1', 'http://localhost:5004/cb#f', 'not a uri']) {
+    assert.throws(() => parseRedirectUri(uri), UsageError, uri);
+  }
+});
+
+test('the one redirect with our state gives the code, answers a page, and frees the port', async () => {
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  const page = await get(`${base}/callback.html?code=abc&state=${STATE}&iss=${encodeURIComponent(ISSUER)}`);
+  assert.deepEqual(await waiting, { code: 'abc', iss: ISSUER });
+  assert.equal(page.status, 200);
+  assert.match(page.body, /return to the terminal/);
+  assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(await isListening(server.port), false);
+});
+
+test('it listens on 127.0.0.1 only, not on other interfaces', async () => {
+  const { server } = await start();
+  try {
+    assert.equal(await isListening(server.port, '127.0.0.1'), true);
+    assert.equal(await isListening(server.port, '::1'), false);
+  } finally {
+    await server.close();
+  }
+});
+
+test('other paths get 404, other methods 405, oversized requests 414, and the wait goes on', async () => {
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  assert.equal((await get(`${base}/favicon.ico`)).status, 404);
+  assert.equal((await get(`${base}/callback.html/x?code=abc&state=${STATE}`)).status, 404);
+  assert.equal((await get(`${base}//evil.example/callback.html?code=abc&state=${STATE}`)).status, 404);
+  const post = await get(`${base}/callback.html?code=abc&state=${STATE}`, { method: 'POST' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET');
+  assert.equal((await get(`${base}/callback.html?code=abc&state=${STATE}&pad=${'x'.repeat(5000)}`)).status, 414);
+  await get(`${base}/callback.html?code=real&state=${STATE}`);
+  assert.equal((await waiting).code, 'real');
+});
+
+test('a forged or missing state fails the login (exit 4) and says so in the page', async () => {
+  for (const query of ['code=abc&state=forged', 'code=abc', `code=abc&state=${STATE}&state=${STATE}`, 'error=access_denied&state=forged']) {
+    const { server, base } = await start();
+    const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), (error: unknown) => {
+      assert.ok(error instanceof CredentialsRejectedError, String(error));
+      assert.match(error.message, /does not belong to this login/);
+      return true;
+    });
+    const page = await get(`${base}/callback.html?${query}`);
+    await waiting;
+    assert.equal(page.status, 400, query);
+    assert.match(page.body, /does not belong/);
+    assert.equal(await isListening(server.port), false);
+  }
+});
+
+test('an issuer other than ours in the redirect is refused (RFC 9207)', async () => {
+  const { server, base } = await start();
+  const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), CredentialsRejectedError);
+  await get(`${base}/callback.html?code=abc&state=${STATE}&iss=${encodeURIComponent('https://evil.example')}`);
+  await waiting;
+});
+
+test('error redirects fail by meaning, and nothing from the query reaches page or terminal unescaped', async () => {
+  const cases: [string, new (...args: never[]) => Error][] = [
+    ['access_denied', CredentialsRejectedError],
+    ['invalid_scope', UsageError],
+    ['temporarily_unavailable', NetworkError],
+  ];
+  for (const [code, type] of cases) {
+    const { server, base } = await start();
+    const description = '<script>alert(1)</script>\u001b[31mred';
+    let failure: unknown;
+    const waiting = server.wait({ timeoutMs: 5000 }).catch((error: unknown) => (failure = error));
+    const page = await get(`${base}/callback.html?error=${code}&error_description=${encodeURIComponent(description)}&state=${STATE}`);
+    await waiting;
+    assert.ok(failure instanceof type, `${code}: ${String(failure)}`);
+    assert.match((failure as Error).message, new RegExp(code));
+    assert.ok(!(failure as Error).message.includes('\u001b'), 'no escape sequences for the terminal');
+    assert.ok(!page.body.includes('<script>'), page.body);
+    assert.match(page.body, /&#60;script&#62;/);
+  }
+});
+
+test('a redirect with our state but no code fails instead of hanging', async () => {
+  const { server, base } = await start();
+  const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), NetworkError);
+  await get(`${base}/callback.html?state=${STATE}`);
+  await waiting;
+});
+
+test('the timeout ends the wait as "login needed" (exit 3) and frees the port', async () => {
+  const { server } = await start();
+  const started = Date.now();
+  await assert.rejects(server.wait({ timeoutMs: 200 }), (error: unknown) => {
+    assert.ok(error instanceof LoginRequiredError);
+    assert.equal(error.exitCode, 3);
+    assert.match(error.message, /within \d+ s/);
+    assert.match(error.hint ?? '', /--timeout/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 2000);
+  assert.equal(await isListening(server.port), false);
+});
+
+test('an abort (Ctrl-C) ends the wait as interrupted (exit 130) and frees the port, even with a browser connection open', async () => {
+  const { server } = await start();
+  const idle = connect({ port: server.port, host: '127.0.0.1' });
+  await new Promise((resolve) => idle.once('connect', resolve));
+  const controller = new AbortController();
+  const waiting = server.wait({ timeoutMs: 5000, signal: controller.signal });
+  controller.abort();
+  await assert.rejects(waiting, InterruptedError);
+  assert.equal(await isListening(server.port), false);
+  idle.destroy();
+});
+
+test('a port in use is a usage error naming the port and --redirect-uri', async () => {
+  const { server, redirectUri } = await start();
+  try {
+    await assert.rejects(listenForCallback({ redirectUri, state: STATE, issuer: ISSUER }), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, new RegExp(`port ${server.port}.*in use`));
+      assert.match(error.hint ?? '', /--redirect-uri/);
+      return true;
+    });
+  } finally {
+    await server.close();
+  }
+});
