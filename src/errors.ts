@@ -37,6 +37,12 @@ export class NetworkError extends OcsAuthError {
   readonly exitCode = 5;
 }
 
+/**
+ * The endpoint is not there (DNS failure, connection refused, 404): a cached discovery
+ * document may be out of date, so it is worth fetching again once.
+ */
+export class EndpointUnreachableError extends NetworkError {}
+
 export class InterruptedError extends OcsAuthError {
   readonly exitCode = 130;
 }

@@ -1,5 +1,5 @@
 import got, { RequestError, type Got, type Options, type Response } from 'got';
-import { NetworkError } from './errors.js';
+import { EndpointUnreachableError, NetworkError } from './errors.js';
 import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
 
 export interface HttpClientOptions {
@@ -54,8 +54,9 @@ async function send(client: Got, url: string, init: Partial<Options>, requestOpt
     return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
   } catch (error) {
     if (error instanceof RequestError) {
-      const host = safeHost(url);
-      throw new NetworkError(`cannot reach ${host}: ${describeTransportError(error)}`, {
+      const unreachable = ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED'].includes(error.code);
+      const Failure = unreachable ? EndpointUnreachableError : NetworkError;
+      throw new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(error)}`, {
         hint: 'check the network and the resource URL',
         cause: error,
       });

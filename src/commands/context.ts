@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfigFile, type ConfigFile, type Flow, type StorageKind } from '../config.js';
 import type { Deps } from '../deps.js';
+import { fileCache } from '../file-cache.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../io.js';
+import { acquireLock } from '../lock.js';
 import { configDir } from '../paths.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../settings.js';
 import { Ui } from '../ui.js';
@@ -41,6 +44,8 @@ export function createContext(deps: Deps, command: Command): CommandContext {
         http: () => (http ??= deps.createHttpClient(trace)),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
+        lock: (name) => acquireLock(join(dir, 'locks'), name),
+        cache: fileCache(join(dir, 'cache')),
       };
     },
   };

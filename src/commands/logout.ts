@@ -1,10 +1,74 @@
+import type { Command } from 'commander';
+import { validateProfileName } from '../config.js';
+import { UsageError } from '../errors.js';
+import { logout } from '../flows/logout.js';
 import type { Register } from '../main.js';
-import { addProfileOptions } from './context.js';
+import { DEFAULT_PROFILE } from '../settings.js';
+import { FileStore } from '../store/file-store.js';
+import { KeychainStore, KeychainUnavailableError } from '../store/keychain-store.js';
+import { parseSecretAccount, type SecretStore } from '../store/secret-store.js';
+import { createContext, type CommandContext } from './context.js';
 
-export const register: Register = (program) => {
-  const command = program.command('logout').description("revoke where the server offers it, then remove the profile's stored secrets and tokens");
-  addProfileOptions(command);
-  command.option('--all', 'every profile').action(() => {
-    throw new Error('logout is not built yet');
-  });
+export interface LogoutOptions {
+  profile?: string;
+  all?: boolean;
+}
+
+export const register: Register = (program, deps) => {
+  program
+    .command('logout')
+    .description("revoke where the server offers it, then remove the profile's stored secrets and tokens")
+    .option('-p, --profile <name>', 'profile to log out (env OCS_AUTH_PROFILE, default "default")')
+    .option('--all', 'every profile, and every session started from environment variables')
+    .addHelpText('after', '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.')
+    .action(async (options: LogoutOptions, self: Command) => run(options, createContext(deps, self)));
 };
+
+export async function run(options: LogoutOptions, context: CommandContext): Promise<void> {
+  if (options.all && options.profile) throw new UsageError('--all and --profile exclude each other');
+  const config = await context.loadConfig();
+  const stores = await reachableStores(context);
+  const flowDeps = context.flowDeps('file');
+
+  const owners = options.all
+    ? await everyOwner(stores, Object.keys(config))
+    : [validateProfileName(options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE))];
+
+  let removedAnything = false;
+  for (const owner of owners) {
+    const profile = config[owner];
+    const result = await logout(flowDeps, owner, stores, { resource: profile?.resource, clientId: profile?.client_id });
+    for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
+    const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
+    if (removed.length > 0) {
+      removedAnything = true;
+      const revoked = result.revoked > 0 ? `revoked ${result.revoked} token${result.revoked === 1 ? '' : 's'}, ` : '';
+      context.ui.success(`Logged out of ${owner}: ${revoked}removed ${removed.join(' and ')}`);
+    }
+  }
+  if (!removedAnything) context.ui.info(options.all ? 'Nothing stored: no profile was logged in.' : `Profile "${owners[0]}" was not logged in.`);
+}
+
+/** Both stores, wherever secrets may have been kept; a keychain that does not answer has nothing of ours to remove. */
+async function reachableStores(context: CommandContext): Promise<SecretStore[]> {
+  const stores: SecretStore[] = [new FileStore(context.configDir)];
+  const keychain = new KeychainStore();
+  try {
+    await keychain.list();
+    stores.unshift(keychain);
+  } catch (error) {
+    if (!(error instanceof KeychainUnavailableError)) throw error;
+  }
+  return stores;
+}
+
+async function everyOwner(stores: SecretStore[], profiles: string[]): Promise<string[]> {
+  const owners = new Set(profiles);
+  for (const store of stores) {
+    for (const account of await store.list()) {
+      const parsed = parseSecretAccount(account);
+      if (parsed) owners.add(parsed.profile);
+    }
+  }
+  return [...owners];
+}

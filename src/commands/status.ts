@@ -1,11 +1,105 @@
+import type { Command } from 'commander';
+import { FLOWS, STORAGE_KINDS, type Flow, type Profile, type StorageKind } from '../config.js';
+import { sessionStatus } from '../flows/session-status.js';
+import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from '../main.js';
+import { parseSecretAccount, type SecretStore } from '../store/secret-store.js';
+import { relativeTime } from '../time-format.js';
+import { createContext, type CommandContext } from './context.js';
 
-export const register: Register = (program) => {
+export interface StatusOptions {
+  json?: boolean;
+}
+
+export interface ProfileStatus {
+  profile: string;
+  flow: Flow;
+  resource: string | null;
+  tenant_id: string | null;
+  client_id: string | null;
+  logged_in: boolean;
+  token_expires_at: string | null;
+  has_refresh_token: boolean;
+  has_client_secret: boolean;
+  storage: StorageKind;
+  storage_location: string;
+}
+
+export const register: Register = (program, deps) => {
   program
     .command('status')
     .description('every profile: flow, logged in or not, token expiry, where secrets are stored')
-    .option('--json', 'one JSON document on stdout')
-    .action(() => {
-      throw new Error('status is not built yet');
-    });
+    .option('--json', 'one JSON document on stdout: {"profiles": [...]}')
+    .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self)));
 };
+
+export async function run(options: StatusOptions, context: CommandContext): Promise<void> {
+  const { deps } = context;
+  const config = await context.loadConfig();
+  const stores = new Map<string, SecretStore>();
+  const storeFor = (profile: Profile | undefined): SecretStore => {
+    const requested = storageSetting(deps.env.OCS_AUTH_STORAGE) ?? storageSetting(profile?.storage);
+    const key = requested ?? 'auto';
+    if (!stores.has(key)) stores.set(key, context.flowDeps(requested).store);
+    return stores.get(key)!;
+  };
+
+  const statuses: ProfileStatus[] = [];
+  for (const [name, profile] of Object.entries(config)) {
+    const flow = FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
+    statuses.push(await describe(storeFor(profile), name, flow, profile, deps.now()));
+  }
+  // Sessions from OCS_CLIENT_SECRET have no profile; their cached token says what they are for.
+  const store = storeFor(undefined);
+  for (const account of await store.list()) {
+    const parsed = parseSecretAccount(account);
+    if (!parsed?.profile.startsWith('env-') || parsed.kind !== 'access-token') continue;
+    const token = parseStoredToken(await store.get(account));
+    if (!token) continue;
+    const profile = { resource: token.resource, tenant_id: token.tenant_id, client_id: token.client_id };
+    statuses.push(await describe(store, parsed.profile, parsed.flow, profile, deps.now()));
+  }
+
+  if (options.json) {
+    deps.io.stdout.write(`${JSON.stringify({ profiles: statuses }, null, 2)}\n`);
+    return;
+  }
+  if (statuses.length === 0) {
+    context.ui.info('No profiles yet: run `ocs-auth configure` or `ocs-auth login`.');
+    return;
+  }
+  deps.io.stdout.write(statuses.map((status) => humanStatus(status, deps.now())).join('\n'));
+}
+
+async function describe(store: SecretStore, owner: string, flow: Flow, profile: Profile, now: number): Promise<ProfileStatus> {
+  const session = await sessionStatus(store, owner, flow, now);
+  return {
+    profile: owner,
+    flow,
+    resource: profile.resource ?? null,
+    tenant_id: profile.tenant_id ?? null,
+    client_id: profile.client_id ?? null,
+    logged_in: session.loggedIn,
+    token_expires_at: session.tokenExpiresAt === undefined ? null : new Date(session.tokenExpiresAt).toISOString(),
+    has_refresh_token: session.hasRefreshToken,
+    has_client_secret: session.hasClientSecret,
+    storage: store.kind,
+    storage_location: store.describe(),
+  };
+}
+
+function humanStatus(status: ProfileStatus, now: number): string {
+  const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}`];
+  lines.push(`  ${status.logged_in ? 'logged in' : 'not logged in'}${status.client_id ? ` as client ${status.client_id}` : ''}`);
+  if (status.token_expires_at) {
+    const expiresAt = Date.parse(status.token_expires_at);
+    lines.push(`  access token ${expiresAt > now ? 'expires' : 'expired'} ${status.token_expires_at} (${relativeTime(expiresAt, now)})`);
+  }
+  if (status.has_refresh_token) lines.push('  refresh token stored');
+  lines.push(`  secrets in ${status.storage_location}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function storageSetting(value: string | undefined): StorageKind | undefined {
+  return STORAGE_KINDS.find((kind) => kind === value);
+}

@@ -2,9 +2,11 @@ import { LoginRequiredError, UsageError } from '../errors.js';
 import { DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { clientCredentialsGrant } from './client-credentials.js';
-import { discover } from './discovery.js';
+import { withProviderMetadata } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
+import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
+import type { TokenSet } from './token-response.js';
 import { isUsable, parseStoredToken, sessionOwner, toStoredToken, type StoredToken } from './stored-token.js';
 
 export interface TokenRequest {
@@ -22,29 +24,69 @@ export interface AccessToken {
   fromCache: boolean;
 }
 
-/** A valid access token for the settings' flow: the cached one if fresh enough, else a new one. */
+/**
+ * A valid access token for the settings' flow: the cached one if fresh enough, else a new
+ * one (client credentials: the grant again; PKCE: the refresh token). Parallel processes
+ * for the same session make one request between them: the lock is taken only when the
+ * cache falls short, and the cache is read again once it is held, since whoever held it
+ * before has most likely just stored a fresh token.
+ */
 export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<AccessToken> {
   const { settings } = request;
   const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, request.environmentSecret !== undefined) : settings.profile;
   const tokenAccount = secretAccount(owner, settings.flow, 'access-token');
-  if (!request.force) {
+  const cachedToken = async () => {
     const cached = parseStoredToken(await deps.store.get(tokenAccount));
-    if (isUsable(cached, settings, deps.now(), request.minValiditySeconds)) return { token: cached, fromCache: true };
-  }
+    return isUsable(cached, settings, deps.now(), request.minValiditySeconds) ? cached : undefined;
+  };
 
-  if (settings.flow === 'pkce') {
-    throw new LoginRequiredError(`no valid browser login for profile "${settings.profile}"`, { hint: `run \`${loginCommand(settings)}\`` });
+  if (!request.force) {
+    const cached = await cachedToken();
+    if (cached) return { token: cached, fromCache: true };
   }
+  const release = await deps.lock(`${owner}-${settings.flow}`);
+  try {
+    if (!request.force) {
+      const cached = await cachedToken();
+      if (cached) return { token: cached, fromCache: true };
+    }
+    const tokens =
+      settings.flow === 'pkce'
+        ? await refreshPkceSession(deps, settings)
+        : await requestClientCredentialsToken(deps, settings, await clientSecret(deps, settings, owner, request.environmentSecret));
+    const token = toStoredToken(tokens, settings);
+    await cacheToken(deps, tokenAccount, token);
+    return { token, fromCache: false };
+  } finally {
+    await release();
+  }
+}
 
-  const clientSecret = request.environmentSecret ?? (await deps.store.get(secretAccount(owner, 'client-credentials', 'client-secret')));
-  if (clientSecret === undefined) {
+async function clientSecret(deps: FlowDeps, settings: CompleteSettings, owner: string, environmentSecret: string | undefined): Promise<string> {
+  const secret = environmentSecret ?? (await deps.store.get(secretAccount(owner, 'client-credentials', 'client-secret')));
+  if (secret === undefined) {
     throw new LoginRequiredError(`no client secret stored for profile "${settings.profile}"`, {
       hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
     });
   }
-  const token = toStoredToken(await requestClientCredentialsToken(deps, settings, clientSecret), settings);
-  await cacheToken(deps, tokenAccount, token);
-  return { token, fromCache: false };
+  return secret;
+}
+
+/**
+ * Refresh tokens rotate: the new one is stored before anything else, because the old one
+ * is now dead and losing the new one would log the person out.
+ */
+async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<TokenSet> {
+  const refreshAccount = secretAccount(settings.profile, 'pkce', 'refresh-token');
+  const refreshToken = await deps.store.get(refreshAccount);
+  if (refreshToken === undefined) {
+    throw new LoginRequiredError(`no valid browser login for profile "${settings.profile}"`, { hint: `run \`${loginCommand(settings)}\`` });
+  }
+  const tokens = await withProviderMetadata(deps, settings.resource, async (metadata) =>
+    refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings)),
+  );
+  if (tokens.refreshToken) await deps.store.set(refreshAccount, tokens.refreshToken);
+  return tokens;
 }
 
 export interface Login {
@@ -64,14 +106,9 @@ export async function loginClientCredentials(deps: FlowDeps, settings: CompleteS
   return { token, tenant };
 }
 
-async function requestClientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, clientSecret: string) {
-  const http = await deps.http();
-  const metadata = await discover(http, settings.resource);
-  return clientCredentialsGrant(
-    http,
-    metadata.token_endpoint,
-    { clientId: settings.clientId, clientSecret, scope: settings.scope },
-    deps.now,
+function requestClientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<TokenSet> {
+  return withProviderMetadata(deps, settings.resource, async (metadata) =>
+    clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now),
   );
 }
 

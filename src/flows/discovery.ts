@@ -1,4 +1,6 @@
-import { NetworkError, UsageError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
+import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 
 export interface ProviderMetadata {
@@ -64,4 +66,55 @@ export async function discover(http: HttpClient, resource: string): Promise<Prov
 
 function withoutUndefined<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+/** The SPEC's discovery cache life: the document is not secret and rarely changes. */
+export const DISCOVERY_CACHE_MS = 24 * 60 * 60 * 1000;
+
+interface CachedDiscovery {
+  resource: string;
+  fetched_at: number;
+  metadata: ProviderMetadata;
+}
+
+function cacheKey(resource: string): string {
+  return `discovery-${createHash('sha256').update(resource).digest('hex').slice(0, 16)}`;
+}
+
+async function readCachedMetadata(deps: DiscoveryDeps, resource: string): Promise<ProviderMetadata | undefined> {
+  const text = await deps.cache.read(cacheKey(resource));
+  if (text === undefined) return undefined;
+  try {
+    const entry = JSON.parse(text) as CachedDiscovery;
+    const fresh = entry.resource === resource && deps.now() - entry.fetched_at < DISCOVERY_CACHE_MS && entry.fetched_at <= deps.now();
+    if (fresh && typeof entry.metadata?.token_endpoint === 'string') return entry.metadata;
+  } catch {
+    // a damaged cache entry is a cache miss
+  }
+  return undefined;
+}
+
+async function fetchAndCacheMetadata(deps: DiscoveryDeps, resource: string): Promise<ProviderMetadata> {
+  const metadata = await discover(await deps.http(), resource);
+  const entry: CachedDiscovery = { resource, fetched_at: deps.now(), metadata };
+  // A read-only config folder only costs a discovery request next time.
+  await deps.cache.write(cacheKey(resource), `${JSON.stringify(entry)}\n`).catch(() => undefined);
+  return metadata;
+}
+
+export type DiscoveryDeps = Pick<FlowDeps, 'http' | 'cache' | 'now'>;
+
+/**
+ * Runs `use` with the provider's metadata, from the cache when it has a fresh copy. When a
+ * cached document leads nowhere (an endpoint moved), it is fetched again and `use` retried once.
+ */
+export async function withProviderMetadata<T>(deps: DiscoveryDeps, resource: string, use: (metadata: ProviderMetadata) => Promise<T>): Promise<T> {
+  const cached = await readCachedMetadata(deps, resource);
+  if (!cached) return use(await fetchAndCacheMetadata(deps, resource));
+  try {
+    return await use(cached);
+  } catch (error) {
+    if (!(error instanceof EndpointUnreachableError)) throw error;
+    return use(await fetchAndCacheMetadata(deps, resource));
+  }
 }

@@ -1,3 +1,5 @@
+import type { Cache } from '../file-cache.js';
+import type { Release } from '../lock.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { HttpClient } from './http.js';
 
@@ -10,4 +12,8 @@ export interface FlowDeps {
   now(): number;
   /** A message for the person (stderr); flows never print themselves. */
   warn(message: string): void;
+  /** Cross-process mutual exclusion: parallel runs for one session make one token request between them. */
+  lock(name: string): Promise<Release>;
+  /** Non-secret data kept between runs (discovery documents). */
+  cache: Cache;
 }

@@ -1,4 +1,4 @@
-import { CredentialsRejectedError, NetworkError, UsageError } from '../errors.js';
+import { CredentialsRejectedError, EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
 import { jsonObject, type HttpResponse } from './http.js';
 
 export interface TokenSet {
@@ -53,5 +53,6 @@ function tokenError(response: HttpResponse, body: Record<string, unknown> | unde
   if (response.status === 401 || response.status === 403) {
     return new CredentialsRejectedError(`credentials rejected (${response.status})`);
   }
+  if (response.status === 404) return new EndpointUnreachableError(`the token endpoint ${response.url} answered 404`);
   return new NetworkError(`the token endpoint answered ${response.status}${code ? ` ${code}` : ''}${description}`);
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
 
 let emulator: Emulator;
 let configDir: string;
@@ -23,17 +22,13 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-/** The four variables a CI runner sets, and a config folder of the test's own. */
 function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    OCS_RESOURCE: emulator.resource,
-    OCS_TENANT_ID: emulator.tenantId,
-    OCS_CLIENT_ID: emulator.confidentialClient.clientId,
-    OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret,
-    OCS_AUTH_CONFIG_DIR: configDir,
-    OCS_AUTH_STORAGE: 'file',
-    ...extra,
-  };
+  return clientCredentialsEnv(emulator, configDir, extra);
+}
+
+/** What the config folder holds besides the discovery cache and lock files. */
+function storedFiles(names: string[]): string[] {
+  return names.filter((name) => name !== 'cache' && name !== 'locks').sort();
 }
 
 function jwtClaims(token: string): Record<string, unknown> {
@@ -125,7 +120,7 @@ test('login with a wrong secret exits 4 and stores nothing', async () => {
     input: 'wrong-secret',
   });
   await assertFailure(result, 4, /invalid_client/);
-  assert.deepEqual(await readdir(configDir), []);
+  assert.deepEqual(storedFiles(await readdir(configDir)), []);
   await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) }), 4, /rejected/);
 });
 
@@ -162,13 +157,7 @@ test('bad configuration is exit 2 with one clear line', async () => {
 });
 
 test('network trouble is exit 5: refused connection, unknown host, timeout', async () => {
-  const closedPort = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: `http://127.0.0.1:${closedPort}` }) }), 5, /connection refused/);
+  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: `http://127.0.0.1:${await closedPort()}` }) }), 5, /connection refused/);
   await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'https://no-such-host.invalid' }) }), 5, /cannot reach no-such-host\.invalid/);
 
   emulator.addFault({ route: 'token', delayMs: 3000 });
@@ -180,6 +169,8 @@ test('answers we cannot use are exit 5: HTML from the token endpoint, discovery 
   await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /not JSON/);
   emulator.clearFaults();
 
+  // Discovery faults need a cold discovery cache.
+  await rm(join(configDir, 'cache'), { recursive: true, force: true });
   emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, token_endpoint: undefined }) });
   await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /no token_endpoint/);
   emulator.clearFaults();
@@ -223,7 +214,7 @@ test('with a keychain, login keeps the secret there and writes no credentials fi
   assert.doesNotMatch(login.stderr, /warning/);
   const { stdout } = await promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', `${profile}/client-credentials/client-secret`]);
   assert.equal(stdout, emulator.confidentialClient.clientSecret);
-  assert.deepEqual(await readdir(configDir), ['config.ini']);
+  assert.deepEqual(storedFiles(await readdir(configDir)), ['config.ini']);
   const token = await runCli(['token', '--profile', profile], { env });
   assert.equal(token.code, 0, token.stderr);
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,4 +64,34 @@ export async function tempConfigDir(): Promise<{ dir: string; cleanup: () => Pro
 /** stderr of a failed run must be a message, not a stack trace. */
 export function hasStackTrace(stderr: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(stderr);
+}
+
+/** A loopback port nobody listens on: connecting to it is refused at once. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * What a CI runner sets for env-only client credentials, with a config folder of the
+ * test's own and file storage (the keychain has tests of its own).
+ */
+export function clientCredentialsEnv(
+  emulator: { resource: string; tenantId: string; confidentialClient: { clientId: string; clientSecret: string } },
+  configDir: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
+  return {
+    OCS_RESOURCE: emulator.resource,
+    OCS_TENANT_ID: emulator.tenantId,
+    OCS_CLIENT_ID: emulator.confidentialClient.clientId,
+    OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret,
+    OCS_AUTH_CONFIG_DIR: configDir,
+    OCS_AUTH_STORAGE: 'file',
+    ...extra,
+  };
 }

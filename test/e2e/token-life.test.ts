@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { promisify } from 'node:util';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { captureBrowserRedirect } from '../helpers/browser-login.ts';
+import { CLI, clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
+
+let emulator: Emulator;
+let configDir: string;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  emulator = await startEmulator();
+});
+after(() => emulator.close());
+beforeEach(async () => {
+  ({ dir: configDir, cleanup } = await tempConfigDir());
+  emulator.clearFaults();
+  emulator.resetCounts();
+});
+afterEach(() => cleanup());
+
+function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return clientCredentialsEnv(emulator, configDir, extra);
+}
+
+const credentialsFile = () => join(configDir, 'credentials.json');
+const readCredentials = async () => (JSON.parse(await readFile(credentialsFile(), 'utf8')) as { entries: Record<string, string> }).entries;
+
+test('20 parallel token processes on a cold cache make one token request and print one token', async () => {
+  const results = await Promise.all(Array.from({ length: 20 }, () => runCli(['token', '--client-credentials'], { env: envOnly() })));
+  for (const result of results) assert.equal(result.code, 0, result.stderr);
+  assert.equal(new Set(results.map((result) => result.stdout)).size, 1);
+  assert.equal(emulator.counts.token, 1);
+});
+
+test('a lock left by a killed holder is recovered within seconds', async () => {
+  // The holder waits on a slow token endpoint with the lock held, and is killed there.
+  emulator.addFault({ route: 'token', delayMs: 10_000, times: 1 });
+  const holder = spawn(process.execPath, [CLI, 'token', '--client-credentials'], { env: { ...process.env, ...envOnly() } as NodeJS.ProcessEnv, stdio: 'ignore' });
+  const deadline = Date.now() + 5_000;
+  while (emulator.counts.token === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(emulator.counts.token, 1, 'the holder reached the token endpoint');
+  holder.kill('SIGKILL');
+  await new Promise((resolve) => holder.on('exit', resolve));
+
+  const started = Date.now();
+  const result = await runCli(['token', '--client-credentials'], { env: envOnly() });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+});
+
+test('an empty lock file left by a crash between create and write is recovered; finished runs leave none', async () => {
+  assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
+  const locks = join(configDir, 'locks');
+  assert.deepEqual(await readdir(locks), [], 'a finished run leaves no lock behind');
+
+  const lock = join(locks, `env-${createHash('sha256').update(`${emulator.resource}\n${emulator.tenantId}\n${emulator.confidentialClient.clientId}`).digest('hex').slice(0, 16)}-client-credentials.lock`);
+  await writeFile(lock, '');
+  const old = new Date(Date.now() - 10_000);
+  await utimes(lock, old, old);
+  const result = await runCli(['token', '--client-credentials', '--force'], { env: envOnly() });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(await readdir(locks), []);
+});
+
+test('the discovery document is cached: a forced token makes no discovery request', async () => {
+  await runCli(['token', '--client-credentials'], { env: envOnly() });
+  await runCli(['token', '--client-credentials', '--force'], { env: envOnly() });
+  assert.equal(emulator.counts.discovery, 1);
+  assert.equal(emulator.counts.token, 2);
+});
+
+test('a cached discovery document that leads nowhere is fetched again once', async () => {
+  await runCli(['token', '--client-credentials'], { env: envOnly() });
+  const cacheDir = join(configDir, 'cache');
+  const [entry] = await readdir(cacheDir);
+  const cached = JSON.parse(await readFile(join(cacheDir, entry!), 'utf8')) as { metadata: { token_endpoint: string } };
+  cached.metadata.token_endpoint = `http://127.0.0.1:${await closedPort()}/identity/connect/token`;
+  await writeFile(join(cacheDir, entry!), JSON.stringify(cached));
+
+  emulator.resetCounts();
+  const result = await runCli(['token', '--client-credentials', '--force'], { env: envOnly() });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(emulator.counts.discovery, 1, 'fetched again');
+  assert.equal(emulator.counts.token, 1);
+});
+
+/** A real browser login done by the test itself, leaving a refresh token as `login --pkce` would. */
+async function storePkceSession(profile: string): Promise<string> {
+  const verifier = randomBytes(32).toString('base64url');
+  const redirectUri = 'http://127.0.0.1:5004/callback.html';
+  const authorize = new URL(`${emulator.resource}/identity/connect/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: emulator.publicClient.clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid ocsapi offline_access',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    acr_values: `tenant:${emulator.tenantId}`,
+  }).toString();
+  const code = (await captureBrowserRedirect(authorize.href, emulator.user)).searchParams.get('code')!;
+  const response = await fetch(`${emulator.resource}/identity/connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: emulator.publicClient.clientId, code, code_verifier: verifier, redirect_uri: redirectUri }),
+  });
+  const tokens = (await response.json()) as { refresh_token: string };
+  assert.ok(tokens.refresh_token);
+  await writeFile(
+    join(configDir, 'config.ini'),
+    `[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
+  );
+  await writeFile(credentialsFile(), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: tokens.refresh_token } }));
+  return tokens.refresh_token;
+}
+
+test('PKCE: the refresh token is used, the rotated one stored, the old one dead', async () => {
+  const oldRefreshToken = await storePkceSession('default');
+  emulator.resetCounts();
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  const first = await runCli(['token'], { env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(emulator.counts.token, 1);
+  const entries = await readCredentials();
+  const newRefreshToken = entries['default/pkce/refresh-token'];
+  assert.ok(newRefreshToken && newRefreshToken !== oldRefreshToken, 'rotated refresh token stored');
+
+  const tenant = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${first.stdout.trim()}` } });
+  assert.equal(tenant.status, 200);
+
+  const cached = await runCli(['token'], { env });
+  assert.equal(cached.stdout, first.stdout);
+  assert.equal(emulator.counts.token, 1, 'cache hit, no refresh');
+
+  // Age the cached token past the renewal threshold, then let 8 processes find it stale at once.
+  const aged = { ...entries, 'default/pkce/access-token': JSON.stringify({ ...JSON.parse(entries['default/pkce/access-token']!), expires_at: Date.now() + 10_000 }) };
+  await writeFile(credentialsFile(), JSON.stringify({ version: 1, entries: aged }));
+  const parallel = await Promise.all(Array.from({ length: 8 }, () => runCli(['token'], { env })));
+  for (const result of parallel) assert.equal(result.code, 0, result.stderr);
+  assert.equal(new Set(parallel.map((result) => result.stdout)).size, 1);
+  assert.equal(emulator.counts.token, 2, 'parallel refreshes of one rotating token would log the user out: exactly one happened');
+
+  const replay = await fetch(`${emulator.resource}/identity/connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: emulator.publicClient.clientId, refresh_token: oldRefreshToken }),
+  });
+  assert.equal(replay.status, 400);
+  assert.equal(((await replay.json()) as { error: string }).error, 'invalid_grant');
+});
+
+test('PKCE: a refused refresh means login needed: exit 3 without a TTY, naming the command', async () => {
+  await storePkceSession('work');
+  emulator.revokeAllTokens();
+  const result = await runCli(['token', '--profile', 'work'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(result.code, 3, result.stderr);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /ocs-auth login --pkce --profile work/);
+  assert.ok(!hasStackTrace(result.stderr));
+});
+
+test('status lists every profile; logout revokes and removes every stored item; token then exits 3', async () => {
+  await storePkceSession('default');
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  assert.equal((await runCli(['token'], { env })).code, 0);
+
+  const status = await runCli(['status', '--json'], { env });
+  assert.equal(status.code, 0, status.stderr);
+  const [profile] = (JSON.parse(status.stdout) as { profiles: Array<Record<string, unknown>> }).profiles;
+  assert.equal(profile!.profile, 'default');
+  assert.equal(profile!.flow, 'pkce');
+  assert.equal(profile!.logged_in, true);
+  assert.equal(profile!.has_refresh_token, true);
+  assert.ok(Date.parse(String(profile!.token_expires_at)) > Date.now());
+  assert.equal(profile!.storage, 'file');
+  const human = await runCli(['status'], { env });
+  assert.match(human.stdout, /default \(pkce\)/);
+  assert.match(human.stdout, /logged in/);
+
+  emulator.resetCounts();
+  const logout = await runCli(['logout'], { env });
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.match(logout.stderr, /Logged out of default: revoked 2 tokens, removed 2 items/);
+  assert.equal(emulator.counts.revocation, 2);
+  assert.deepEqual(await readCredentials(), {});
+
+  const token = await runCli(['token'], { env });
+  assert.equal(token.code, 3);
+  assert.match(token.stderr, /ocs-auth login --pkce/);
+  assert.equal(JSON.parse((await runCli(['status', '--json'], { env })).stdout).profiles[0].logged_in, false);
+});
+
+const keyringSkip = process.env.OCS_AUTH_TEST_KEYRING !== '1' && process.env.CI !== 'true' ? 'no test Secret Service' : false;
+
+test('logout --all empties the keychain of every profile and env session', { skip: keyringSkip }, async () => {
+  const profile = `all-${process.pid}`;
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  const login = await runCli(
+    ['login', '--client-credentials', '--profile', profile, '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'],
+    { env, input: emulator.confidentialClient.clientSecret },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_STORAGE: undefined }) })).code, 0);
+  const lookup = (account: string) =>
+    promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', account]).then(({ stdout }) => stdout, () => '');
+  assert.equal(await lookup(`${profile}/client-credentials/client-secret`), emulator.confidentialClient.clientSecret);
+
+  const logout = await runCli(['logout', '--all'], { env });
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.equal(await lookup(`${profile}/client-credentials/client-secret`), '');
+  assert.equal(await lookup(`${profile}/client-credentials/access-token`), '');
+  const { stdout } = await promisify(execFile)('secret-tool', ['search', '--all', 'service', 'ocs-auth']).catch(() => ({ stdout: '' }));
+  assert.doesNotMatch(stdout, /env-/);
+  const token = await runCli(['token', '--profile', profile], { env });
+  assert.equal(token.code, 3, token.stderr);
+});
