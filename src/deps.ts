@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { BrowserOutcome } from './browser.js';
 import type { HttpClient } from './flows/http.js';
 import type { IO } from './io.js';
 import type { Prompter } from './prompter.js';
@@ -19,6 +20,13 @@ export interface Deps {
   createHttpClient(trace: ((line: string) => void) | undefined): Promise<HttpClient>;
   createPrompter(): Promise<Prompter>;
   openStore(options: OpenStoreOptions): SecretStore;
+  /** Shows a URL in the person's browser (BROWSER, else the system's); says why not when it cannot. */
+  openBrowser(url: string): Promise<BrowserOutcome>;
+  /**
+   * Until the returned function is called, Ctrl-C (SIGINT) calls the listener instead of
+   * killing the process, so a command can close what it opened and exit 130 cleanly.
+   */
+  onInterrupt(listener: () => void): () => void;
 }
 
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
@@ -42,6 +50,14 @@ export function processDeps(): Deps {
       return createInquirerPrompter(io);
     },
     openStore: openSecretStore,
+    async openBrowser(url) {
+      const { openBrowser } = await import('./browser.js');
+      return openBrowser(url, env);
+    },
+    onInterrupt(listener) {
+      process.on('SIGINT', listener);
+      return () => process.off('SIGINT', listener);
+    },
   };
 }
 
