@@ -1,17 +1,26 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfigFile, saveConfigFile, type Profile } from '../config.js';
 import { loginClientCredentials } from '../flows/access-token.js';
+import { loginWithBrowser } from '../flows/browser-login.js';
+import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
-import { DEFAULT_API_VERSION, requireComplete, type CompleteSettings } from '../settings.js';
+import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, requireComplete, type CompleteSettings } from '../settings.js';
+import { startSpinner } from '../spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { seconds } from './token.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
   redirectUri?: string;
   scope?: string;
+  /** False with --no-browser: only print the URL. */
+  browser: boolean;
+  timeout: number;
 }
+
+const DEFAULT_TIMEOUT_SECONDS = 300;
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -29,18 +38,78 @@ export const register: Register = (program, deps) => {
     .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
+    .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser').conflicts('clientCredentials'))
+    .addOption(
+      new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back')
+        .default(DEFAULT_TIMEOUT_SECONDS)
+        .argParser(positiveSeconds)
+        .conflicts('clientCredentials'),
+    )
     .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self)));
 };
 
 export async function run(options: LoginOptions, context: CommandContext): Promise<void> {
   const settings = requireComplete(await context.settings(settingFlags(options)));
-  if (settings.flow === 'pkce') throw new Error('browser login (--pkce) is not built yet');
+  if (settings.flow === 'pkce') return loginInBrowser(options, context, settings);
 
   const clientSecret = await readClientSecret(options, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage), settings, clientSecret);
   await rememberProfile(context, settings);
-  const tenantName = tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id;
-  context.ui.success(`Logged in to tenant ${tenantName} as client ${settings.clientId} [profile ${settings.profile}]`);
+  context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
+}
+
+async function loginInBrowser(options: LoginOptions, context: CommandContext, settings: CompleteSettings): Promise<void> {
+  const { deps, ui } = context;
+  // The first Ctrl-C ends the login cleanly (server closed, nothing stored, exit 130); the
+  // handler then steps aside, so a second one kills a login stuck talking to the server.
+  const interrupted = new AbortController();
+  const stopCatchingInterrupt = deps.onInterrupt(() => {
+    interrupted.abort();
+    stopCatchingInterrupt();
+  });
+  let stopSpinner = () => {};
+  try {
+    const login = await loginWithBrowser(context.flowDeps(settings.storage), {
+      settings,
+      timeoutMs: options.timeout * 1000,
+      signal: interrupted.signal,
+      showAuthorizeUrl: async (url) => {
+        // The URL is always shown: the browser may open on another screen, or not at all.
+        ui.info(options.browser ? 'Opening a browser to log in. If none opens, open this URL:' : 'Open this URL in a browser to log in:');
+        ui.info(`  ${url}`);
+        if (options.browser) {
+          const outcome = await deps.openBrowser(url);
+          if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the URL above yourself`);
+        }
+        stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+      },
+      onBrowserReturned: () => stopSpinner(),
+    });
+    await rememberProfile(context, settings);
+    ui.success(`Logged in to tenant ${tenantName(login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+  } finally {
+    stopSpinner();
+    stopCatchingInterrupt();
+  }
+}
+
+function tenantName(tenant: Tenant): string {
+  return tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id;
+}
+
+/** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the tokens carry. */
+function userName(claims: Record<string, unknown>): string {
+  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined);
+  const name = text('name');
+  const email = text('email') ?? text('preferred_username');
+  if (name && email) return `${name} <${email}>`;
+  return name ?? email ?? (text('sub') ? `user ${text('sub')}` : 'an unnamed user');
+}
+
+function positiveSeconds(value: string): number {
+  const parsed = seconds(value);
+  if (parsed === 0) throw new InvalidArgumentError('expected at least 1 second');
+  return parsed;
 }
 
 async function readClientSecret(options: LoginOptions, { deps }: CommandContext): Promise<string> {
@@ -72,6 +141,8 @@ async function rememberProfile(context: CommandContext, settings: CompleteSettin
     flow: settings.flow,
   };
   if (settings.apiVersion !== DEFAULT_API_VERSION) profile.api_version = settings.apiVersion;
+  if (settings.redirectUri !== DEFAULT_REDIRECT_URI) profile.redirect_uri = settings.redirectUri;
+  if (settings.scope) profile.scope = settings.scope;
   if (settings.storage) profile.storage = settings.storage;
   await saveConfigFile(context.configDir, { ...config, [settings.profile]: profile });
 }

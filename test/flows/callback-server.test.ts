@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError } from '../../src/errors.ts';
 import { listenForCallback, parseRedirectUri, type CallbackServer } from '../../src/flows/callback-server.ts';
+import { closedPort } from '../helpers/cli.ts';
 
 const STATE = 'the-state';
 const ISSUER = 'http://127.0.0.1:1/identity';
 
-/** A port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function start(host = 'localhost'): Promise<{ server: CallbackServer; base: string; redirectUri: string }> {
-  const port = await freePort();
+  const port = await closedPort();
   const redirectUri = `http://${host}:${port}/callback.html`;
   return { server: await listenForCallback({ redirectUri, state: STATE, issuer: ISSUER }), base: `http://127.0.0.1:${port}`, redirectUri };
 }

@@ -1,0 +1,114 @@
+import { InterruptedError, NetworkError } from '../errors.js';
+import { DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
+import { secretAccount } from '../store/secret-store.js';
+import { listenForCallback } from './callback-server.js';
+import { discover } from './discovery.js';
+import type { FlowDeps } from './flow-deps.js';
+import { jwtClaims } from './jwt.js';
+import { authorizationCodeGrant, authorizationUrl, createPkce, randomToken } from './pkce.js';
+import { toStoredToken, type StoredToken } from './stored-token.js';
+import { fetchTenant, type Tenant } from './tenant.js';
+
+export interface BrowserLoginRequest {
+  settings: CompleteSettings;
+  /** How long to wait for the browser to come back (SPEC default 300 s). */
+  timeoutMs: number;
+  /** Aborted by Ctrl-C: the wait ends, and nothing is stored afterwards. */
+  signal?: AbortSignal | undefined;
+  /** The loopback server is listening: put this URL in front of the person (browser, stderr). */
+  showAuthorizeUrl(url: string): Promise<void>;
+  /** The browser came back; what is left is talking to the server. */
+  onBrowserReturned?(): void;
+}
+
+export interface BrowserLogin {
+  token: StoredToken;
+  tenant: Tenant;
+  /** What the tokens say about who signed in: the ID token's claims over the access token's. */
+  claims: Record<string, unknown>;
+  refreshTokenStored: boolean;
+}
+
+/**
+ * Authorization code + PKCE through the person's browser and a loopback redirect. The tokens
+ * are proven against the tenant API before anything is stored; until then a failure leaves
+ * the stored state as it was.
+ */
+export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequest): Promise<BrowserLogin> {
+  const { settings, signal } = request;
+  const http = await deps.http();
+  // Fetched afresh, not from the discovery cache: a login is rare and interactive, and
+  // withProviderMetadata's retry-on-moved-endpoint would repeat the whole browser dance.
+  const metadata = await discover(http, settings.resource);
+  if (!metadata.authorization_endpoint) {
+    throw new NetworkError(`the discovery document of ${settings.resource} names no authorization_endpoint, so a browser login is not possible`, {
+      hint: 'use --client-credentials with this resource',
+    });
+  }
+
+  const pkce = createPkce();
+  const state = randomToken();
+  const nonce = randomToken();
+  const scope = settings.scope ?? DEFAULT_PKCE_SCOPE;
+  const server = await listenForCallback({ redirectUri: settings.redirectUri, state, issuer: metadata.issuer });
+  let code: string;
+  try {
+    await request.showAuthorizeUrl(
+      authorizationUrl(metadata.authorization_endpoint, {
+        clientId: settings.clientId,
+        redirectUri: settings.redirectUri,
+        scope,
+        codeChallenge: pkce.challenge,
+        state,
+        nonce,
+        tenantId: settings.tenantId,
+      }),
+    );
+    ({ code } = await server.wait({ timeoutMs: request.timeoutMs, signal }));
+  } finally {
+    await server.close();
+  }
+  request.onBrowserReturned?.();
+
+  const tokens = await authorizationCodeGrant(
+    http,
+    metadata.token_endpoint,
+    { clientId: settings.clientId, code, codeVerifier: pkce.verifier, redirectUri: settings.redirectUri },
+    { nonce, issuer: metadata.issuer },
+    deps.now,
+  );
+  const token = toStoredToken(tokens, settings);
+  const tenant = await fetchTenant(http, settings, token.access_token);
+
+  if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
+  // The lock `token` holds while it refreshes this session: a refresh finishing mid-write
+  // would store the old grant's rotated refresh token over this login's.
+  const release = await deps.lock(`${settings.profile}-pkce`);
+  try {
+    await storeSession(deps, settings.profile, token, tokens.refreshToken, scope);
+  } finally {
+    await release();
+  }
+
+  return {
+    token,
+    tenant,
+    claims: { ...jwtClaims(token.access_token), ...tokens.idTokenClaims },
+    refreshTokenStored: tokens.refreshToken !== undefined,
+  };
+}
+
+async function storeSession(deps: FlowDeps, profile: string, token: StoredToken, refreshToken: string | undefined, scope: string): Promise<void> {
+  const account = (kind: 'access-token' | 'refresh-token') => secretAccount(profile, 'pkce', kind);
+  if (refreshToken) {
+    await deps.store.set(account('refresh-token'), refreshToken);
+  } else {
+    // A refresh token from an earlier login belongs to another grant: keeping it would let a
+    // later refresh bring back the session this login replaced.
+    await deps.store.delete(account('refresh-token'));
+    if (scope.split(' ').includes('offline_access')) {
+      deps.warn('no refresh token came back although offline_access was asked for: this login lasts as long as its access token');
+    }
+  }
+  await deps.store.set(account('access-token'), JSON.stringify(token));
+}

@@ -1,0 +1,254 @@
+// `ocs-auth login --pkce` end to end: the built CLI as a child process, the OCS emulator, and a
+// real headless Chromium (playwright-core) doing what the person would do in the browser.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
+import { CLI, closedPort, hasStackTrace, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+
+let emulator: Emulator;
+let configDir: string;
+let cleanup: () => Promise<void>;
+
+before(async () => {
+  emulator = await startEmulator();
+});
+after(() => emulator.close());
+beforeEach(async () => {
+  ({ dir: configDir, cleanup } = await tempConfigDir());
+  emulator.clearFaults();
+  emulator.resetCounts();
+});
+afterEach(() => cleanup());
+
+function pkceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OCS_RESOURCE: emulator.resource,
+    OCS_TENANT_ID: emulator.tenantId,
+    OCS_CLIENT_ID: emulator.publicClient.clientId,
+    OCS_AUTH_CONFIG_DIR: configDir,
+    OCS_AUTH_STORAGE: 'file',
+    ...extra,
+  };
+}
+
+function listen(port: number): Promise<Server> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  try {
+    const server = await listen(port);
+    await new Promise((resolve) => server.close(resolve));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `login --pkce` with the URL caught from stderr (as a person would copy it) as soon as it is printed. */
+function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { done: Promise<CliResult>; url: Promise<string> } {
+  let found: (url: string) => void = () => {};
+  const url = new Promise<string>((resolve) => (found = resolve));
+  let stderr = '';
+  const done = runCli(['login', '--pkce', ...args], {
+    env,
+    onStderr: (text) => {
+      stderr += text;
+      const match = /^\s+(http:\/\/\S+\/connect\/authorize\?\S+)$/m.exec(stderr);
+      if (match) found(match[1]!);
+    },
+  });
+  // A CLI that fails before printing the URL must fail the test, not hang it.
+  void done.then((result) => found(`no URL; exit ${result.code}: ${result.stderr}`));
+  return { done, url };
+}
+
+async function storedEntries(): Promise<Record<string, string>> {
+  try {
+    return (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+}
+
+async function assertNothingStored(): Promise<void> {
+  assert.deepEqual(await storedEntries(), {});
+  await assert.rejects(readFile(join(configDir, 'config.ini'), 'utf8'), { code: 'ENOENT' }, 'no profile written either');
+}
+
+async function tenantStatus(token: string): Promise<number> {
+  const response = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${token}` } });
+  return response.status;
+}
+
+function assertFailure(result: CliResult, code: number, message: RegExp): void {
+  assert.equal(result.code, code, result.stderr);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, message);
+  assert.ok(!hasStackTrace(result.stderr), result.stderr);
+}
+
+test('a browser login in real Chromium through BROWSER and a localhost redirect stores a token the API accepts; token --pkce prints it', async () => {
+  const port = await closedPort();
+  const redirectUri = `http://localhost:${port}/callback.html`;
+  // BROWSER is a small script that records the URL it is given, as a real browser command would receive it.
+  const urlFile = join(configDir, 'opened-url');
+  const script = join(configDir, 'browser.mjs');
+  await writeFile(script, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(urlFile)}, process.argv[2] + '\\n');\n`);
+  const login = runCli(['login', '--pkce', '--redirect-uri', redirectUri], {
+    env: pkceEnv({ BROWSER: `"${process.execPath}" "${script}"` }),
+  });
+  const url = await waitForFile(urlFile, login);
+
+  const authorize = new URL(url);
+  assert.equal(authorize.searchParams.get('redirect_uri'), redirectUri);
+  assert.equal(authorize.searchParams.get('scope'), 'openid ocsapi');
+  assert.equal(authorize.searchParams.get('acr_values'), `tenant:${emulator.tenantId}`);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+  const landed = await completeBrowserLogin(url, emulator.user);
+  assert.equal(landed.host, `localhost:${port}`, 'Chromium reached the 127.0.0.1 listener through "localhost"');
+
+  const result = await login;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, '');
+  const lastLine = result.stderr.trim().split('\n').at(-1)!;
+  assert.match(lastLine, new RegExp(`Logged in to tenant "${emulator.tenantName}" \\(${emulator.tenantId}\\) as ${emulator.user.name} <${emulator.user.email}> \\[profile default\\]`));
+  assert.ok(await portIsFree(port), 'the loopback server is closed');
+
+  // The verifier sent with the code is the one whose challenge went to the browser.
+  const exchange = emulator.requests.find((request) => request.route === 'token')?.body;
+  assert.equal(exchange?.grant_type, 'authorization_code');
+  assert.equal(createHash('sha256').update(exchange?.code_verifier ?? '').digest('base64url'), authorize.searchParams.get('code_challenge'));
+
+  const entries = await storedEntries();
+  assert.deepEqual(Object.keys(entries), ['default/pkce/access-token'], 'no refresh token without offline_access');
+  const stored = JSON.parse(entries['default/pkce/access-token']!) as { access_token: string; expires_at: number };
+  assert.ok(stored.expires_at > Date.now() + 3_000_000);
+  assert.equal(await tenantStatus(stored.access_token), 200);
+  const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(profile, /flow = pkce/);
+  assert.match(profile, new RegExp(`redirect_uri = ${redirectUri}`), 'a non-default redirect URI is kept with the profile');
+
+  const tokenRequests = emulator.counts.token;
+  const token = await runCli(['token', '--pkce'], { env: pkceEnv() });
+  assert.equal(token.code, 0, token.stderr);
+  assert.equal(token.stdout, `${stored.access_token}\n`);
+  assert.equal(emulator.counts.token, tokenRequests, 'the stored token is served without a request');
+});
+
+async function waitForFile(path: string, running: Promise<CliResult>): Promise<string> {
+  let exited: CliResult | undefined;
+  void running.then((result) => (exited = result));
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (text.trim()) return text.trim();
+    if (exited) assert.fail(`the CLI exited (${exited.code}) before opening the browser: ${exited.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+test('with offline_access a refresh token is stored; other paths on the callback port get 404 and the login goes on', async () => {
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://127.0.0.1:${port}/callback.html`, '--scope', 'openid ocsapi offline_access']);
+  const authorizeUrl = await url;
+  const stray = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
+  assert.equal(stray.status, 404);
+  await completeBrowserLogin(authorizeUrl, emulator.user);
+
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Open this URL in a browser/);
+  const entries = await storedEntries();
+  assert.ok(entries['default/pkce/refresh-token'], 'refresh token stored');
+  assert.ok(!JSON.stringify(entries['default/pkce/access-token']).includes(entries['default/pkce/refresh-token']!));
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope = openid ocsapi offline_access/);
+});
+
+test('a forged state fails the login (exit 4) and stores nothing', async () => {
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  // The real code, delivered with another state: what a login CSRF looks like.
+  const redirect = await captureBrowserRedirect(await url, emulator.user);
+  assert.ok(redirect.searchParams.get('code'));
+  redirect.searchParams.set('state', 'forged');
+  redirect.hostname = '127.0.0.1';
+  const page = await fetch(redirect);
+  assert.equal(page.status, 400);
+
+  assertFailure(await done, 4, /does not belong to this login/);
+  assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
+  await assertNothingStored();
+});
+
+test('access_denied on the redirect fails the login (exit 4) and stores nothing', async () => {
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const landed = await completeBrowserLogin(await url, emulator.user, { consent: false });
+  assert.equal(landed.searchParams.get('error'), 'access_denied');
+
+  assertFailure(await done, 4, /refused or cancelled in the browser \(access_denied/);
+  await assertNothingStored();
+});
+
+test('the timeout ends the login (exit 3) and frees the port', async () => {
+  const port = await closedPort();
+  const started = Date.now();
+  const result = await runCli(['login', '--pkce', '--no-browser', '--timeout', '1', '--redirect-uri', `http://localhost:${port}/callback.html`], { env: pkceEnv() });
+  assertFailure(result, 3, /no sign-in answer from the browser within 1 s/);
+  assert.match(result.stderr, /hint: .*--timeout/);
+  assert.ok(Date.now() - started < 10_000);
+  assert.ok(await portIsFree(port));
+  await assertNothingStored();
+});
+
+test('a port in use fails at once (exit 2), naming the port and --redirect-uri', async () => {
+  const busy = await listen(0);
+  const { port } = busy.address() as AddressInfo;
+  try {
+    const result = await runCli(['login', '--pkce', '--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`], { env: pkceEnv() });
+    assertFailure(result, 2, new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    assert.match(result.stderr, /--redirect-uri/);
+    assert.doesNotMatch(result.stderr, /connect\/authorize/, 'no URL is shown for a login that cannot finish');
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
+  await assertNothingStored();
+});
+
+test('Ctrl-C while waiting closes the loopback server and exits 130 with nothing stored', async () => {
+  const port = await closedPort();
+  const child = spawn(process.execPath, [CLI, 'login', '--pkce', '--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`], {
+    env: { ...withoutOcs(process.env), ...pkceEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      if (stderr.includes('/connect/authorize?')) resolve();
+    });
+  });
+  assert.equal(await portIsFree(port), false, 'waiting on the port');
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted/);
+  assert.ok(!hasStackTrace(stderr), stderr);
+  assert.ok(await portIsFree(port));
+  await assertNothingStored();
+});
+
+function withoutOcs(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('OCS_') && entry[0] !== 'BROWSER'));
+}
