@@ -6,7 +6,6 @@ import { fileCache } from '../file-cache.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../io.js';
-import { acquireLock } from '../lock.js';
 import { configDir } from '../paths.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../settings.js';
 import { Ui } from '../ui.js';
@@ -44,7 +43,8 @@ export function createContext(deps: Deps, command: Command): CommandContext {
         http: () => (http ??= deps.createHttpClient(trace)),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
-        lock: (name) => acquireLock(join(dir, 'locks'), name),
+        // Only a stale cache needs the lock: keep its module off the hot path.
+        lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name),
         cache: fileCache(join(dir, 'cache')),
       };
     },

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
+import { shortHash } from '../short-hash.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 
@@ -78,7 +78,7 @@ interface CachedDiscovery {
 }
 
 function cacheKey(resource: string): string {
-  return `discovery-${createHash('sha256').update(resource).digest('hex').slice(0, 16)}`;
+  return `discovery-${shortHash(resource)}`;
 }
 
 async function readCachedMetadata(deps: DiscoveryDeps, resource: string): Promise<ProviderMetadata | undefined> {

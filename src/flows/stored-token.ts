@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { CompleteSettings } from '../settings.js';
+import { shortHash } from '../short-hash.js';
 import type { TokenSet } from './token-response.js';
 
 /**
@@ -63,6 +63,5 @@ export function isUsable(token: StoredToken | undefined, settings: CompleteSetti
  */
 export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
   if (!secretFromEnvironment) return settings.profile;
-  const digest = createHash('sha256').update(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`).digest('hex');
-  return `env-${digest.slice(0, 16)}`;
+  return `env-${shortHash(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`)}`;
 }

@@ -5,6 +5,7 @@ import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
+import { shortHash } from '../../src/short-hash.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { captureBrowserRedirect } from '../helpers/browser-login.ts';
 import { CLI, clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
@@ -59,7 +60,7 @@ test('an empty lock file left by a crash between create and write is recovered; 
   const locks = join(configDir, 'locks');
   assert.deepEqual(await readdir(locks), [], 'a finished run leaves no lock behind');
 
-  const lock = join(locks, `env-${createHash('sha256').update(`${emulator.resource}\n${emulator.tenantId}\n${emulator.confidentialClient.clientId}`).digest('hex').slice(0, 16)}-client-credentials.lock`);
+  const lock = join(locks, `env-${shortHash(`${emulator.resource}\n${emulator.tenantId}\n${emulator.confidentialClient.clientId}`)}-client-credentials.lock`);
   await writeFile(lock, '');
   const old = new Date(Date.now() - 10_000);
   await utimes(lock, old, old);
