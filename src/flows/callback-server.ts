@@ -157,7 +157,8 @@ function handle(request: IncomingMessage, response: ServerResponse, target: Redi
   };
 
   // The state is checked before anything else is believed, error redirects included: an
-  // answer that does not carry it was not started by this login (RFC 6749 §10.12).
+  // answer that does not carry it was not started by this login (RFC 6749 §10.12). Exit 4:
+  // the code handed in is a credential, and it is this tool that rejects it.
   const state = single('state');
   if (state === undefined || !sameText(state, expected.state)) {
     return fail(
