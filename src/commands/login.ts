@@ -1,7 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfigFile, saveConfigFile, type Profile } from '../config.js';
 import { loginClientCredentials } from '../flows/access-token.js';
-import { loginWithBrowser } from '../flows/browser-login.js';
 import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
@@ -60,6 +59,8 @@ export async function run(options: LoginOptions, context: CommandContext): Promi
 
 async function loginInBrowser(options: LoginOptions, context: CommandContext, settings: CompleteSettings): Promise<void> {
   const { deps, ui } = context;
+  // Imported on use: node:crypto and node:http stay off the start-up of every other command.
+  const { loginWithBrowser } = await import('../flows/browser-login.js');
   // The first Ctrl-C ends the login cleanly (server closed, nothing stored, exit 130); the
   // handler then steps aside, so a second one kills a login stuck talking to the server.
   const interrupted = new AbortController();
