@@ -1,13 +1,18 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { getAccessToken } from '../flows/access-token.js';
+import type { FlowDeps } from '../flows/flow-deps.js';
+import type { StoredToken } from '../flows/stored-token.js';
 import type { Register } from '../main.js';
-import { requireComplete } from '../settings.js';
+import { requireComplete, type CompleteSettings } from '../settings.js';
+import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from '../token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
-export interface TokenOptions extends ProfileOptions, FlowOptions {
+export interface TokenOptions extends ProfileOptions, FlowOptions, TokenOutputOptions {
   minValidity: number;
   force?: boolean;
 }
+
+export const DEFAULT_MIN_VALIDITY_SECONDS = 300;
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -17,20 +22,31 @@ export const register: Register = (program, deps) => {
   addFlowOptions(command);
   addProfileOptions(command);
   command
-    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(300).argParser(seconds))
-    .option('--force', 'ignore the cached token and get a new one')
+    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
+    .option('--force', 'ignore the cached token and get a new one');
+  addTokenOutputOptions(command)
     .action(async (options: TokenOptions, self: Command) => run(options, createContext(deps, self)));
 };
 
 export async function run(options: TokenOptions, context: CommandContext): Promise<void> {
+  const { settings, token } = await accessToken(options, context);
+  context.deps.io.stdout.write(formatToken(tokenFormat(options, context.deps.env), token, settings, context.deps.now()));
+}
+
+/** The token `token` prints, with the settings it is for: exec and whoami get theirs the same way. */
+export async function accessToken(
+  options: ProfileOptions & FlowOptions & { minValidity: number; force?: boolean },
+  context: CommandContext,
+): Promise<{ settings: CompleteSettings; token: StoredToken; flowDeps: FlowDeps }> {
   const settings = requireComplete(await context.settings(settingFlags(options)));
-  const { token } = await getAccessToken(context.flowDeps(settings.storage), {
+  const flowDeps = context.flowDeps(settings.storage);
+  const { token } = await getAccessToken(flowDeps, {
     settings,
     minValiditySeconds: options.minValidity,
     force: Boolean(options.force),
     environmentSecret: settings.flow === 'client-credentials' ? context.deps.env.OCS_CLIENT_SECRET || undefined : undefined,
   });
-  context.deps.io.stdout.write(`${token.access_token}\n`);
+  return { settings, token, flowDeps };
 }
 
 export function seconds(value: string): number {
