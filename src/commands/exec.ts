@@ -1,14 +1,109 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
 import type { Register } from '../main.js';
-import { addFlowOptions, addProfileOptions } from './context.js';
+import { TOKEN_VARIABLE } from '../token-output.js';
+import type { Ui } from '../ui.js';
+import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS, seconds } from './token.js';
 
-export const register: Register = (program) => {
+export interface ExecOptions extends ProfileOptions, FlowOptions {
+  minValidity: number;
+  force?: boolean;
+}
+
+/** What a shell answers when it cannot run a command: 127 not found, 126 found but not runnable. */
+export const EXIT_NOT_FOUND = 127;
+export const EXIT_NOT_RUNNABLE = 126;
+
+// Ctrl-C, `kill`, a closed terminal: the command decides what they mean, ocs-auth only waits for it.
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export const register: Register = (program, deps, outcome) => {
   const command = program
     .command('exec')
-    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID and OCS_API_VERSION in its environment')
-    .argument('<command...>', 'the command and its arguments, after --');
+    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID and OCS_API_VERSION in its environment; exit with its status')
+    .usage('[options] -- <command> [args...]')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'The token is passed in the environment, never on a command line. Exit status: the',
+        "command's own, 128+N when a signal N ends it, 127 when it is not found, 126 when it",
+        "cannot be run; ocs-auth's own (2-5) when no token can be had.",
+        '',
+        'Example:',
+        '  ocs-auth exec -- sh -c \'curl -H "Authorization: Bearer $OCS_TOKEN" "$OCS_RESOURCE/api/$OCS_API_VERSION/Tenants/$OCS_TENANT_ID"\'',
+      ].join('\n'),
+    );
   addFlowOptions(command);
   addProfileOptions(command);
-  command.action(() => {
-    throw new Error('exec is not built yet');
-  });
+  command
+    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
+    .option('--force', 'ignore the cached token and get a new one')
+    // The command's own options stay in its arguments (`exec sh -c …`); requireSeparator catches
+    // the cases where ocs-auth took one of them.
+    .allowUnknownOption()
+    .action(async (commandLine: string[], options: ExecOptions, self: Command) => {
+      requireSeparator(self, commandLine);
+      outcome.exitCode = await run(commandLine, options, createContext(deps, self));
+    });
 };
+
+export async function run([file, ...args]: string[], options: ExecOptions, context: CommandContext): Promise<number> {
+  const { settings, token } = await accessToken(options, context);
+  const env = {
+    ...context.deps.env,
+    [TOKEN_VARIABLE]: token.access_token,
+    OCS_RESOURCE: settings.resource,
+    OCS_TENANT_ID: settings.tenantId,
+    OCS_API_VERSION: settings.apiVersion,
+  };
+  return runChild(file!, args, env, context.ui);
+}
+
+/** Runs the command on this terminal and resolves to the exit status a shell would report for it. */
+function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, ui: Ui): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    let settled = false;
+    const settle = (status: number) => {
+      if (settled) return;
+      settled = true;
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      resolve(status);
+    };
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        ui.error(`command not found: ${file}`);
+        settle(EXIT_NOT_FOUND);
+      } else {
+        ui.error(`cannot run ${file}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+        settle(EXIT_NOT_RUNNABLE);
+      }
+    });
+    child.on('exit', (code, signal) => settle(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+}
+
+/**
+ * Options after the command belong to it (`ocs-auth exec -- curl -v …`). Commander has no
+ * way to stop parsing at the command while also accepting -v anywhere for ocs-auth itself,
+ * so without `--` an option meant for the command may have been taken as ocs-auth's: the
+ * command as received then no longer ends the command line, and that is refused.
+ */
+function requireSeparator(command: Command, commandLine: string[]): void {
+  // An option of ocs-auth's own mistyped before "--" would otherwise be run as the command.
+  if (commandLine[0]?.startsWith('-')) throw new UsageError(`unknown option '${commandLine[0]}'`, { hint: 'see ocs-auth exec --help' });
+  const rawArgs = (command.parent as { rawArgs?: unknown } | null)?.rawArgs;
+  if (!Array.isArray(rawArgs) || rawArgs.includes('--')) return;
+  const tail = rawArgs.slice(-commandLine.length);
+  if (tail.length === commandLine.length && tail.every((arg, index) => arg === commandLine[index])) return;
+  throw new UsageError('put -- between ocs-auth\'s options and the command', {
+    hint: "e.g. ocs-auth exec --profile prod -- curl -v URL: without --, the command's options are taken for ocs-auth's",
+  });
+}
