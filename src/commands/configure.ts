@@ -91,7 +91,7 @@ function assign(profile: Profile, key: keyof Profile, value: string | undefined)
   if (value !== undefined && value !== '') profile[key] = value;
 }
 
-const REGIONS = [
+export const REGIONS = [
   { name: 'US West (uswe.datahub.connect.aveva.com)', value: 'https://uswe.datahub.connect.aveva.com' },
   { name: 'Europe North (euno.datahub.connect.aveva.com)', value: 'https://euno.datahub.connect.aveva.com' },
   { name: 'Australia East (auea.datahub.connect.aveva.com)', value: 'https://auea.datahub.connect.aveva.com' },
