@@ -53,10 +53,10 @@ async function send(client: Got, url: string, init: Partial<Options>, requestOpt
     } as Options)) as Response<string>;
     return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
   } catch (error) {
-    if (error instanceof RequestError) {
-      const unreachable = ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED'].includes(error.code);
-      const Failure = unreachable ? EndpointUnreachableError : NetworkError;
-      throw new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(error)}`, {
+    const code = transportErrorCode(error);
+    if (code !== undefined) {
+      const Failure = UNREACHABLE.has(code) ? EndpointUnreachableError : NetworkError;
+      throw new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(code, (error as Error).message)}`, {
         hint: 'check the network and the resource URL',
         cause: error,
       });
@@ -65,19 +65,32 @@ async function send(client: Got, url: string, init: Partial<Options>, requestOpt
   }
 }
 
-function describeTransportError(error: RequestError): string {
-  switch (error.code) {
+// On Node >= 24.20, got 14 lets a retried, again refused connection escape as Node's own
+// ERR_SOCKET_CLOSED_BEFORE_CONNECTION instead of a RequestError (got#2469, fixed in got 16,
+// which needs Node 22). It means the same thing: nothing is listening.
+const SOCKET_CLOSED_BEFORE_CONNECTION = 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION';
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', SOCKET_CLOSED_BEFORE_CONNECTION]);
+
+function transportErrorCode(error: unknown): string | undefined {
+  if (error instanceof RequestError) return error.code;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === SOCKET_CLOSED_BEFORE_CONNECTION ? code : undefined;
+}
+
+function describeTransportError(code: string, message: string): string {
+  switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'host not found (DNS)';
     case 'ECONNREFUSED':
+    case SOCKET_CLOSED_BEFORE_CONNECTION:
       return 'connection refused';
     case 'ECONNRESET':
       return 'connection reset';
     case 'ETIMEDOUT':
       return 'timed out';
     default:
-      return error.message;
+      return message;
   }
 }
 
