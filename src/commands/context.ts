@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfigFile, type ConfigFile, type Flow, type StorageKind } from '../config.js';
 import type { Deps } from '../deps.js';
 import { fileCache } from '../file-cache.js';
@@ -100,4 +100,10 @@ export function settingFlags(options: ProfileOptions & FlowOptions & { redirectU
     redirectUri: options.redirectUri,
     scope: options.scope,
   };
+}
+
+/** commander parser for options counted in whole seconds. */
+export function seconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
+  return Number(value);
 }

@@ -5,8 +5,8 @@ import { UsageError } from '../errors.js';
 import type { Register } from '../main.js';
 import { TOKEN_VARIABLE } from '../token-output.js';
 import type { Ui } from '../ui.js';
-import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS, seconds } from './token.js';
+import { addFlowOptions, addProfileOptions, createContext, seconds, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
 
 export interface ExecOptions extends ProfileOptions, FlowOptions {
   minValidity: number;

@@ -7,8 +7,7 @@ import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
 import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, requireComplete, type CompleteSettings } from '../settings.js';
 import { startSpinner } from '../spinner.js';
-import { addFlowOptions, addProfileOptions, createContext, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { seconds } from './token.js';
+import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
@@ -19,7 +18,7 @@ export interface LoginOptions extends ProfileOptions, FlowOptions {
   timeout: number;
 }
 
-const DEFAULT_TIMEOUT_SECONDS = 300;
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -40,7 +39,7 @@ export const register: Register = (program, deps) => {
     .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser').conflicts('clientCredentials'))
     .addOption(
       new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back')
-        .default(DEFAULT_TIMEOUT_SECONDS)
+        .default(DEFAULT_LOGIN_TIMEOUT_SECONDS)
         .argParser(positiveSeconds)
         .conflicts('clientCredentials'),
     )
@@ -48,16 +47,22 @@ export const register: Register = (program, deps) => {
 };
 
 export async function run(options: LoginOptions, context: CommandContext): Promise<void> {
-  const settings = requireComplete(await context.settings(settingFlags(options)));
-  if (settings.flow === 'pkce') return loginInBrowser(options, context, settings);
+  await logIn(context, requireComplete(await context.settings(settingFlags(options))), options);
+}
 
-  const clientSecret = await readClientSecret(options, context);
+/** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */
+export type LoginHow = Pick<LoginOptions, 'clientSecretStdin' | 'browser' | 'timeout'>;
+
+export async function logIn(context: CommandContext, settings: CompleteSettings, how: LoginHow): Promise<void> {
+  if (settings.flow === 'pkce') return loginInBrowser(how, context, settings);
+
+  const clientSecret = await readClientSecret(how, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage), settings, clientSecret);
   await rememberProfile(context, settings);
   context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
 
-async function loginInBrowser(options: LoginOptions, context: CommandContext, settings: CompleteSettings): Promise<void> {
+async function loginInBrowser(options: LoginHow, context: CommandContext, settings: CompleteSettings): Promise<void> {
   const { deps, ui } = context;
   // Imported on use: node:crypto and node:http stay off the start-up of every other command.
   const { loginWithBrowser } = await import('../flows/browser-login.js');
@@ -113,7 +118,7 @@ function positiveSeconds(value: string): number {
   return parsed;
 }
 
-async function readClientSecret(options: LoginOptions, { deps }: CommandContext): Promise<string> {
+async function readClientSecret(options: LoginHow, { deps }: CommandContext): Promise<string> {
   if (options.clientSecretStdin) {
     const secret = (await readAllStdin(deps.io.stdin)).replace(/\r?\n$/, '');
     if (!secret) throw new UsageError('--client-secret-stdin given but stdin was empty');

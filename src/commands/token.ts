@@ -1,11 +1,14 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { getAccessToken } from '../flows/access-token.js';
+import { Option, type Command } from 'commander';
+import { LoginRequiredError } from '../errors.js';
+import { getAccessToken, type TokenRequest } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
+import { canPrompt } from '../io.js';
 import type { Register } from '../main.js';
 import { requireComplete, type CompleteSettings } from '../settings.js';
 import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from '../token-output.js';
-import { addFlowOptions, addProfileOptions, createContext, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';
 
 export interface TokenOptions extends ProfileOptions, FlowOptions, TokenOutputOptions {
   minValidity: number;
@@ -33,23 +36,30 @@ export async function run(options: TokenOptions, context: CommandContext): Promi
   context.deps.io.stdout.write(formatToken(tokenFormat(options, context.deps.env), token, settings, context.deps.now()));
 }
 
-/** The token `token` prints, with the settings it is for: exec and whoami get theirs the same way. */
+/**
+ * The token `token` prints, with the settings it is for: exec and whoami get theirs the same
+ * way. When a login is needed and a person is at the terminal, the login happens here and
+ * the token follows; a script (no TTY) gets exit 3 and the command to run instead.
+ */
 export async function accessToken(
   options: ProfileOptions & FlowOptions & { minValidity: number; force?: boolean },
   context: CommandContext,
 ): Promise<{ settings: CompleteSettings; token: StoredToken; flowDeps: FlowDeps }> {
   const settings = requireComplete(await context.settings(settingFlags(options)));
   const flowDeps = context.flowDeps(settings.storage);
-  const { token } = await getAccessToken(flowDeps, {
+  const request: TokenRequest = {
     settings,
     minValiditySeconds: options.minValidity,
     force: Boolean(options.force),
     environmentSecret: settings.flow === 'client-credentials' ? context.deps.env.OCS_CLIENT_SECRET || undefined : undefined,
-  });
-  return { settings, token, flowDeps };
-}
-
-export function seconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
-  return Number(value);
+  };
+  try {
+    return { settings, token: (await getAccessToken(flowDeps, request)).token, flowDeps };
+  } catch (error) {
+    if (!(error instanceof LoginRequiredError) || !canPrompt(context.deps.io)) throw error;
+    context.ui.info(`${error.message}: logging in first.`);
+    await logIn(context, settings, { browser: true, timeout: DEFAULT_LOGIN_TIMEOUT_SECONDS });
+    // The login stored a fresh token; the cache serves it.
+    return { settings, token: (await getAccessToken(flowDeps, { ...request, force: false })).token, flowDeps };
+  }
 }
