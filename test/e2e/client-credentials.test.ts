@@ -2,29 +2,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';
 
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  emulator = await startEmulator();
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
-
-function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return clientCredentialsEnv(emulator, configDir, extra);
-}
+useE2eFixture();
 
 /** What the config folder holds besides the discovery cache and lock files. */
 function storedFiles(names: string[]): string[] {

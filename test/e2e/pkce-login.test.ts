@@ -6,25 +6,12 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { test } from 'node:test';
+import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
-import { CLI, closedPort, hasStackTrace, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  emulator = await startEmulator();
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
+useE2eFixture();
 
 function pkceEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {

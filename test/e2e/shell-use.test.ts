@@ -5,35 +5,21 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { cliOnPath } from '../helpers/cli-on-path.ts';
-import { CLI, clientCredentialsEnv, hasStackTrace, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { CLI, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
 const run = promisify(execFile);
 
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
+useE2eFixture();
 let bin: Awaited<ReturnType<typeof cliOnPath>>;
 
 before(async () => {
-  [emulator, bin] = await Promise.all([startEmulator(), cliOnPath()]);
+  bin = await cliOnPath();
 });
-after(async () => {
-  await Promise.all([emulator.close(), bin.cleanup()]);
-});
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
-
-function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return clientCredentialsEnv(emulator, configDir, extra);
-}
+after(() => bin.cleanup());
 
 /** The env as a plain record for child_process, with ocs-auth on PATH. */
 function shellEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {

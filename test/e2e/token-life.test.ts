@@ -3,31 +3,14 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { shortHash } from '../../src/short-hash.ts';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { captureBrowserRedirect } from '../helpers/browser-login.ts';
-import { CLI, clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { CLI, closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';
 
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  emulator = await startEmulator();
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
-
-function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return clientCredentialsEnv(emulator, configDir, extra);
-}
+useE2eFixture();
 
 const credentialsFile = () => join(configDir, 'credentials.json');
 const readCredentials = async () => (JSON.parse(await readFile(credentialsFile(), 'utf8')) as { entries: Record<string, string> }).entries;

@@ -4,29 +4,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { test } from 'node:test';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
-import { CLI, clientCredentialsEnv, closedPort, hasStackTrace, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  emulator = await startEmulator();
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
-
-function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return clientCredentialsEnv(emulator, configDir, extra);
-}
+useE2eFixture();
 
 function pkceEnv(): Record<string, string> {
   return {

@@ -1,0 +1,29 @@
+// The setup every end-to-end file shares: one emulator per file, and per test a fresh config
+// folder with the emulator's faults and counts reset. The node test runner gives each file a
+// process of its own, so these live bindings belong to the importing file alone.
+import { after, afterEach, before, beforeEach } from 'node:test';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { clientCredentialsEnv, tempConfigDir } from './cli.ts';
+
+export let emulator: Emulator;
+export let configDir: string;
+
+/** Registers the hooks; call once at the top of a test file. */
+export function useE2eFixture(): void {
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    emulator = await startEmulator();
+  });
+  after(() => emulator.close());
+  beforeEach(async () => {
+    ({ dir: configDir, cleanup } = await tempConfigDir());
+    emulator.clearFaults();
+    emulator.resetCounts();
+  });
+  afterEach(() => cleanup());
+}
+
+/** env-only client credentials against this file's emulator and the test's config folder. */
+export function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return clientCredentialsEnv(emulator, configDir, extra);
+}
