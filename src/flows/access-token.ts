@@ -7,7 +7,7 @@ import type { FlowDeps } from './flow-deps.js';
 import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 import type { TokenSet } from './token-response.js';
-import { isUsable, parseStoredToken, sessionOwner, toStoredToken, type StoredToken } from './stored-token.js';
+import { isUsable, parseStoredToken, sessionLockName, sessionOwner, toStoredToken, type StoredToken } from './stored-token.js';
 
 export interface TokenRequest {
   settings: CompleteSettings;
@@ -44,7 +44,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const cached = await cachedToken();
     if (cached) return { token: cached, fromCache: true };
   }
-  const release = await deps.lock(`${owner}-${settings.flow}`);
+  const release = await deps.lock(sessionLockName(owner, settings.flow));
   try {
     if (!request.force) {
       const cached = await cachedToken();

@@ -6,7 +6,7 @@ import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jwtClaims } from './jwt.js';
 import { authorizationCodeGrant, authorizationUrl, createPkce, randomToken } from './pkce.js';
-import { toStoredToken, type StoredToken } from './stored-token.js';
+import { sessionLockName, toStoredToken, type StoredToken } from './stored-token.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 
 export interface BrowserLoginRequest {
@@ -83,7 +83,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
   // The lock `token` holds while it refreshes this session: a refresh finishing mid-write
   // would store the old grant's rotated refresh token over this login's.
-  const release = await deps.lock(`${settings.profile}-pkce`);
+  const release = await deps.lock(sessionLockName(settings.profile, 'pkce'));
   try {
     await storeSession(deps, settings.profile, token, tokens.refreshToken, scope);
   } finally {

@@ -1,3 +1,4 @@
+import type { Flow } from '../config.js';
 import type { CompleteSettings } from '../settings.js';
 import { shortHash } from '../short-hash.js';
 import type { TokenSet } from './token-response.js';
@@ -64,4 +65,9 @@ export function isUsable(token: StoredToken | undefined, settings: CompleteSetti
 export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
   if (!secretFromEnvironment) return settings.profile;
   return `env-${shortHash(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`)}`;
+}
+
+/** The lock that serializes everything that renews one session's tokens, across processes. */
+export function sessionLockName(owner: string, flow: Flow): string {
+  return `${owner}-${flow}`;
 }
