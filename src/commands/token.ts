@@ -54,12 +54,12 @@ export async function accessToken(
     environmentSecret: settings.flow === 'client-credentials' ? context.deps.env.OCS_CLIENT_SECRET || undefined : undefined,
   };
   try {
-    return { settings, token: (await getAccessToken(flowDeps, request)).token, flowDeps };
+    return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {
     if (!(error instanceof LoginRequiredError) || !canPrompt(context.deps.io)) throw error;
     context.ui.info(`${error.message}: logging in first.`);
     await logIn(context, settings, { browser: true, timeout: DEFAULT_LOGIN_TIMEOUT_SECONDS });
     // The login stored a fresh token; the cache serves it.
-    return { settings, token: (await getAccessToken(flowDeps, { ...request, force: false })).token, flowDeps };
+    return { settings, token: await getAccessToken(flowDeps, { ...request, force: false }), flowDeps };
   }
 }

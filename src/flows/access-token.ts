@@ -19,11 +19,6 @@ export interface TokenRequest {
   environmentSecret: string | undefined;
 }
 
-export interface AccessToken {
-  token: StoredToken;
-  fromCache: boolean;
-}
-
 /**
  * A valid access token for the settings' flow: the cached one if fresh enough, else a new
  * one (client credentials: the grant again; PKCE: the refresh token). Parallel processes
@@ -31,7 +26,7 @@ export interface AccessToken {
  * cache falls short, and the cache is read again once it is held, since whoever held it
  * before has most likely just stored a fresh token.
  */
-export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<AccessToken> {
+export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<StoredToken> {
   const { settings } = request;
   const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, request.environmentSecret !== undefined) : settings.profile;
   const tokenAccount = secretAccount(owner, settings.flow, 'access-token');
@@ -42,13 +37,13 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
 
   if (!request.force) {
     const cached = await cachedToken();
-    if (cached) return { token: cached, fromCache: true };
+    if (cached) return cached;
   }
   const release = await deps.lock(sessionLockName(owner, settings.flow));
   try {
     if (!request.force) {
       const cached = await cachedToken();
-      if (cached) return { token: cached, fromCache: true };
+      if (cached) return cached;
     }
     const tokens =
       settings.flow === 'pkce'
@@ -56,7 +51,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
         : await requestClientCredentialsToken(deps, settings, await clientSecret(deps, settings, owner, request.environmentSecret));
     const token = toStoredToken(tokens, settings);
     await cacheToken(deps, tokenAccount, token);
-    return { token, fromCache: false };
+    return token;
   } finally {
     await release();
   }
