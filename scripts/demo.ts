@@ -3,19 +3,12 @@
 // environment variables, no config, no keychain), proves the API accepts it, and shows
 // that the second call is served from the cache without a request.
 import { startEmulator } from '../test/emulator/index.ts';
-import { runCli, tempConfigDir } from '../test/helpers/cli.ts';
+import { clientCredentialsEnv, runCli, tempConfigDir } from '../test/helpers/cli.ts';
 
 const { dir: configDir, cleanup } = await tempConfigDir();
 const emulator = await startEmulator();
 
-const env = {
-  OCS_RESOURCE: emulator.resource,
-  OCS_TENANT_ID: emulator.tenantId,
-  OCS_CLIENT_ID: emulator.confidentialClient.clientId,
-  OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret,
-  OCS_AUTH_CONFIG_DIR: configDir,
-  OCS_AUTH_STORAGE: 'file',
-};
+const env = clientCredentialsEnv(emulator, configDir);
 
 // The emulator runs in this process, so the CLI must run beside it, not block it.
 async function ocsAuth(...args: string[]): Promise<string> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';
+import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
 
 useE2eFixture();
 
@@ -22,13 +22,6 @@ async function assertTenantAccepts(token: string): Promise<void> {
   const response = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(response.status, 200);
   assert.equal(((await response.json()) as { CompanyName: string }).CompanyName, emulator.tenantName);
-}
-
-async function assertFailure(result: { code: number | null; stdout: string; stderr: string }, code: number, message: RegExp) {
-  assert.equal(result.code, code, result.stderr);
-  assert.equal(result.stdout, '', 'stdout stays empty on failure');
-  assert.match(result.stderr, message);
-  assert.ok(!hasStackTrace(result.stderr), result.stderr);
 }
 
 test('env-only: the four variables give a token on stdout and nothing else, with no config file', async () => {
@@ -69,7 +62,7 @@ test('a cached token is not handed out for another tenant or client', async () =
 
 test('configure without a TTY names the missing flags; with them it writes a 0600 profile without the secret', async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
-  await assertFailure(await runCli(['configure'], { env }), 2, /missing --resource, --tenant-id, --client-id/);
+  assertFailure(await runCli(['configure'], { env }), 2, /missing --resource, --tenant-id, --client-id/);
 
   const configured = await runCli(
     ['configure', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-credentials'],
@@ -81,7 +74,7 @@ test('configure without a TTY names the missing flags; with them it writes a 060
   assert.match(ini, /flow = client-credentials/);
   assert.equal((await stat(join(configDir, 'config.ini'))).mode & 0o777, 0o600);
 
-  await assertFailure(await runCli(['token'], { env }), 3, /login/);
+  assertFailure(await runCli(['token'], { env }), 3, /login/);
 
   const login = await runCli(['login', '--client-secret-stdin'], { env, input: `${emulator.confidentialClient.clientSecret}\n` });
   assert.equal(login.code, 0, login.stderr);
@@ -102,9 +95,9 @@ test('login with a wrong secret exits 4 and stores nothing', async () => {
     env: { ...envOnly({ OCS_CLIENT_SECRET: undefined }) },
     input: 'wrong-secret',
   });
-  await assertFailure(result, 4, /invalid_client/);
+  assertFailure(result, 4, /invalid_client/);
   assert.deepEqual(storedFiles(await readdir(configDir)), []);
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) }), 4, /rejected/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) }), 4, /rejected/);
 });
 
 test("configure --from imports the samples' appsettings.json and warns that the file still holds the secret", async () => {
@@ -131,40 +124,40 @@ test("configure --from imports the samples' appsettings.json and warns that the 
 });
 
 test('bad configuration is exit 2 with one clear line', async () => {
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: undefined }) }), 2, /missing --resource/);
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'not a url' }) }), 2, /invalid resource URL/);
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'http://ocs.example.com' }) }), 2, /https/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: undefined }) }), 2, /missing --resource/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'not a url' }) }), 2, /invalid resource URL/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'http://ocs.example.com' }) }), 2, /https/);
   await writeFile(join(configDir, 'config.ini'), '[default]\nresource = https://x\n\u0000garbage\u0001\n');
-  await assertFailure(await runCli(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /config\.ini:3/);
-  await assertFailure(await runCli(['token', '--storage', 'cloud'], { env: envOnly() }), 2, /Allowed choices/);
+  assertFailure(await runCli(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /config\.ini:3/);
+  assertFailure(await runCli(['token', '--storage', 'cloud'], { env: envOnly() }), 2, /Allowed choices/);
 });
 
 test('network trouble is exit 5: refused connection, unknown host, timeout', async () => {
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: `http://127.0.0.1:${await closedPort()}` }) }), 5, /connection refused/);
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'https://no-such-host.invalid' }) }), 5, /cannot reach no-such-host\.invalid/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: `http://127.0.0.1:${await closedPort()}` }) }), 5, /connection refused/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_RESOURCE: 'https://no-such-host.invalid' }) }), 5, /cannot reach no-such-host\.invalid/);
 
   emulator.addFault({ route: 'token', delayMs: 3000 });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_HTTP_TIMEOUT: '1' }) }), 5, /timed out/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_HTTP_TIMEOUT: '1' }) }), 5, /timed out/);
 });
 
 test('answers we cannot use are exit 5: HTML from the token endpoint, discovery without token_endpoint, a persistent 503', async () => {
   emulator.addFault({ route: 'token', status: 200, body: '<html><body>Maintenance</body></html>', contentType: 'text/html' });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /not JSON/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /not JSON/);
   emulator.clearFaults();
 
   // Discovery faults need a cold discovery cache.
   await rm(join(configDir, 'cache'), { recursive: true, force: true });
   emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, token_endpoint: undefined }) });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /no token_endpoint/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /no token_endpoint/);
   emulator.clearFaults();
 
   emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, token_endpoint: 'https://attacker.example/token' }) });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /refusing/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /refusing/);
   emulator.clearFaults();
 
   emulator.resetCounts();
   emulator.addFault({ route: 'token', status: 503 });
-  await assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /503/);
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /503/);
   assert.equal(emulator.counts.token, 3, 'three attempts, then give up');
 });
 

@@ -7,22 +7,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { configDir, emulator, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
-import { CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
+import { assertFailure, CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
 useE2eFixture();
 
-function pkceEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    OCS_RESOURCE: emulator.resource,
-    OCS_TENANT_ID: emulator.tenantId,
-    OCS_CLIENT_ID: emulator.publicClient.clientId,
-    OCS_AUTH_CONFIG_DIR: configDir,
-    OCS_AUTH_STORAGE: 'file',
-    ...extra,
-  };
-}
 
 function listen(port: number): Promise<Server> {
   const server = createServer();
@@ -77,13 +67,6 @@ async function assertNothingStored(): Promise<void> {
 async function tenantStatus(token: string): Promise<number> {
   const response = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${token}` } });
   return response.status;
-}
-
-function assertFailure(result: CliResult, code: number, message: RegExp): void {
-  assert.equal(result.code, code, result.stderr);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, message);
-  assert.ok(!hasStackTrace(result.stderr), result.stderr);
 }
 
 test('a browser login in real Chromium through BROWSER and a localhost redirect stores a token the API accepts; token --pkce prints it', async () => {

@@ -5,28 +5,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { emulator, envOnly, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
-import { CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
+import { assertFailure, CLI, closedPort, runCli } from '../helpers/cli.ts';
 
 useE2eFixture();
 
-function pkceEnv(): Record<string, string> {
-  return {
-    OCS_RESOURCE: emulator.resource,
-    OCS_TENANT_ID: emulator.tenantId,
-    OCS_CLIENT_ID: emulator.publicClient.clientId,
-    OCS_AUTH_CONFIG_DIR: configDir,
-    OCS_AUTH_STORAGE: 'file',
-  };
-}
-
-function assertFailure(result: CliResult, code: number, message: RegExp): void {
-  assert.equal(result.code, code, result.stderr);
-  assert.equal(result.stdout, '');
-  assert.match(result.stderr, message);
-  assert.ok(!hasStackTrace(result.stderr), result.stderr);
-}
 
 /** "Label  value" lines as a map. */
 function fields(report: string): Map<string, string> {

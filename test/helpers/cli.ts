@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -59,6 +60,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export async function tempConfigDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-test-'));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A failure as the SPEC wants it: the exit code, nothing on stdout, one clear message, no stack trace. */
+export function assertFailure(result: CliResult, code: number, message: RegExp): void {
+  assert.equal(result.code, code, result.stderr);
+  assert.equal(result.stdout, '', 'stdout stays empty on failure');
+  assert.match(result.stderr, message);
+  assert.ok(!hasStackTrace(result.stderr), result.stderr);
 }
 
 /** stderr of a failed run must be a message, not a stack trace. */

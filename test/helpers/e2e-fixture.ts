@@ -27,3 +27,15 @@ export function useE2eFixture(): void {
 export function envOnly(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return clientCredentialsEnv(emulator, configDir, extra);
 }
+
+/** A profile-less PKCE session's settings: the emulator's public client, file storage. */
+export function pkceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OCS_RESOURCE: emulator.resource,
+    OCS_TENANT_ID: emulator.tenantId,
+    OCS_CLIENT_ID: emulator.publicClient.clientId,
+    OCS_AUTH_CONFIG_DIR: configDir,
+    OCS_AUTH_STORAGE: 'file',
+    ...extra,
+  };
+}
