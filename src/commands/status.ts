@@ -90,7 +90,8 @@ async function describe(store: SecretStore, owner: string, flow: Flow, profile: 
 
 function humanStatus(status: ProfileStatus, now: number): string {
   const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}`];
-  lines.push(`  ${status.logged_in ? 'logged in' : 'not logged in'}${status.client_id ? ` as client ${status.client_id}` : ''}`);
+  const client = status.client_id ? `client ${status.client_id}` : undefined;
+  lines.push(status.logged_in ? `  logged in${client ? ` as ${client}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
   if (status.token_expires_at) {
     const expiresAt = Date.parse(status.token_expires_at);
     lines.push(`  access token ${expiresAt > now ? 'expires' : 'expired'} ${status.token_expires_at} (${relativeTime(expiresAt, now)})`);
