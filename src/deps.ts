@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserOutcome } from './browser.js';
+import type { InterruptSignal } from './errors.js';
 import type { HttpClient } from './flows/http.js';
 import type { IO } from './io.js';
 import type { Prompter } from './prompter.js';
@@ -17,16 +18,25 @@ export interface Deps {
   /** Epoch milliseconds. */
   now(): number;
   version: string;
-  createHttpClient(trace: ((line: string) => void) | undefined): Promise<HttpClient>;
-  createPrompter(): Promise<Prompter>;
+  /** A request in flight when `signal` aborts fails at once with an InterruptedError. */
+  createHttpClient(trace: ((line: string) => void) | undefined, signal?: AbortSignal): Promise<HttpClient>;
+  /** A question open when `signal` aborts fails at once with an InterruptedError. */
+  createPrompter(signal?: AbortSignal): Promise<Prompter>;
   openStore(options: OpenStoreOptions): SecretStore;
   /** Shows a URL in the person's browser (BROWSER, else the system's); says why not when it cannot. */
   openBrowser(url: string): Promise<BrowserOutcome>;
   /**
-   * Until the returned function is called, Ctrl-C (SIGINT) calls the listener instead of
-   * killing the process, so a command can close what it opened and exit 130 cleanly.
+   * Until the returned function is called, Ctrl-C (SIGINT) and SIGTERM call the listener
+   * instead of killing the process, so a command can close what it opened and exit 130/143
+   * cleanly.
    */
-  onInterrupt(listener: () => void): () => void;
+  onInterrupt(listener: (signal: InterruptSignal) => void): () => void;
+  /**
+   * Aborted, with the signal's name as reason, when SIGINT or SIGTERM arrives while a command
+   * runs: HTTP requests, lock waits and prompts end on it. main() sets it for each command
+   * (through onInterrupt), so bin/ and tests need not.
+   */
+  interrupted?: AbortSignal | undefined;
 }
 
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
@@ -40,14 +50,14 @@ export function processDeps(): Deps {
     env,
     now: () => Date.now(),
     version,
-    async createHttpClient(trace) {
+    async createHttpClient(trace, signal) {
       const { createHttpClient } = await import('./http-client.js');
       const seconds = Number(env.OCS_AUTH_HTTP_TIMEOUT) || DEFAULT_HTTP_TIMEOUT_SECONDS;
-      return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace });
+      return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace, signal });
     },
-    async createPrompter() {
+    async createPrompter(signal) {
       const { createInquirerPrompter } = await import('./prompter.js');
-      return createInquirerPrompter(io);
+      return createInquirerPrompter(io, signal);
     },
     openStore: openSecretStore,
     async openBrowser(url) {
@@ -55,8 +65,14 @@ export function processDeps(): Deps {
       return openBrowser(url, env);
     },
     onInterrupt(listener) {
-      process.on('SIGINT', listener);
-      return () => process.off('SIGINT', listener);
+      const onSigint = () => listener('SIGINT');
+      const onSigterm = () => listener('SIGTERM');
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
+      return () => {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
+      };
     },
   };
 }

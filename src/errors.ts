@@ -43,6 +43,22 @@ export class NetworkError extends OcsAuthError {
  */
 export class EndpointUnreachableError extends NetworkError {}
 
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** What a shell reports for a process a signal ended: 128 + the signal's number. */
+const SIGNAL_EXIT_CODES: Record<InterruptSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143): what was opened is closed, nothing half-written. */
 export class InterruptedError extends OcsAuthError {
-  readonly exitCode = 130;
+  readonly exitCode: number;
+
+  constructor(message: string, details: ErrorDetails & { signal?: InterruptSignal | undefined } = {}) {
+    super(message, details);
+    this.exitCode = SIGNAL_EXIT_CODES[details.signal ?? 'SIGINT'];
+  }
+}
+
+/** The signal an aborted interrupt signal stands for: main() aborts with the signal's name as reason. */
+export function interruptSignal(signal: AbortSignal): InterruptSignal {
+  return signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
 }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fsUsageError, makeFolder } from './fs-errors.js';
 
 /**
  * Write a file so that readers see the old content or the new, never half of it, and
  * the file never exists with wider permissions than `mode`, not even for a moment.
  */
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await makeFolder(dirname(path));
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx', mode);
@@ -19,7 +20,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     }
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw fsUsageError(error, 'write', path);
   }
 }

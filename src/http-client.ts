@@ -1,5 +1,5 @@
 import got, { RequestError, type Got, type Options, type Response } from 'got';
-import { EndpointUnreachableError, NetworkError } from './errors.js';
+import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
 import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
 
 export interface HttpClientOptions {
@@ -7,6 +7,8 @@ export interface HttpClientOptions {
   timeoutMs: number;
   /** With --verbose: one line per request/response on stderr, secrets redacted. */
   trace: ((line: string) => void) | undefined;
+  /** Aborted on SIGINT/SIGTERM: the request in flight (or the wait before a retry) ends at once. */
+  signal?: AbortSignal | undefined;
 }
 
 const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password']);
@@ -38,21 +40,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   });
 
   return {
-    get: (url, requestOptions) => send(client, url, { method: 'GET' }, requestOptions),
+    get: (url, requestOptions) => send(client, url, { method: 'GET' }, requestOptions, options.signal),
     // got turns `form` into a body before any hook runs, so the trace gets its redacted copy here.
-    postForm: (url, form, requestOptions) => send(client, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
+    postForm: (url, form, requestOptions) =>
+      send(client, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions, options.signal),
   };
 }
 
-async function send(client: Got, url: string, init: Partial<Options>, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
+async function send(client: Got, url: string, init: Partial<Options>, requestOptions: RequestOptions = {}, signal?: AbortSignal): Promise<HttpResponse> {
   try {
     const response = (await client(url, {
       ...init,
+      ...(signal ? { signal } : {}),
       ...(requestOptions.headers ? { headers: requestOptions.headers } : {}),
       ...(requestOptions.retry === false ? { retry: NO_RETRY } : {}),
     } as Options)) as Response<string>;
     return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
   } catch (error) {
+    if (signal?.aborted) {
+      throw new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(signal), cause: error });
+    }
     const code = transportErrorCode(error);
     if (code !== undefined) {
       const Failure = UNREACHABLE.has(code) ? EndpointUnreachableError : NetworkError;

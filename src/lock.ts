@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NetworkError } from './errors.js';
+import { InterruptedError, interruptSignal, NetworkError } from './errors.js';
+import { fsUsageError, makeFolder } from './fs-errors.js';
 
 export type Release = () => Promise<void>;
 
@@ -12,6 +13,8 @@ export interface LockOptions {
   maxWaitMs?: number;
   /** A lock this old is abandoned even if its holder seems alive (another host, a hung process). */
   staleMs?: number;
+  /** Aborted on SIGINT/SIGTERM: stop waiting at once. */
+  signal?: AbortSignal | undefined;
 }
 
 interface Holder {
@@ -39,9 +42,10 @@ export async function acquireLock(dir: string, name: string, options: LockOption
   const me: Holder = { id: randomUUID(), pid: process.pid, host: hostname(), at: Date.now() };
   const deadline = Date.now() + (options.maxWaitMs ?? MAX_WAIT_MS);
   const staleMs = options.staleMs ?? STALE_MS;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeFolder(dir);
 
   for (;;) {
+    throwIfInterrupted(options.signal);
     if (await createExclusive(path, JSON.stringify(me))) {
       return async () => {
         const holder = await readHolder(path);
@@ -57,7 +61,13 @@ export async function acquireLock(dir: string, name: string, options: LockOption
         hint: 'if no other ocs-auth is running, delete the lock file',
       });
     }
-    await sleep(20 + Math.random() * 40);
+    await sleep(20 + Math.random() * 40, undefined, options.signal ? { signal: options.signal } : {}).catch(() => throwIfInterrupted(options.signal));
+  }
+}
+
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new InterruptedError('interrupted while waiting for another ocs-auth process; nothing was stored', { signal: interruptSignal(signal) });
   }
 }
 
@@ -72,7 +82,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw fsUsageError(error, 'write', path);
   }
 }
 

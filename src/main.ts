@@ -8,7 +8,7 @@ import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as whoami from './commands/whoami.js';
 import type { Deps } from './deps.js';
-import { OcsAuthError } from './errors.js';
+import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
 import { wantsColor } from './io.js';
 import { Ui } from './ui.js';
 
@@ -22,8 +22,10 @@ export type Register = (program: Command, deps: Deps, outcome: Outcome) => void;
 const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, completion.register];
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */
-export async function main(argv: string[], deps: Deps): Promise<number> {
+export async function main(argv: string[], processDeps: Deps): Promise<number> {
   const outcome: Outcome = { exitCode: 0 };
+  const interruption = catchInterrupts(processDeps);
+  const deps = interruption.deps;
   const program = new Command('ocs-auth')
     .description('Bearer tokens for OSIsoft Cloud Services / AVEVA Data Hub, for people and shell scripts')
     .version(deps.version, '--version', 'print the version')
@@ -42,8 +44,43 @@ export async function main(argv: string[], deps: Deps): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return outcome.exitCode;
   } catch (error) {
-    return reportError(error, deps, Boolean(program.opts().verbose), program.opts().color === false);
+    // After SIGINT/SIGTERM, whatever failed failed because of it: say so, with 130/143.
+    const signal = interruption.received();
+    const reported = signal
+      ? new InterruptedError(error instanceof InterruptedError ? error.message : `interrupted by ${signal}`, { signal, cause: error })
+      : error;
+    return reportError(reported, deps, Boolean(program.opts().verbose), program.opts().color === false);
+  } finally {
+    interruption.stop();
   }
+}
+
+/**
+ * For the length of one command, SIGINT and SIGTERM abort `deps.interrupted` instead of
+ * killing the process: HTTP requests, lock waits and prompts then fail with an
+ * InterruptedError, `finally` blocks release locks and close servers, and the error becomes
+ * exit 130/143 here like any other. Only the first signal is caught: a second one kills a
+ * command that is stuck somewhere that does not listen.
+ */
+function catchInterrupts(processDeps: Deps): { deps: Deps; received(): InterruptSignal | undefined; stop(): void } {
+  const controller = new AbortController();
+  let received: InterruptSignal | undefined;
+  const stop = processDeps.onInterrupt((signal) => {
+    received = signal;
+    stop();
+    controller.abort(signal);
+  });
+  const { signal } = controller;
+  return {
+    deps: {
+      ...processDeps,
+      interrupted: signal,
+      createHttpClient: (trace) => processDeps.createHttpClient(trace, signal),
+      createPrompter: () => processDeps.createPrompter(signal),
+    },
+    received: () => received,
+    stop,
+  };
 }
 
 /** The one place where an error becomes a line on stderr and an exit code (SPEC "Exit codes"). */

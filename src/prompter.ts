@@ -15,14 +15,15 @@ export interface Prompter {
 }
 
 /** inquirer, reading stdin and writing stderr, so stdout stays data only. */
-export async function createInquirerPrompter(io: IO): Promise<Prompter> {
+export async function createInquirerPrompter(io: IO, signal?: AbortSignal): Promise<Prompter> {
   const { input, password, select } = await import('@inquirer/prompts');
-  const context = { input: io.stdin, output: io.stderr };
+  const context = { input: io.stdin, output: io.stderr, ...(signal ? { signal } : {}) };
   const interruptible = async <T>(question: Promise<T>): Promise<T> => {
     try {
       return await question;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError('interrupted');
+      // Exit: Ctrl-C at the prompt (raw mode turns it into a key) or a signal; Abort: our signal.
+      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new InterruptedError('interrupted');
       throw error;
     }
   };

@@ -44,7 +44,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
         // Only a stale cache needs the lock: keep its module off the hot path.
-        lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name),
+        lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
         cache: fileCache(join(dir, 'cache')),
       };
     },
