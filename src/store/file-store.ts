@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { fsUsageError } from '../fs-errors.js';
 import type { SecretStore } from './secret-store.js';
 
 interface CredentialsFile {
@@ -13,12 +13,25 @@ export function credentialsFilePath(configDir: string): string {
   return join(configDir, 'credentials.json');
 }
 
-/** credentials.json in the config folder, mode 0600, replaced atomically on every change. */
+/**
+ * credentials.json in the config folder, mode 0600, replaced atomically on every change.
+ *
+ * A file that is not the JSON we write (truncated by a full disk, edited by hand, something
+ * else's) reads as holding nothing, so commands say "login needed" (exit 3) rather than fail
+ * on it. It may hold the only copy of a secret, though, so it is never deleted or
+ * overwritten: the first write (a login, a token to cache) renames it to
+ * credentials.json.damaged-<time> first, and says so. Renaming rather than refusing keeps
+ * the remedy we print, "log in again", one command long, and loses no byte of the file.
+ */
 export class FileStore implements SecretStore {
   readonly kind = 'file' as const;
   readonly path: string;
+  private warnedDamaged = false;
 
-  constructor(configDir: string) {
+  constructor(
+    configDir: string,
+    private readonly warn: (message: string) => void = () => {},
+  ) {
     this.path = credentialsFilePath(configDir);
   }
 
@@ -27,49 +40,72 @@ export class FileStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    return (await this.read()).entries[account];
+    return (await this.readUsable())?.entries[account];
   }
 
   async set(account: string, value: string): Promise<void> {
-    const file = await this.read();
-    file.entries[account] = value;
-    await this.write(file);
+    let file = await this.read();
+    if (file === DAMAGED) {
+      await this.moveAside();
+      file = await this.read();
+    }
+    const entries = file === DAMAGED ? {} : file.entries;
+    entries[account] = value;
+    await this.write({ version: 1, entries });
   }
 
   async delete(account: string): Promise<boolean> {
-    const file = await this.read();
-    if (!(account in file.entries)) return false;
+    const file = await this.readUsable();
+    if (!file || !(account in file.entries)) return false;
     delete file.entries[account];
     await this.write(file);
     return true;
   }
 
   async list(): Promise<string[]> {
-    return Object.keys((await this.read()).entries);
+    return Object.keys((await this.readUsable())?.entries ?? {});
   }
 
-  private async read(): Promise<CredentialsFile> {
+  /** The file's entries, or undefined (after a warning) when it is damaged. */
+  private async readUsable(): Promise<CredentialsFile | undefined> {
+    const file = await this.read();
+    if (file !== DAMAGED) return file;
+    if (!this.warnedDamaged) {
+      this.warnedDamaged = true;
+      this.warn(`${this.path} is damaged (not the JSON ocs-auth writes): read as holding no credentials and left as it is; the next login moves it aside`);
+    }
+    return undefined;
+  }
+
+  private async read(): Promise<CredentialsFile | typeof DAMAGED> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
-      throw new UsageError(`cannot read ${this.path}: ${(error as Error).message}`, { cause: error });
+      throw fsUsageError(error, 'read', this.path);
     }
-    const parsed = parseCredentials(text);
-    if (!parsed) {
-      // Never overwrite what we cannot read: it may hold the only copy of a secret.
-      throw new UsageError(`${this.path} is damaged (not the JSON ocs-auth writes)`, {
-        hint: 'move it aside, then log in again',
-      });
+    return parseCredentials(text) ?? DAMAGED;
+  }
+
+  private async moveAside(): Promise<void> {
+    const aside = `${this.path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await rename(this.path, aside);
+    } catch (error) {
+      // Another process moved it first: nothing left to keep.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fsUsageError(error, 'write', this.path);
     }
-    return parsed;
+    this.warn(`${this.path} was damaged (not the JSON ocs-auth writes): kept as ${aside}, and a new one started`);
   }
 
   private async write(file: CredentialsFile): Promise<void> {
     await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }
+
+const DAMAGED = Symbol('damaged');
 
 function parseCredentials(text: string): CredentialsFile | undefined {
   let value: unknown;

@@ -17,9 +17,9 @@ export interface OpenStoreOptions {
  * the hot path of `token` still reads storage once.
  */
 export function openSecretStore({ requested, configDir, warn }: OpenStoreOptions): SecretStore {
-  if (requested === 'file') return new FileStore(configDir);
+  if (requested === 'file') return new FileStore(configDir, warn);
   if (requested === 'keychain') return new KeychainStore();
-  return new KeychainOrFileStore(new KeychainStore(), new FileStore(configDir), warn);
+  return new KeychainOrFileStore(new KeychainStore(), new FileStore(configDir, warn), warn);
 }
 
 class KeychainOrFileStore implements SecretStore {

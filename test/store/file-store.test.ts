@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
 import { FileStore, credentialsFilePath } from '../../src/store/file-store.ts';
@@ -25,14 +26,41 @@ test('the file store keeps entries in credentials.json, mode 0600, and nothing e
   }
 });
 
-test('a damaged credentials file is reported and never overwritten', async () => {
+test('a damaged credentials file reads as empty with one warning, and is moved aside, never overwritten, by the next write', async () => {
   const { dir, cleanup } = await tempConfigDir();
   try {
-    await writeFile(credentialsFilePath(dir), '{"entries": {"a": "trunc');
+    const damaged = '{"entries": {"a": "trunc';
+    await writeFile(credentialsFilePath(dir), damaged);
+    const warnings: string[] = [];
+    const store = new FileStore(dir, (message) => warnings.push(message));
+    assert.equal(await store.get('a'), undefined);
+    assert.deepEqual(await store.list(), []);
+    assert.equal(await store.delete('a'), false);
+    assert.equal(warnings.length, 1, 'warned once');
+    assert.ok(warnings[0]!.includes(credentialsFilePath(dir)), warnings[0]);
+    assert.equal(await readFile(credentialsFilePath(dir), 'utf8'), damaged, 'reading leaves it as it is');
+
+    await store.set('b', 'c');
+    const aside = (await readdir(dir)).filter((name) => name.startsWith('credentials.json.damaged-'));
+    assert.equal(aside.length, 1);
+    assert.equal(await readFile(join(dir, aside[0]!), 'utf8'), damaged, 'every byte kept');
+    assert.match(warnings[1]!, /kept as .*credentials\.json\.damaged-/);
+    assert.equal(await store.get('b'), 'c');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a credentials path that cannot be read or written is a usage error naming it', async () => {
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    await mkdir(credentialsFilePath(dir));
     const store = new FileStore(dir);
-    await assert.rejects(store.get('a'), (error: unknown) => error instanceof UsageError && /damaged/.test(error.message));
-    await assert.rejects(store.set('a', 'b'), UsageError);
-    assert.equal(await readFile(credentialsFilePath(dir), 'utf8'), '{"entries": {"a": "trunc');
+    await assert.rejects(store.get('a'), (error: unknown) => error instanceof UsageError && error.message.includes(credentialsFilePath(dir)));
+    await writeFile(join(dir, 'file'), '');
+    const under = new FileStore(join(dir, 'file', 'sub'));
+    await assert.rejects(under.get('a'), (error: unknown) => error instanceof UsageError && /cannot read .*file\/sub/.test(error.message));
+    await assert.rejects(under.set('a', 'b'), (error: unknown) => error instanceof UsageError && /cannot read .*file\/sub/.test(error.message));
   } finally {
     await cleanup();
   }
