@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError, type OcsAuthError } from '../errors.js';
 
 // The loopback end of a browser login (RFC 8252 §7.3): a one-shot HTTP server on 127.0.0.1
@@ -64,7 +64,7 @@ const MAX_ECHOED_TEXT = 300;
 // Time for the browser to receive the final page before the sockets are cut.
 const CLOSE_GRACE_MS = 1000;
 
-type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError };
+export type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError };
 
 /** Listens before the browser is sent anywhere, so a busy port fails the login up front. */
 export async function listenForCallback(expected: CallbackExpectations): Promise<CallbackServer> {
@@ -79,7 +79,9 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       answer(response, 410, 'This login has already finished. You can close this tab.');
       return;
     }
-    const result = handle(request, response, target, expected);
+    const reply = answerRedirect(request.method ?? 'GET', request.url ?? '/', target, expected);
+    answer(response, reply.status, reply.page, reply.headers);
+    const result = reply.outcome;
     if (result) {
       settled = true;
       settle(result);
@@ -126,24 +128,33 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
   };
 }
 
-/** Answers one request; returns the login's outcome when the request was the redirect, else undefined (keep waiting). */
-function handle(request: IncomingMessage, response: ServerResponse, target: RedirectTarget, expected: CallbackExpectations): Outcome | undefined {
-  const requestTarget = request.url ?? '/';
+/** What the loopback server answers to one request: a page, and the login's outcome when the request was the redirect. */
+export interface RedirectReply {
+  status: number;
+  /** Plain text; escaped into the HTML page by the server. */
+  page: string;
+  headers: Record<string, string>;
+  /** Undefined: not the redirect, keep waiting. */
+  outcome?: Outcome;
+}
+
+/**
+ * Judges one request to the loopback server, from its method and raw request target alone:
+ * pure, so that hostile input can be thrown at it directly (test/fuzz.test.ts).
+ */
+export function answerRedirect(method: string, requestTarget: string, target: RedirectTarget, expected: CallbackExpectations): RedirectReply {
   if (requestTarget.length > MAX_REQUEST_TARGET) {
-    answer(response, 414, 'This request is too long to be a sign-in answer.');
-    return undefined;
+    return { status: 414, page: 'This request is too long to be a sign-in answer.', headers: {} };
   }
   // The raw target, not new URL(): "//host/path" would be read as another host.
   const queryStart = requestTarget.indexOf('?');
   const path = queryStart === -1 ? requestTarget : requestTarget.slice(0, queryStart);
   if (path !== target.path) {
     // A favicon, a stray tab, a port scan: not the answer, so keep waiting for it.
-    answer(response, 404, 'Not found.');
-    return undefined;
+    return { status: 404, page: 'Not found.', headers: {} };
   }
-  if (request.method !== 'GET') {
-    answer(response, 405, 'Only GET is answered here.', { Allow: 'GET' });
-    return undefined;
+  if (method !== 'GET') {
+    return { status: 405, page: 'Only GET is answered here.', headers: { Allow: 'GET' } };
   }
 
   const query = new URLSearchParams(queryStart === -1 ? '' : requestTarget.slice(queryStart + 1));
@@ -151,10 +162,7 @@ function handle(request: IncomingMessage, response: ServerResponse, target: Redi
     const values = query.getAll(name);
     return values.length === 1 ? values[0] : undefined;
   };
-  const fail = (status: number, page: string, error: OcsAuthError): Outcome => {
-    answer(response, status, page, { Connection: 'close' });
-    return { error };
-  };
+  const fail = (status: number, page: string, error: OcsAuthError): RedirectReply => ({ status, page, headers: { Connection: 'close' }, outcome: { error } });
 
   // The state is checked before anything else is believed, error redirects included: an
   // answer that does not carry it was not started by this login (RFC 6749 §10.12). Exit 4:
@@ -194,8 +202,12 @@ function handle(request: IncomingMessage, response: ServerResponse, target: Redi
       new NetworkError('the browser came back without an authorization code or an error; nothing was stored'),
     );
   }
-  answer(response, 200, 'You are signed in. You can close this tab and return to the terminal.', { Connection: 'close' });
-  return { response: { code, iss } };
+  return {
+    status: 200,
+    page: 'You are signed in. You can close this tab and return to the terminal.',
+    headers: { Connection: 'close' },
+    outcome: { response: { code, iss } },
+  };
 }
 
 // RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error codes, sorted by whose move it is.
@@ -239,11 +251,17 @@ function printable(text: string): string {
   return clean.length > MAX_ECHOED_TEXT ? `${clean.slice(0, MAX_ECHOED_TEXT)}…` : clean;
 }
 
-function answer(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  const body =
+/** The page the browser shows: the message, escaped, in a fixed frame. */
+export function renderPage(message: string): string {
+  return (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>ocs-auth</title>' +
     '<style>body{font-family:sans-serif;max-width:32rem;margin:4rem auto;line-height:1.4}</style></head>' +
-    `<body><h1>ocs-auth</h1><p>${escapeHtml(printable(message))}</p></body></html>`;
+    `<body><h1>ocs-auth</h1><p>${escapeHtml(printable(message))}</p></body></html>`
+  );
+}
+
+function answer(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const body = renderPage(message);
   response.writeHead(status, {
     ...headers,
     'Content-Type': 'text/html; charset=utf-8',
