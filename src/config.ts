@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import ini from 'ini';
 import { UsageError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import { fsUsageError } from './fs-errors.js';
 
 export const FLOWS = ['pkce', 'client-credentials'] as const;
 export type Flow = (typeof FLOWS)[number];
@@ -48,7 +49,8 @@ export async function loadConfigFile(dir: string): Promise<ConfigFile> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    const usage = fsUsageError(error, 'read', path);
+    throw usage instanceof UsageError ? usage : new UsageError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   return parseConfig(text, path);
 }

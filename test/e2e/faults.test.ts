@@ -1,0 +1,255 @@
+// Issue 6's fault-injection suite: server faults (retries and what is never retried),
+// answers we cannot use, broken local state and hostile command-line input. Every failure
+// is checked for its exit code, an empty stdout, no stack trace and the stored state; every
+// run's stderr and every non-secret file goes through the suite-wide secrets check.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, afterEach, test } from 'node:test';
+import { promisify } from 'node:util';
+import { assertFailure } from '../helpers/cli.ts';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { SecretWatch } from '../helpers/secret-watch.ts';
+
+const watch = new SecretWatch();
+// Registered before the fixture's, so it reads the config folder before that is removed.
+afterEach(() => watch.collect(configDir));
+useE2eFixture();
+after(() => watch.assertClean());
+
+const token = (extra: Record<string, string | undefined> = {}, args: string[] = []) => {
+  watch.secret(emulator.confidentialClient.clientSecret);
+  return watch.run(['token', '--client-credentials', ...args], { env: envOnly(extra) });
+};
+
+const credentialsFile = () => join(configDir, 'credentials.json');
+
+async function storedEntries(): Promise<string[]> {
+  try {
+    return Object.keys((JSON.parse(await readFile(credentialsFile(), 'utf8')) as { entries: Record<string, string> }).entries);
+  } catch {
+    return [];
+  }
+}
+
+/** A profile of the confidential client with its secret in the file store, as `login` leaves it. */
+async function writeClientCredentialsProfile(): Promise<Record<string, string>> {
+  await writeFile(
+    join(configDir, 'config.ini'),
+    `[default]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.confidentialClient.clientId}\nflow = client-credentials\nstorage = file\n`,
+  );
+  return { OCS_AUTH_CONFIG_DIR: configDir };
+}
+
+// --- Retries ---------------------------------------------------------------------------
+
+test('transient 500, 502, 503 and 504 from the token endpoint are retried and the token arrives', async () => {
+  for (const status of [500, 502, 503, 504]) {
+    emulator.resetCounts();
+    emulator.addFault({ route: 'token', status, times: 2 });
+    const result = await token({}, ['--force']);
+    assert.equal(result.code, 0, `${status}: ${result.stderr}`);
+    assert.equal(emulator.counts.token, 3, `${status}: two failures, then success`);
+  }
+});
+
+test('a reset connection is retried, at the token endpoint and at discovery', async () => {
+  emulator.addFault({ route: 'discovery', destroy: true, times: 1 });
+  emulator.addFault({ route: 'token', destroy: true, times: 1 });
+  const result = await token();
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(emulator.counts.discovery, 2);
+  assert.equal(emulator.counts.token, 2);
+});
+
+test('429 with Retry-After is honoured: the retry waits that long', async () => {
+  emulator.addFault({ route: 'token', status: 429, headers: { 'Retry-After': '2' }, times: 1 });
+  const started = Date.now();
+  const result = await token();
+  const took = Date.now() - started;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(emulator.counts.token, 2);
+  assert.ok(took >= 1900, `retried after ${took} ms, before the 2 s asked for`);
+  assert.ok(took < 6000, `took ${took} ms`);
+});
+
+test('a Retry-After beyond the 10 s cap is not waited for: exit 5 at once, naming 429', async () => {
+  emulator.addFault({ route: 'token', status: 429, headers: { 'Retry-After': '120' } });
+  const started = Date.now();
+  assertFailure(await token(), 5, /429/);
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  assert.deepEqual(await storedEntries(), []);
+});
+
+test('a persistent failure is three attempts in well under 30 s, then exit 5 with the last status', async () => {
+  emulator.addFault({ route: 'token', status: 502, times: 2 });
+  emulator.addFault({ route: 'token', status: 504 });
+  const started = Date.now();
+  assertFailure(await token(), 5, /504/);
+  assert.equal(emulator.counts.token, 3);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  assert.deepEqual(await storedEntries(), [], 'nothing cached');
+
+  emulator.clearFaults();
+  emulator.resetCounts();
+  emulator.addFault({ route: 'token', destroy: true });
+  assertFailure(await token(), 5, /connection reset/);
+  assert.equal(emulator.counts.token, 3);
+});
+
+test('400 and 401 are never retried: one request each, exit 4 for rejected credentials, 2 for a bad request', async () => {
+  for (const [status, error, code] of [
+    [401, 'invalid_client', 4],
+    [400, 'invalid_grant', 4],
+    [400, 'invalid_request', 2],
+    [401, undefined, 4],
+  ] as const) {
+    emulator.resetCounts();
+    emulator.clearFaults();
+    emulator.addFault({ route: 'token', status, body: error ? JSON.stringify({ error }) : 'Unauthorized' });
+    assertFailure(await token(), code, error ? new RegExp(error) : /rejected/);
+    assert.equal(emulator.counts.token, 1, `${status} ${error}: not retried`);
+  }
+  assert.deepEqual(await storedEntries(), []);
+});
+
+test('a transient discovery failure is retried; a persistent one is exit 5 naming the status', async () => {
+  emulator.addFault({ route: 'discovery', status: 503, times: 1 });
+  assert.equal((await token()).code, 0);
+  assert.equal(emulator.counts.discovery, 2);
+
+  await writeFile(join(configDir, 'cache', (await readdir(join(configDir, 'cache')))[0]!), 'not json');
+  emulator.addFault({ route: 'discovery', status: 502 });
+  assertFailure(await token({}, ['--force']), 5, /502/);
+});
+
+// --- Answers we cannot use -------------------------------------------------------------
+
+test('token answers we cannot use are exit 5 and nothing is cached', async () => {
+  for (const [body, message] of [
+    ['{"token_type":"Bearer","expires_in":3600}', /without an access_token/],
+    ['{"access_token":"abc","token_type":"Bearer","expires_in":"soon"}', /expires_in/],
+    ['{"access_token":"abc","token_type":"mac","expires_in":3600}', /token_type "mac"/],
+    ['{"access_token":', /not JSON/],
+    ['[1,2,3]', /not JSON/],
+  ] as const) {
+    emulator.clearFaults();
+    emulator.addFault({ route: 'token', status: 200, body });
+    assertFailure(await token(), 5, message);
+  }
+  assert.deepEqual(await storedEntries(), []);
+});
+
+test('a discovery document whose issuer or endpoints are on another origin is refused', async () => {
+  for (const field of ['issuer', 'token_endpoint']) {
+    emulator.clearFaults();
+    emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, [field]: 'https://attacker.example/identity' }) });
+    assertFailure(await token(), 5, new RegExp(`points ${field} to https://attacker\\.example.*refusing`));
+  }
+  assert.equal(emulator.counts.token, 0, 'the secret went nowhere');
+  assertFailure(await token({ OCS_RESOURCE: 'http://ocs.example.com' }), 2, /https/);
+});
+
+// --- Broken local state ----------------------------------------------------------------
+
+test('a damaged credentials.json is login needed (exit 3) naming the file; login moves it aside, never overwrites it', async () => {
+  const env = await writeClientCredentialsProfile();
+  const damaged = '{"version":1,"entries":{"default/client-credentials/client-secret":"trunc';
+  await writeFile(credentialsFile(), damaged);
+
+  const result = await watch.run(['token'], { env });
+  assertFailure(result, 3, /login/);
+  assert.ok(result.stderr.includes(credentialsFile()), result.stderr);
+  assert.match(result.stderr, /damaged/);
+  assert.equal(await readFile(credentialsFile(), 'utf8'), damaged, 'left as it was');
+  const status = await watch.run(['status'], { env });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stderr, /damaged/);
+  assert.equal(await readFile(credentialsFile(), 'utf8'), damaged, 'status left it too');
+
+  const login = await watch.run(['login', '--client-secret-stdin'], { env, input: emulator.confidentialClient.clientSecret });
+  assert.equal(login.code, 0, login.stderr);
+  const aside = (await readdir(configDir)).filter((name) => name.startsWith('credentials.json.damaged-'));
+  assert.equal(aside.length, 1, 'moved aside');
+  assert.equal(await readFile(join(configDir, aside[0]!), 'utf8'), damaged, 'every byte kept');
+  assert.ok(login.stderr.includes(join(configDir, aside[0]!)), login.stderr);
+  assert.equal((await watch.run(['token'], { env })).code, 0);
+});
+
+test('with OCS_CLIENT_SECRET, a damaged credentials.json does not stop the token; it is kept aside', async () => {
+  await writeFile(credentialsFile(), '\u0000\u0001 garbage');
+  const result = await token();
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /damaged/);
+  assert.equal((await readdir(configDir)).filter((name) => name.startsWith('credentials.json.damaged-')).length, 1);
+});
+
+test('config.ini that is garbage or a folder is exit 2 naming the file (and line)', async () => {
+  await writeFile(join(configDir, 'config.ini'), '[default]\ntenant_id = x\nthis is not ini\n');
+  assertFailure(await watch.run(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /config\.ini:3/);
+  await writeFile(join(configDir, 'config.ini'), '[default]\n]\n');
+  assertFailure(await watch.run(['status'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /config\.ini:2/);
+
+  const folder = join(configDir, 'as-folder');
+  await mkdir(join(folder, 'config.ini'), { recursive: true });
+  assertFailure(await watch.run(['token'], { env: { OCS_AUTH_CONFIG_DIR: folder } }), 2, new RegExp(`cannot read ${join(folder, 'config.ini')}`));
+});
+
+test('a config folder that cannot be written is exit 2 naming it, for token, configure and login', async () => {
+  await writeFile(join(configDir, 'a-file'), '');
+  const unwritable = join(configDir, 'a-file', 'ocs-auth');
+  const env = envOnly({ OCS_AUTH_CONFIG_DIR: unwritable });
+  assertFailure(await watch.run(['token', '--client-credentials'], { env }), 2, /cannot (read|write) .*a-file/);
+  assertFailure(
+    await watch.run(['configure', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'], { env: { OCS_AUTH_CONFIG_DIR: unwritable } }),
+    2,
+    /cannot (read|write) .*a-file/,
+  );
+  assertFailure(await watch.run(['login', '--client-credentials'], { env }), 2, /cannot (read|write) .*a-file/);
+});
+
+test('--storage keychain with no keychain reachable is exit 2 suggesting --storage file', async () => {
+  const env = envOnly({ OCS_AUTH_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+  assertFailure(await watch.run(['token', '--client-credentials', '--storage', 'keychain'], { env }), 2, /keychain is not reachable[\s\S]*--storage file/);
+  assertFailure(await watch.run(['login', '--client-credentials', '--storage', 'keychain'], { env, input: '' }), 2, /keychain is not reachable[\s\S]*--storage file/);
+  assert.deepEqual((await readdir(configDir)).filter((name) => name !== 'cache'), [], 'no secret anywhere else');
+});
+
+const keyringSkip = process.env.OCS_AUTH_TEST_KEYRING !== '1' && process.env.CI !== 'true' ? 'no test Secret Service' : false;
+
+test('keychain entries that are not ours read as no login (exit 3) and are left in place', { skip: keyringSkip }, async () => {
+  const profile = `foreign-${process.pid}`;
+  const secretTool = (...args: string[]) => promisify(execFile)('secret-tool', args);
+  const store = (kind: string, value: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = execFile('secret-tool', ['store', '--label', 'foreign', 'service', 'ocs-auth', 'username', `${profile}/pkce/${kind}`], (error) => (error ? reject(error) : resolve()));
+      child.stdin!.end(value);
+    });
+  await store('access-token', 'this is not the JSON ocs-auth writes');
+  await store('refresh-token', 'not-a-refresh-token-anyone-issued');
+  try {
+    const result = await watch.run(['token', '--pkce', '--profile', profile, '--storage', 'keychain'], {
+      env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: emulator.publicClient.clientId },
+    });
+    assertFailure(result, 3, /log in/);
+    assert.match(result.stderr, new RegExp(`ocs-auth login --pkce --profile ${profile}`));
+    assert.equal((await secretTool('lookup', 'service', 'ocs-auth', 'username', `${profile}/pkce/access-token`)).stdout, 'this is not the JSON ocs-auth writes');
+    assert.equal((await secretTool('lookup', 'service', 'ocs-auth', 'username', `${profile}/pkce/refresh-token`)).stdout, 'not-a-refresh-token-anyone-issued');
+  } finally {
+    await secretTool('clear', 'service', 'ocs-auth', 'username', `${profile}/pkce/access-token`).catch(() => undefined);
+    await secretTool('clear', 'service', 'ocs-auth', 'username', `${profile}/pkce/refresh-token`).catch(() => undefined);
+  }
+});
+
+// --- Hostile command-line input --------------------------------------------------------
+
+test('profile names that could inject into config.ini are refused (exit 2), at every way in, and nothing is written', async () => {
+  const configure = ['configure', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'];
+  for (const name of ['a]b', 'a\nb', '[evil]', 'a.b', 'a b', '', '-x', 'x'.repeat(65)]) {
+    assertFailure(await watch.run([...configure, '--profile', name], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /invalid profile name|argument missing/);
+    if (name !== '') assertFailure(await watch.run(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_PROFILE: name } }), 2, /invalid profile name/);
+  }
+  assertFailure(await watch.run([...configure, '--scope', 'openid\n[evil]\nresource = https://evil.example'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /single line/);
+  assert.deepEqual(await readdir(configDir), []);
+});
