@@ -2,12 +2,9 @@
 // messages included) or in any file outside secret storage, across every command that
 // touches one; --verbose shows the requests with them redacted.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
-import { captureBrowserRedirect } from '../helpers/browser-login.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { storePkceSession } from '../helpers/pkce-session.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
 
 const watch = new SecretWatch();
@@ -43,32 +40,8 @@ test('client credentials: configure, login, token, whoami, status, logout and a 
 });
 
 test('PKCE: a refresh with --verbose redacts the old and the new refresh token', async () => {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = 'http://127.0.0.1:5004/callback.html';
-  const authorize = new URL(`${emulator.resource}/identity/connect/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: emulator.publicClient.clientId,
-    redirect_uri: redirectUri,
-    scope: 'openid ocsapi offline_access',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    acr_values: `tenant:${emulator.tenantId}`,
-  }).toString();
-  const code = (await captureBrowserRedirect(authorize.href, emulator.user)).searchParams.get('code')!;
-  const response = await fetch(`${emulator.resource}/identity/connect/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: emulator.publicClient.clientId, code, code_verifier: verifier, redirect_uri: redirectUri }),
-  });
-  const tokens = (await response.json()) as { refresh_token: string; access_token: string; id_token: string };
+  const tokens = await storePkceSession(emulator, configDir, 'default');
   watch.secret(tokens.refresh_token, tokens.access_token, tokens.id_token);
-  await writeFile(
-    join(configDir, 'config.ini'),
-    `[default]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
-  );
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { 'default/pkce/refresh-token': tokens.refresh_token } }));
 
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   const refreshed = await watch.run(['token', '--verbose'], { env });

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Emulator } from '../emulator/index.ts';
+import { captureBrowserRedirect } from './browser-login.ts';
+
+export interface PkceTokens {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+}
+
+/**
+ * A real browser login done by the test itself (headless Chromium, no CLI), leaving in
+ * configDir a file-storage PKCE profile and its refresh token as `login --pkce` would.
+ */
+export async function storePkceSession(emulator: Emulator, configDir: string, profile: string): Promise<PkceTokens> {
+  const verifier = randomBytes(32).toString('base64url');
+  const redirectUri = 'http://127.0.0.1:5004/callback.html';
+  const authorize = new URL(`${emulator.resource}/identity/connect/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: emulator.publicClient.clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid ocsapi offline_access',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    acr_values: `tenant:${emulator.tenantId}`,
+  }).toString();
+  const code = (await captureBrowserRedirect(authorize.href, emulator.user)).searchParams.get('code')!;
+  const response = await fetch(`${emulator.resource}/identity/connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: emulator.publicClient.clientId, code, code_verifier: verifier, redirect_uri: redirectUri }),
+  });
+  const tokens = (await response.json()) as PkceTokens;
+  assert.ok(tokens.refresh_token);
+  await writeFile(
+    join(configDir, 'config.ini'),
+    `[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
+  );
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: tokens.refresh_token } }));
+  return tokens;
+}
