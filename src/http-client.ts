@@ -1,9 +1,10 @@
-import got, { RequestError, type Got, type Options, type Response } from 'got';
+import got, { RequestError, type Got, type Options, type OptionsInit, type Response } from 'got';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
 import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
 
 export interface HttpClientOptions {
   userAgent: string;
+  /** For one request, retries and waits between them included (OCS_AUTH_HTTP_TIMEOUT). */
   timeoutMs: number;
   /** With --verbose: one line per request/response on stderr, secrets redacted. */
   trace: ((line: string) => void) | undefined;
@@ -32,33 +33,44 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       maxRetryAfter: 10_000,
       calculateDelay: ({ attemptCount, computedValue, error }) => {
         if (computedValue === 0) return 0;
-        if (error.response?.headers['retry-after'] !== undefined) return computedValue;
-        return 250 * 2 ** (attemptCount - 1) * (0.5 + Math.random());
+        const delay = error.response?.headers['retry-after'] !== undefined ? computedValue : 250 * 2 ** (attemptCount - 1) * (0.5 + Math.random());
+        // A retry that would start after the request's time is up is not worth waiting for.
+        const startedAt = (error.options.context as { startedAt?: number }).startedAt ?? Date.now();
+        return Date.now() - startedAt + delay < options.timeoutMs ? delay : 0;
       },
     },
     hooks: traceHooks(options.trace),
   });
 
   return {
-    get: (url, requestOptions) => send(client, url, { method: 'GET' }, requestOptions, options.signal),
+    get: (url, requestOptions) => send(client, options, url, { method: 'GET' }, requestOptions),
     // got turns `form` into a body before any hook runs, so the trace gets its redacted copy here.
-    postForm: (url, form, requestOptions) =>
-      send(client, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions, options.signal),
+    postForm: (url, form, requestOptions) => send(client, options, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
   };
 }
 
-async function send(client: Got, url: string, init: Partial<Options>, requestOptions: RequestOptions = {}, signal?: AbortSignal): Promise<HttpResponse> {
+async function send(client: Got, options: HttpClientOptions, url: string, init: OptionsInit, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
+  const { signal } = options;
+  // got's own timeout is per attempt; this one bounds the whole request, retries included.
+  const deadline = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = (await client(url, {
       ...init,
-      ...(signal ? { signal } : {}),
+      context: { ...init.context, startedAt: Date.now() },
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       ...(requestOptions.headers ? { headers: requestOptions.headers } : {}),
       ...(requestOptions.retry === false ? { retry: NO_RETRY } : {}),
-    } as Options)) as Response<string>;
+    } as OptionsInit)) as Response<string>;
     return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
   } catch (error) {
     if (signal?.aborted) {
       throw new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(signal), cause: error });
+    }
+    if (deadline.aborted) {
+      throw new NetworkError(`cannot reach ${safeHost(url)}: timed out (${options.timeoutMs / 1000} s, retries included)`, {
+        hint: 'OCS_AUTH_HTTP_TIMEOUT sets this limit in seconds',
+        cause: error,
+      });
     }
     const code = transportErrorCode(error);
     if (code !== undefined) {

@@ -98,6 +98,15 @@ test('a persistent failure is three attempts in well under 30 s, then exit 5 wit
   assert.equal(emulator.counts.token, 3);
 });
 
+test('OCS_AUTH_HTTP_TIMEOUT bounds a request with its retries: slow failures stop retrying when time is up', async () => {
+  // Each attempt fails after 700 ms; within a 1 s budget a third attempt never starts.
+  emulator.addFault({ route: 'token', status: 503, delayMs: 700 });
+  const started = Date.now();
+  assertFailure(await token({ OCS_AUTH_HTTP_TIMEOUT: '1' }), 5, /503|timed out \(1 s, retries included\)/);
+  assert.ok(emulator.counts.token <= 2, `${emulator.counts.token} attempts`);
+  assert.ok(Date.now() - started < 2_500, `took ${Date.now() - started} ms`);
+});
+
 test('400 and 401 are never retried: one request each, exit 4 for rejected credentials, 2 for a bad request', async () => {
   for (const [status, error, code] of [
     [401, 'invalid_client', 4],
