@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { shortHash } from '../../src/short-hash.ts';
+import { storePkceSession } from '../helpers/pkce-session.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { captureBrowserRedirect } from '../helpers/browser-login.ts';
 import { CLI, closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';
 
 useE2eFixture();
@@ -74,39 +73,8 @@ test('a cached discovery document that leads nowhere is fetched again once', asy
   assert.equal(emulator.counts.token, 1);
 });
 
-/** A real browser login done by the test itself, leaving a refresh token as `login --pkce` would. */
-async function storePkceSession(profile: string): Promise<string> {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = 'http://127.0.0.1:5004/callback.html';
-  const authorize = new URL(`${emulator.resource}/identity/connect/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: emulator.publicClient.clientId,
-    redirect_uri: redirectUri,
-    scope: 'openid ocsapi offline_access',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    acr_values: `tenant:${emulator.tenantId}`,
-  }).toString();
-  const code = (await captureBrowserRedirect(authorize.href, emulator.user)).searchParams.get('code')!;
-  const response = await fetch(`${emulator.resource}/identity/connect/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: emulator.publicClient.clientId, code, code_verifier: verifier, redirect_uri: redirectUri }),
-  });
-  const tokens = (await response.json()) as { refresh_token: string };
-  assert.ok(tokens.refresh_token);
-  await writeFile(
-    join(configDir, 'config.ini'),
-    `[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
-  );
-  await writeFile(credentialsFile(), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: tokens.refresh_token } }));
-  return tokens.refresh_token;
-}
-
 test('PKCE: the refresh token is used, the rotated one stored, the old one dead', async () => {
-  const oldRefreshToken = await storePkceSession('default');
+  const oldRefreshToken = (await storePkceSession(emulator, configDir, 'default')).refresh_token;
   emulator.resetCounts();
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   const first = await runCli(['token'], { env });
@@ -140,7 +108,7 @@ test('PKCE: the refresh token is used, the rotated one stored, the old one dead'
 });
 
 test('PKCE: a refused refresh means login needed: exit 3 without a TTY, naming the command', async () => {
-  await storePkceSession('work');
+  await storePkceSession(emulator, configDir, 'work');
   emulator.revokeAllTokens();
   const result = await runCli(['token', '--profile', 'work'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
   assert.equal(result.code, 3, result.stderr);
@@ -150,7 +118,7 @@ test('PKCE: a refused refresh means login needed: exit 3 without a TTY, naming t
 });
 
 test('status lists every profile; logout revokes and removes every stored item; token then exits 3', async () => {
-  await storePkceSession('default');
+  await storePkceSession(emulator, configDir, 'default');
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   assert.equal((await runCli(['token'], { env })).code, 0);
 
