@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Register } from '../main.js';
 import { TOKEN_VARIABLE } from '../token-output.js';
 import type { Ui } from '../ui.js';
-import { addFlowOptions, addProfileOptions, createContext, seconds, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
+import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { accessToken, addCacheOptions } from './token.js';
 
 export interface ExecOptions extends ProfileOptions, FlowOptions {
   minValidity: number;
@@ -40,9 +40,7 @@ export const register: Register = (program, deps, outcome) => {
     );
   addFlowOptions(command);
   addProfileOptions(command);
-  command
-    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
-    .option('--force', 'ignore the cached token and get a new one')
+  addCacheOptions(command)
     // The command's own options stay in its arguments (`exec sh -c …`); requireSeparator catches
     // the cases where ocs-auth took one of them.
     .allowUnknownOption()

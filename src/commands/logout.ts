@@ -51,7 +51,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
 
 /** Both stores, wherever secrets may have been kept; a keychain that does not answer has nothing of ours to remove. */
 async function reachableStores(context: CommandContext): Promise<SecretStore[]> {
-  const stores: SecretStore[] = [new FileStore(context.configDir)];
+  const stores: SecretStore[] = [new FileStore(context.configDir, (message) => context.ui.warn(message))];
   const keychain = new KeychainStore();
   try {
     await keychain.list();

@@ -24,9 +24,7 @@ export const register: Register = (program, deps) => {
     .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(ocs-auth token)" "$OCS_RESOURCE/api/v1/Tenants/$OCS_TENANT_ID"');
   addFlowOptions(command);
   addProfileOptions(command);
-  command
-    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
-    .option('--force', 'ignore the cached token and get a new one');
+  addCacheOptions(command);
   addTokenOutputOptions(command)
     .action(async (options: TokenOptions, self: Command) => run(options, createContext(deps, self)));
 };
@@ -34,6 +32,13 @@ export const register: Register = (program, deps) => {
 export async function run(options: TokenOptions, context: CommandContext): Promise<void> {
   const { settings, token } = await accessToken(options, context);
   context.deps.io.stdout.write(formatToken(tokenFormat(options, context.deps.env), token, settings, context.deps.now()));
+}
+
+/** How fresh the token must be: token and exec take the same options. */
+export function addCacheOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
+    .option('--force', 'ignore the cached token and get a new one');
 }
 
 /**
