@@ -66,19 +66,13 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
   const { deps, ui } = context;
   // Imported on use: node:crypto and node:http stay off the start-up of every other command.
   const { loginWithBrowser } = await import('../flows/browser-login.js');
-  // The first Ctrl-C ends the login cleanly (server closed, nothing stored, exit 130); the
-  // handler then steps aside, so a second one kills a login stuck talking to the server.
-  const interrupted = new AbortController();
-  const stopCatchingInterrupt = deps.onInterrupt(() => {
-    interrupted.abort();
-    stopCatchingInterrupt();
-  });
   let stopSpinner = () => {};
   try {
     const login = await loginWithBrowser(context.flowDeps(settings.storage), {
       settings,
       timeoutMs: options.timeout * 1000,
-      signal: interrupted.signal,
+      // main() aborts it on the first Ctrl-C or SIGTERM: the server closes, nothing is stored.
+      signal: deps.interrupted,
       showAuthorizeUrl: async (url) => {
         // The URL is always shown: the browser may open on another screen, or not at all.
         ui.info(options.browser ? 'Opening a browser to log in. If none opens, open this URL:' : 'Open this URL in a browser to log in:');
@@ -95,7 +89,6 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
     ui.success(`Logged in to tenant ${tenantName(login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
-    stopCatchingInterrupt();
   }
 }
 
