@@ -15,6 +15,10 @@ export interface TokenSet {
 const REJECTED = new Set(['invalid_client', 'invalid_grant', 'unauthorized_client', 'access_denied']);
 const MISCONFIGURED = new Set(['invalid_request', 'invalid_scope', 'unsupported_grant_type', 'invalid_target']);
 
+// OCS issues 60 to 3600 s. A claimed lifetime beyond a year is a broken answer, and one
+// large enough would overflow the expiry to Infinity: a token cached forever.
+const MAX_LIFETIME_SECONDS = 366 * 24 * 3600;
+
 /** Turns a token endpoint answer into a TokenSet, or into the typed error it stands for. */
 export function processTokenResponse(response: HttpResponse, now: number): TokenSet {
   const body = jsonObject(response);
@@ -29,7 +33,7 @@ export function processTokenResponse(response: HttpResponse, now: number): Token
     throw new NetworkError(`the token endpoint answered token_type "${String(tokenType)}", expected Bearer`);
   }
   const lifetime = expiresIn === undefined ? 3600 : Number(expiresIn);
-  if (!Number.isFinite(lifetime) || lifetime <= 0 || typeof expiresIn === 'boolean') {
+  if (!Number.isFinite(lifetime) || lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS || typeof expiresIn === 'boolean') {
     throw new NetworkError(`the token endpoint answered an unusable expires_in (${JSON.stringify(expiresIn)})`);
   }
   const tokens: TokenSet = { accessToken, tokenType: 'Bearer', expiresAt: now + lifetime * 1000 };
