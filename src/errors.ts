@@ -27,6 +27,13 @@ export class LoginRequiredError extends OcsAuthError {
   readonly exitCode = 3;
 }
 
+/**
+ * What is stored belongs to another server, client or tenant than the settings in force (a
+ * flag or environment variable points the profile elsewhere); nothing was sent. A login is
+ * still what it takes, but never an automatic one: that would silently move the profile.
+ */
+export class CredentialsElsewhereError extends LoginRequiredError {}
+
 /** The server said no to these credentials: invalid_client, invalid_grant, API 401/403. */
 export class CredentialsRejectedError extends OcsAuthError {
   readonly exitCode = 4;

@@ -50,7 +50,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 }
 
 async function send(client: Got, options: HttpClientOptions, url: string, init: OptionsInit, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
-  const { signal } = options;
+  const signal = requestOptions.interruptGraceMs === undefined ? options.signal : delayed(options.signal, requestOptions.interruptGraceMs);
   // got's own timeout is per attempt; this one bounds the whole request, retries included.
   const deadline = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -82,6 +82,14 @@ async function send(client: Got, options: HttpClientOptions, url: string, init: 
     }
     throw error;
   }
+}
+
+/** Aborts `ms` after `signal` does, with the same reason. */
+function delayed(signal: AbortSignal | undefined, ms: number): AbortSignal | undefined {
+  if (!signal) return undefined;
+  const controller = new AbortController();
+  signal.addEventListener('abort', () => setTimeout(() => controller.abort(signal.reason), ms).unref(), { once: true });
+  return controller.signal;
 }
 
 // On Node >= 24.20, got 14 lets a retried, again refused connection escape as Node's own

@@ -153,6 +153,7 @@ const TOKEN: StoredToken = {
   resource: 'https://uswe.datahub.connect.aveva.com',
   tenant_id: 'tenant-1',
   client_id: 'client-1',
+  issuer: 'https://uswe.datahub.connect.aveva.com/identity',
 };
 const SESSION = { profile: 'prod', flow: 'pkce' } as const;
 

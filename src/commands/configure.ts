@@ -6,7 +6,7 @@ import type { Register } from '../main.js';
 import type { Prompter } from '../prompter.js';
 import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
 import { DEFAULT_PROFILE, normalizeResource, resolveSettings } from '../settings.js';
-import { secretAccount } from '../store/secret-store.js';
+import { storeBoundSecret } from '../flows/bound-secret.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {
@@ -75,8 +75,12 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   if (options.clientSecretStdin && !secret) throw new UsageError('--client-secret-stdin given but stdin was empty');
   if (secret) {
     const { storage } = resolveSettings({ profile: profileName }, deps.env, { [profileName]: profile });
-    const store = context.flowDeps(storage).store;
-    await store.set(secretAccount(profileName, 'client-credentials', 'client-secret'), secret);
+    const { store, tokens } = context.flowDeps(storage);
+    // Bound to the profile's resource, client and tenant now, and to their issuer once it has accepted it.
+    const binding = { resource: profile.resource, issuer: null, client_id: profile.client_id!, tenant_id: profile.tenant_id! };
+    await storeBoundSecret(store, profileName, 'client-credentials', 'client-secret', secret, binding, deps.now());
+    // A token got with the old secret must not outlive it.
+    await tokens.delete({ owner: profileName, flow: 'client-credentials' });
     ui.info(`Client secret stored in ${store.describe()}.`);
     if (options.from && imported.clientSecret) {
       ui.warn(`${options.from} still holds the client secret in plain text: delete it from there.`);

@@ -7,6 +7,7 @@ import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../io.js';
 import { configDir } from '../paths.js';
+import { fileTokenCache } from '../store/token-cache.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../settings.js';
 import { Ui } from '../ui.js';
 
@@ -40,12 +41,14 @@ export function createContext(deps: Deps, command: Command): CommandContext {
       const trace = verbose ? (line: string) => ui.info(ui.style.dim(line)) : undefined;
       return {
         store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
+        tokens: fileTokenCache(dir),
         http: () => (http ??= deps.createHttpClient(trace)),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
         // Only a stale cache needs the lock: keep its module off the hot path.
         lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
         cache: fileCache(join(dir, 'cache')),
+        interrupted: deps.interrupted,
       };
     },
   };

@@ -51,14 +51,17 @@ export async function run(options: LoginOptions, context: CommandContext): Promi
 }
 
 /** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */
-export type LoginHow = Pick<LoginOptions, 'clientSecretStdin' | 'browser' | 'timeout'>;
+export type LoginHow = Pick<LoginOptions, 'clientSecretStdin' | 'browser' | 'timeout'> & {
+  /** Started by another command: the profile's settings are filled in, never changed. */
+  automatic?: boolean;
+};
 
 export async function logIn(context: CommandContext, settings: CompleteSettings, how: LoginHow): Promise<void> {
   if (settings.flow === 'pkce') return loginInBrowser(how, context, settings);
 
   const clientSecret = await readClientSecret(how, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage), settings, clientSecret);
-  await rememberProfile(context, settings);
+  await rememberProfile(context, settings, how);
   context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
 
@@ -85,7 +88,7 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
       },
       onBrowserReturned: () => stopSpinner(),
     });
-    await rememberProfile(context, settings);
+    await rememberProfile(context, settings, options);
     ui.success(`Logged in to tenant ${tenantName(login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
@@ -129,19 +132,21 @@ async function readClientSecret(options: LoginHow, { deps }: CommandContext): Pr
 /**
  * Later commands must find what this login used, so the profile keeps it. Re-read the file
  * right before writing: another process may have changed it while we waited on the server.
+ * A login another command started fills in what the profile lacks and changes nothing:
+ * an OCS_RESOURCE exported for some other purpose must not move the profile for good.
  */
-async function rememberProfile(context: CommandContext, settings: CompleteSettings): Promise<void> {
+async function rememberProfile(context: CommandContext, settings: CompleteSettings, how: Pick<LoginHow, 'automatic'>): Promise<void> {
   const config = await loadConfigFile(context.configDir);
-  const profile: Profile = {
-    ...config[settings.profile],
+  const used: Profile = {
     resource: settings.resource,
     tenant_id: settings.tenantId,
     client_id: settings.clientId,
     flow: settings.flow,
   };
-  if (settings.apiVersion !== DEFAULT_API_VERSION) profile.api_version = settings.apiVersion;
-  if (settings.redirectUri !== DEFAULT_REDIRECT_URI) profile.redirect_uri = settings.redirectUri;
-  if (settings.scope) profile.scope = settings.scope;
-  if (settings.storage) profile.storage = settings.storage;
+  if (settings.apiVersion !== DEFAULT_API_VERSION) used.api_version = settings.apiVersion;
+  if (settings.redirectUri !== DEFAULT_REDIRECT_URI) used.redirect_uri = settings.redirectUri;
+  if (settings.scope) used.scope = settings.scope;
+  if (settings.storage) used.storage = settings.storage;
+  const profile: Profile = how.automatic ? { ...used, ...config[settings.profile] } : { ...config[settings.profile], ...used };
   await saveConfigFile(context.configDir, { ...config, [settings.profile]: profile });
 }

@@ -5,8 +5,11 @@ import { logout } from '../flows/logout.js';
 import type { Register } from '../main.js';
 import { DEFAULT_PROFILE } from '../settings.js';
 import { FileStore } from '../store/file-store.js';
-import { KeychainStore, KeychainUnavailableError } from '../store/keychain-store.js';
-import { parseSecretAccount, type SecretStore } from '../store/secret-store.js';
+import { KeychainUnavailableError } from '../store/keychain-store.js';
+import { keychainForFolder } from '../store/open-store.js';
+import { accountOwner, type SecretStore } from '../store/secret-store.js';
+import { relativeTime } from '../time-format.js';
+import type { FlowDeps } from '../flows/flow-deps.js';
 import { createContext, type CommandContext } from './context.js';
 
 export interface LogoutOptions {
@@ -31,19 +34,23 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   const flowDeps = context.flowDeps('file');
 
   const owners = options.all
-    ? await everyOwner(stores, Object.keys(config))
+    ? await everyOwner(stores, flowDeps, Object.keys(config))
     : [validateProfileName(options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE))];
 
   let removedAnything = false;
   for (const owner of owners) {
-    const profile = config[owner];
-    const result = await logout(flowDeps, owner, stores, { resource: profile?.resource, clientId: profile?.client_id });
+    const result = await logout(flowDeps, owner, stores);
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
     if (removed.length > 0) {
       removedAnything = true;
-      const revoked = result.revoked > 0 ? `revoked ${result.revoked} token${result.revoked === 1 ? '' : 's'}, ` : '';
+      const revoked = result.revokedRefreshTokens > 0 ? 'revoked the refresh token at the server, ' : '';
       context.ui.success(`Logged out of ${owner}: ${revoked}removed ${removed.join(' and ')}`);
+      if (result.accessTokenValidUntil !== undefined) {
+        context.ui.info(
+          `  An access token issued before stays valid until it expires (${relativeTime(result.accessTokenValidUntil, context.deps.now())}): the API checks it without asking the server.`,
+        );
+      }
     }
   }
   if (!removedAnything) context.ui.info(options.all ? 'Nothing stored: no profile was logged in.' : `Profile "${owners[0]}" was not logged in.`);
@@ -52,7 +59,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
 /** Both stores, wherever secrets may have been kept; a keychain that does not answer has nothing of ours to remove. */
 async function reachableStores(context: CommandContext): Promise<SecretStore[]> {
   const stores: SecretStore[] = [new FileStore(context.configDir, (message) => context.ui.warn(message))];
-  const keychain = new KeychainStore();
+  const keychain = keychainForFolder(context.configDir);
   try {
     await keychain.list();
     stores.unshift(keychain);
@@ -62,13 +69,14 @@ async function reachableStores(context: CommandContext): Promise<SecretStore[]> 
   return stores;
 }
 
-async function everyOwner(stores: SecretStore[], profiles: string[]): Promise<string[]> {
+async function everyOwner(stores: SecretStore[], flowDeps: FlowDeps, profiles: string[]): Promise<string[]> {
   const owners = new Set(profiles);
   for (const store of stores) {
     for (const account of await store.list()) {
-      const parsed = parseSecretAccount(account);
-      if (parsed) owners.add(parsed.profile);
+      const owner = accountOwner(account);
+      if (owner) owners.add(owner);
     }
   }
+  for (const { owner } of await flowDeps.tokens.list()) owners.add(owner);
   return [...owners];
 }

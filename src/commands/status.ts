@@ -3,7 +3,8 @@ import { FLOWS, STORAGE_KINDS, type Flow, type Profile, type StorageKind } from 
 import { sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from '../main.js';
-import { parseSecretAccount, type SecretStore } from '../store/secret-store.js';
+import type { SecretStore } from '../store/secret-store.js';
+import type { TokenCache } from '../store/token-cache.js';
 import { relativeTime } from '../time-format.js';
 import { createContext, type CommandContext } from './context.js';
 
@@ -43,21 +44,20 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
     if (!stores.has(key)) stores.set(key, context.flowDeps(requested).store);
     return stores.get(key)!;
   };
+  const { tokens } = context.flowDeps(undefined);
 
   const statuses: ProfileStatus[] = [];
   for (const [name, profile] of Object.entries(config)) {
     const flow = FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
-    statuses.push(await describe(storeFor(profile), name, flow, profile, deps.now()));
+    statuses.push(await describe(storeFor(profile), tokens, name, flow, profile, deps.now()));
   }
   // Sessions from OCS_CLIENT_SECRET have no profile; their cached token says what they are for.
-  const store = storeFor(undefined);
-  for (const account of await store.list()) {
-    const parsed = parseSecretAccount(account);
-    if (!parsed?.profile.startsWith('env-') || parsed.kind !== 'access-token') continue;
-    const token = parseStoredToken(await store.get(account));
+  for (const session of await tokens.list()) {
+    if (!session.owner.startsWith('env-')) continue;
+    const token = parseStoredToken(await tokens.read(session));
     if (!token) continue;
     const profile = { resource: token.resource, tenant_id: token.tenant_id, client_id: token.client_id };
-    statuses.push(await describe(store, parsed.profile, parsed.flow, profile, deps.now()));
+    statuses.push(await describe(storeFor(undefined), tokens, session.owner, session.flow, profile, deps.now()));
   }
 
   if (options.json) {
@@ -71,8 +71,8 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   deps.io.stdout.write(statuses.map((status) => humanStatus(status, deps.now())).join('\n'));
 }
 
-async function describe(store: SecretStore, owner: string, flow: Flow, profile: Profile, now: number): Promise<ProfileStatus> {
-  const session = await sessionStatus(store, owner, flow, now);
+async function describe(store: SecretStore, tokens: TokenCache, owner: string, flow: Flow, profile: Profile, now: number): Promise<ProfileStatus> {
+  const session = await sessionStatus(store, tokens, owner, flow, now);
   return {
     profile: owner,
     flow,

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import { LoginRequiredError } from '../errors.js';
-import { getAccessToken, type TokenRequest } from '../flows/access-token.js';
+import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
+import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { canPrompt } from '../io.js';
@@ -34,6 +34,25 @@ export async function run(options: TokenOptions, context: CommandContext): Promi
   context.deps.io.stdout.write(formatToken(tokenFormat(options, context.deps.env), token, settings, context.deps.now()));
 }
 
+/**
+ * The person chooses: drop what points elsewhere, or log the profile in there. Naming the
+ * overrides in force is what makes the first choice obvious.
+ */
+function elsewhereHint(options: ProfileOptions, env: NodeJS.ProcessEnv, settings: CompleteSettings): string {
+  const overrides = [
+    options.resource && '--resource',
+    options.tenantId && '--tenant-id',
+    options.clientId && '--client-id',
+    env.OCS_RESOURCE && 'OCS_RESOURCE',
+    env.OCS_TENANT_ID && 'OCS_TENANT_ID',
+    env.OCS_CLIENT_ID && 'OCS_CLIENT_ID',
+  ].filter(Boolean);
+  const login = `\`${loginCommand(settings)}\``;
+  return overrides.length > 0
+    ? `${overrides.join(', ')} ${overrides.length > 1 ? 'point' : 'points'} the profile elsewhere: drop ${overrides.length > 1 ? 'them' : 'it'} to use its login, or run ${login} to log in there`
+    : `the profile was changed since its login: run ${login} to log in again`;
+}
+
 /** How fresh the token must be: token and exec take the same options. */
 export function addCacheOptions(command: Command): Command {
   return command
@@ -61,9 +80,12 @@ export async function accessToken(
   try {
     return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {
+    if (error instanceof CredentialsElsewhereError) {
+      throw new CredentialsElsewhereError(error.message, { hint: elsewhereHint(options, context.deps.env, settings), cause: error });
+    }
     if (!(error instanceof LoginRequiredError) || !canPrompt(context.deps.io)) throw error;
     context.ui.info(`${error.message}: logging in first.`);
-    await logIn(context, settings, { browser: true, timeout: DEFAULT_LOGIN_TIMEOUT_SECONDS });
+    await logIn(context, settings, { browser: true, timeout: DEFAULT_LOGIN_TIMEOUT_SECONDS, automatic: true });
     // The login stored a fresh token; the cache serves it.
     return { settings, token: await getAccessToken(flowDeps, { ...request, force: false }), flowDeps };
   }

@@ -1,13 +1,14 @@
-import { LoginRequiredError, UsageError } from '../errors.js';
+import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
 import { DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
-import { secretAccount } from '../store/secret-store.js';
+import type { CachedSession } from '../store/token-cache.js';
+import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { withProviderMetadata } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 import type { TokenSet } from './token-response.js';
-import { isUsable, parseStoredToken, sessionLockName, sessionOwner, toStoredToken, type StoredToken } from './stored-token.js';
+import { isUsable, parseStoredToken, sessionLockName, sessionOwner, toStoredToken, type SecretFingerprint, type StoredToken } from './stored-token.js';
 
 export interface TokenRequest {
   settings: CompleteSettings;
@@ -19,6 +20,10 @@ export interface TokenRequest {
   environmentSecret: string | undefined;
 }
 
+// A rotated refresh token on its way back must be stored even after Ctrl-C: the server has
+// already retired the old one. This long, at most, for the answer.
+const REFRESH_GRACE_AFTER_INTERRUPT_MS = 5_000;
+
 /**
  * A valid access token for the settings' flow: the cached one if fresh enough, else a new
  * one (client credentials: the grant again; PKCE: the refresh token). Parallel processes
@@ -27,12 +32,16 @@ export interface TokenRequest {
  * before has most likely just stored a fresh token.
  */
 export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<StoredToken> {
-  const { settings } = request;
-  const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, request.environmentSecret !== undefined) : settings.profile;
-  const tokenAccount = secretAccount(owner, settings.flow, 'access-token');
+  const { settings, environmentSecret } = request;
+  const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, environmentSecret !== undefined) : settings.profile;
+  const session: CachedSession = { owner, flow: settings.flow };
+  // A changed OCS_CLIENT_SECRET is another credential: its token is not the old one's.
+  const fingerprints = environmentSecret === undefined ? undefined : await import('./secret-fingerprint.js');
+  const credentialMatches = (fingerprint: SecretFingerprint | undefined) =>
+    environmentSecret === undefined ? fingerprint === undefined : fingerprints!.matchesFingerprint(fingerprint, environmentSecret);
   const cachedToken = async () => {
-    const cached = parseStoredToken(await deps.store.get(tokenAccount));
-    return isUsable(cached, settings, deps.now(), request.minValiditySeconds) ? cached : undefined;
+    const cached = parseStoredToken(await deps.tokens.read(session));
+    return isUsable(cached, settings, credentialMatches, deps.now(), request.minValiditySeconds) ? cached : undefined;
   };
 
   if (!request.force) {
@@ -45,43 +54,63 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
       const cached = await cachedToken();
       if (cached) return cached;
     }
-    const tokens =
+    const token =
       settings.flow === 'pkce'
         ? await refreshPkceSession(deps, settings)
-        : await requestClientCredentialsToken(deps, settings, await clientSecret(deps, settings, owner, request.environmentSecret));
-    const token = toStoredToken(tokens, settings);
-    await cacheToken(deps, tokenAccount, token);
+        : await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : fingerprints!.secretFingerprint(environmentSecret));
+    await cacheToken(deps, session, token);
+    if (deps.interrupted?.aborted) {
+      throw new InterruptedError('interrupted; the renewed login was stored first', { signal: interruptSignal(deps.interrupted) });
+    }
     return token;
   } finally {
     await release();
   }
 }
 
-async function clientSecret(deps: FlowDeps, settings: CompleteSettings, owner: string, environmentSecret: string | undefined): Promise<string> {
-  const secret = environmentSecret ?? (await deps.store.get(secretAccount(owner, 'client-credentials', 'client-secret')));
-  if (secret === undefined) {
-    throw new LoginRequiredError(`no client secret stored for profile "${settings.profile}"`, {
-      hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
-    });
-  }
-  return secret;
+/**
+ * With a stored secret (`secret` undefined), it is sent only if it was stored for the issuer,
+ * client and tenant in force.
+ */
+function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined, credential: SecretFingerprint | undefined): Promise<StoredToken> {
+  return withProviderMetadata(deps, settings.resource, async (metadata) => {
+    const binding = bindingFor(settings, metadata.issuer);
+    const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
+    const clientSecret =
+      secret ??
+      requireBinding(stored, binding, {
+        profile: settings.profile,
+        missing: `no client secret stored for profile "${settings.profile}"`,
+        hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
+      });
+    const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now);
+    const token = toStoredToken(tokens, settings, metadata.issuer, credential);
+    // A secret imported by `configure` is bound to its resource only until the issuer has accepted it.
+    if (stored?.binding.issuer === null) await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, binding, deps.now());
+    return token;
+  });
 }
 
 /**
  * Refresh tokens rotate: the new one is stored before anything else, because the old one
- * is now dead and losing the new one would log the person out.
+ * is now dead and losing the new one would log the person out. For the same reason Ctrl-C
+ * does not cut the request off: its answer is awaited a few seconds more, and stored.
  */
-async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<TokenSet> {
-  const refreshAccount = secretAccount(settings.profile, 'pkce', 'refresh-token');
-  const refreshToken = await deps.store.get(refreshAccount);
-  if (refreshToken === undefined) {
-    throw new LoginRequiredError(`no valid browser login for profile "${settings.profile}"`, { hint: `run \`${loginCommand(settings)}\`` });
-  }
-  const tokens = await withProviderMetadata(deps, settings.resource, async (metadata) =>
-    refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings)),
-  );
-  if (tokens.refreshToken) await deps.store.set(refreshAccount, tokens.refreshToken);
-  return tokens;
+async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<StoredToken> {
+  const record = await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token');
+  return withProviderMetadata(deps, settings.resource, async (metadata) => {
+    const binding = bindingFor(settings, metadata.issuer);
+    const refreshToken = requireBinding(record, binding, {
+      profile: settings.profile,
+      missing: `no refresh token stored for profile "${settings.profile}": the browser login has ended`,
+      hint: `run \`${loginCommand(settings)}\``,
+    });
+    const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), {
+      interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
+    });
+    if (tokens.refreshToken) await storeBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token', tokens.refreshToken, binding, deps.now());
+    return toStoredToken(tokens, settings, metadata.issuer);
+  });
 }
 
 export interface Login {
@@ -91,26 +120,29 @@ export interface Login {
 
 /**
  * Proves a client secret by getting a token with it and asking the API about the tenant,
- * then keeps both. Nothing is stored when the server says no.
+ * then keeps both, bound to the issuer that accepted it. Nothing is stored when the server
+ * says no.
  */
 export async function loginClientCredentials(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<Login> {
-  const token = toStoredToken(await requestClientCredentialsToken(deps, settings, clientSecret), settings);
+  const { token, issuer } = await withProviderMetadata(deps, settings.resource, async (metadata) => {
+    const tokens: TokenSet = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now);
+    return { token: toStoredToken(tokens, settings, metadata.issuer), issuer: metadata.issuer };
+  });
   const tenant = await fetchTenant(await deps.http(), settings, token.access_token);
-  await deps.store.set(secretAccount(settings.profile, 'client-credentials', 'client-secret'), clientSecret);
-  await cacheToken(deps, secretAccount(settings.profile, 'client-credentials', 'access-token'), token);
+  const release = await deps.lock(sessionLockName(settings.profile, 'client-credentials'));
+  try {
+    await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, bindingFor(settings, issuer), deps.now());
+    await cacheToken(deps, { owner: settings.profile, flow: 'client-credentials' }, token);
+  } finally {
+    await release();
+  }
   return { token, tenant };
 }
 
-function requestClientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<TokenSet> {
-  return withProviderMetadata(deps, settings.resource, async (metadata) =>
-    clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now),
-  );
-}
-
 // The token is already in hand: failing to cache it costs a request next time, not this answer.
-async function cacheToken(deps: FlowDeps, account: string, token: StoredToken): Promise<void> {
+async function cacheToken(deps: FlowDeps, session: CachedSession, token: StoredToken): Promise<void> {
   try {
-    await deps.store.set(account, JSON.stringify(token));
+    await deps.tokens.write(session, JSON.stringify(token));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     deps.warn(`could not cache the access token: ${error.message}`);

@@ -1,6 +1,7 @@
 import { InterruptedError, NetworkError } from '../errors.js';
 import { DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
 import { secretAccount } from '../store/secret-store.js';
+import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import { listenForCallback } from './callback-server.js';
 import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
@@ -77,7 +78,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     { nonce, issuer: metadata.issuer },
     deps.now,
   );
-  const token = toStoredToken(tokens, settings);
+  const token = toStoredToken(tokens, settings, metadata.issuer);
   const tenant = await fetchTenant(http, settings, token.access_token);
 
   if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
@@ -85,7 +86,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   // would store the old grant's rotated refresh token over this login's.
   const release = await deps.lock(sessionLockName(settings.profile, 'pkce'));
   try {
-    await storeSession(deps, settings.profile, token, tokens.refreshToken, scope);
+    await storeSession(deps, settings, metadata.issuer, token, tokens.refreshToken, scope);
   } finally {
     await release();
   }
@@ -98,17 +99,17 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   };
 }
 
-async function storeSession(deps: FlowDeps, profile: string, token: StoredToken, refreshToken: string | undefined, scope: string): Promise<void> {
-  const account = (kind: 'access-token' | 'refresh-token') => secretAccount(profile, 'pkce', kind);
+async function storeSession(deps: FlowDeps, settings: CompleteSettings, issuer: string, token: StoredToken, refreshToken: string | undefined, scope: string): Promise<void> {
+  const { profile } = settings;
   if (refreshToken) {
-    await deps.store.set(account('refresh-token'), refreshToken);
+    await storeBoundSecret(deps.store, profile, 'pkce', 'refresh-token', refreshToken, bindingFor(settings, issuer), deps.now());
   } else {
     // A refresh token from an earlier login belongs to another grant: keeping it would let a
     // later refresh bring back the session this login replaced.
-    await deps.store.delete(account('refresh-token'));
+    await deps.store.delete(secretAccount(profile, 'pkce', 'refresh-token'));
     if (scope.split(' ').includes('offline_access')) {
       deps.warn('no refresh token came back although offline_access was asked for: this login lasts as long as its access token');
     }
   }
-  await deps.store.set(account('access-token'), JSON.stringify(token));
+  await deps.tokens.write({ owner: profile, flow: 'pkce' }, JSON.stringify(token));
 }

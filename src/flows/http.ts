@@ -15,6 +15,11 @@ export interface RequestOptions {
    * authorization code makes the server revoke everything issued for it.
    */
   retry?: boolean;
+  /**
+   * After an interrupt (Ctrl-C, SIGTERM), let the request run this much longer instead of
+   * cutting it off: for answers the server has acted on already, such as a rotated refresh token.
+   */
+  interruptGraceMs?: number;
 }
 
 export interface HttpClient {

@@ -1,62 +1,86 @@
-import type { Flow } from '../config.js';
-import type { SecretStore } from '../store/secret-store.js';
-import { parseSecretAccount, secretAccount } from '../store/secret-store.js';
+import { FLOWS, type Flow } from '../config.js';
+import { accountOwner, secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
+import { readBoundSecret, type BoundSecret } from './bound-secret.js';
 import { withProviderMetadata } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { revokeToken, type Revocation } from './revocation.js';
-import { parseStoredToken } from './stored-token.js';
+import { parseStoredToken, sessionLockName, type StoredToken } from './stored-token.js';
 
 export interface LogoutResult {
-  /** Entries removed, per store description. */
+  /** Entries removed, per place (a store's description, or the token cache). */
   removed: Map<string, number>;
-  revoked: number;
+  revokedRefreshTokens: number;
+  /**
+   * Epoch ms until which a removed access token still works: JWT access tokens are checked
+   * without asking the issuer, so revoking them recalls nothing. Undefined when none was live.
+   */
+  accessTokenValidUntil: number | undefined;
   /** Revocations that failed: logged out locally all the same. */
   revocationFailures: string[];
 }
 
+const TOKEN_CACHE_PLACE = 'the token cache';
+
 /**
  * Logs one session owner (a profile, or an env-only session) out: revokes what the server
- * can revoke, best effort, then removes every entry of the owner from every given store —
- * secrets can sit in the keychain and in the file if the storage setting changed over time.
+ * can revoke, best effort, then removes every entry of the owner from every given store
+ * (secrets can sit in the keychain and in the file if the storage setting changed over time)
+ * and its cached access tokens. Each flow's part runs under the session's lock, so a refresh
+ * running in parallel cannot store a rotated token after the logout.
  */
-/** What the profile says, for sessions whose cached access token (which names both) is gone. */
-export interface SessionHint {
-  resource?: string | undefined;
-  clientId?: string | undefined;
-}
-
-export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[], hint: SessionHint): Promise<LogoutResult> {
-  const result: LogoutResult = { removed: new Map(), revoked: 0, revocationFailures: [] };
-  for (const store of stores) {
-    const accounts = (await store.list()).filter((account) => parseSecretAccount(account)?.profile === owner);
-    for (const flow of ['pkce', 'client-credentials'] as Flow[]) {
-      await revokeSession(deps, store, owner, flow, hint, result);
+export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[]): Promise<LogoutResult> {
+  const result: LogoutResult = { removed: new Map(), revokedRefreshTokens: 0, accessTokenValidUntil: undefined, revocationFailures: [] };
+  const count = (place: string) => result.removed.set(place, (result.removed.get(place) ?? 0) + 1);
+  for (const flow of FLOWS) {
+    const release = await deps.lock(sessionLockName(owner, flow));
+    try {
+      const accessToken = parseStoredToken(await deps.tokens.read({ owner, flow }));
+      await revokeSession(deps, stores, owner, flow, accessToken, result);
+      for (const store of stores) {
+        for (const kind of ['refresh-token', 'client-secret'] as const) if (await store.delete(secretAccount(owner, flow, kind))) count(store.describe());
+      }
+      if (await deps.tokens.delete({ owner, flow })) count(TOKEN_CACHE_PLACE);
+      if (accessToken && accessToken.expires_at > deps.now()) {
+        result.accessTokenValidUntil = Math.max(result.accessTokenValidUntil ?? 0, accessToken.expires_at);
+      }
+    } finally {
+      await release();
     }
-    let removed = 0;
-    for (const account of accounts) if (await store.delete(account)) removed += 1;
-    if (removed > 0) result.removed.set(store.describe(), removed);
+  }
+  // Whatever else is filed under the owner (entries an older ocs-auth wrote) goes too.
+  for (const store of stores) {
+    for (const account of await store.list()) if (accountOwner(account) === owner && (await store.delete(account))) count(store.describe());
   }
   return result;
 }
 
-async function revokeSession(deps: FlowDeps, store: SecretStore, owner: string, flow: Flow, hint: SessionHint, result: LogoutResult) {
-  const accessToken = parseStoredToken(await store.get(secretAccount(owner, flow, 'access-token')));
-  const refreshToken = await store.get(secretAccount(owner, flow, 'refresh-token'));
-  const clientSecret = await store.get(secretAccount(owner, flow, 'client-secret'));
-  const resource = accessToken?.resource ?? hint.resource;
-  const clientId = accessToken?.client_id ?? hint.clientId;
-  if (!resource || !clientId || (!accessToken && !refreshToken)) return;
+/** Revocation goes where each secret came from, and only there. */
+async function revokeSession(deps: FlowDeps, stores: SecretStore[], owner: string, flow: Flow, accessToken: StoredToken | undefined, result: LogoutResult) {
+  const newest = async (kind: SecretKind) => {
+    const records = await Promise.all(stores.map((store) => readBoundSecret(store, owner, flow, kind)));
+    return records.reduce<BoundSecret | undefined>((a, b) => (b && (!a || b.stored_at > a.stored_at) ? b : a), undefined);
+  };
+  const refreshToken = await newest('refresh-token');
+  const clientSecret = await newest('client-secret');
+  const target = refreshToken?.binding ?? (accessToken && { resource: accessToken.resource, issuer: accessToken.issuer, client_id: accessToken.client_id });
+  if (!target) return;
 
   const revocations: Revocation[] = [];
-  if (refreshToken) revocations.push({ token: refreshToken, tokenTypeHint: 'refresh_token', clientId, clientSecret });
-  if (accessToken) revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId, clientSecret });
+  const secretFor = (record: BoundSecret | undefined) => (record && record.binding.resource === target.resource && record.binding.client_id === target.client_id ? record.value : undefined);
+  if (refreshToken) revocations.push({ token: refreshToken.value, tokenTypeHint: 'refresh_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
+  if (accessToken && accessToken.resource === target.resource) {
+    revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
+  }
   try {
-    await withProviderMetadata(deps, resource, async (metadata) => {
+    await withProviderMetadata(deps, target.resource, async (metadata) => {
       if (!metadata.revocation_endpoint) return;
+      if (target.issuer !== null && metadata.issuer !== target.issuer) {
+        throw new Error(`${target.resource} now names issuer ${metadata.issuer}, not ${target.issuer}: nothing sent`);
+      }
       const http = await deps.http();
       for (const revocation of revocations) {
         await revokeToken(http, metadata.revocation_endpoint, revocation);
-        result.revoked += 1;
+        if (revocation.tokenTypeHint === 'refresh_token') result.revokedRefreshTokens += 1;
       }
     });
   } catch (error) {

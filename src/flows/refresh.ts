@@ -1,5 +1,5 @@
 import { CredentialsRejectedError, LoginRequiredError } from '../errors.js';
-import type { HttpClient, HttpResponse } from './http.js';
+import type { HttpClient, HttpResponse, RequestOptions } from './http.js';
 import { processTokenResponse, type TokenSet } from './token-response.js';
 
 export interface RefreshRequest {
@@ -8,12 +8,16 @@ export interface RefreshRequest {
 }
 
 /** RFC 6749 §6 for a public client: no secret, the client id in the body. */
-export function refreshRequest(http: HttpClient, tokenEndpoint: string, request: RefreshRequest): Promise<HttpResponse> {
-  return http.postForm(tokenEndpoint, {
-    grant_type: 'refresh_token',
-    client_id: request.clientId,
-    refresh_token: request.refreshToken,
-  });
+export function refreshRequest(http: HttpClient, tokenEndpoint: string, request: RefreshRequest, options?: RequestOptions): Promise<HttpResponse> {
+  return http.postForm(
+    tokenEndpoint,
+    {
+      grant_type: 'refresh_token',
+      client_id: request.clientId,
+      refresh_token: request.refreshToken,
+    },
+    options,
+  );
 }
 
 /**
@@ -34,7 +38,14 @@ export function processRefreshResponse(response: HttpResponse, requestedAt: numb
   }
 }
 
-export async function refreshGrant(http: HttpClient, tokenEndpoint: string, request: RefreshRequest, now: () => number, loginHint: string): Promise<TokenSet> {
+export async function refreshGrant(
+  http: HttpClient,
+  tokenEndpoint: string,
+  request: RefreshRequest,
+  now: () => number,
+  loginHint: string,
+  options?: RequestOptions,
+): Promise<TokenSet> {
   const requestedAt = now();
-  return processRefreshResponse(await refreshRequest(http, tokenEndpoint, request), requestedAt, loginHint);
+  return processRefreshResponse(await refreshRequest(http, tokenEndpoint, request, options), requestedAt, loginHint);
 }

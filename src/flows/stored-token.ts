@@ -1,11 +1,14 @@
 import type { Flow } from '../config.js';
+import { UsageError } from '../errors.js';
 import type { CompleteSettings } from '../settings.js';
 import { shortHash } from '../short-hash.js';
+import { jwtClaims } from './jwt.js';
 import type { TokenSet } from './token-response.js';
 
 /**
  * The cached access token with what it was issued for: a token is reused only for the same
- * resource, tenant and client, whatever flags or environment point the profile elsewhere.
+ * resource, tenant and client, whatever flags or environment point the profile elsewhere,
+ * and, when the client secret came from the environment, only for that same secret.
  */
 export interface StoredToken {
   access_token: string;
@@ -15,9 +18,28 @@ export interface StoredToken {
   resource: string;
   tenant_id: string;
   client_id: string;
+  issuer: string;
+  /** A salted hash of the client secret it was got with (OCS_CLIENT_SECRET sessions only). */
+  credential?: SecretFingerprint | undefined;
 }
 
-export function toStoredToken(tokens: TokenSet, settings: CompleteSettings): StoredToken {
+export interface SecretFingerprint {
+  salt: string;
+  sha256: string;
+}
+
+/**
+ * The token as it will be cached. A token for another tenant than the one configured is
+ * refused here, before anything is stored or printed: `tid` names the tenant the server
+ * issued it for, and a script would otherwise act on the wrong tenant's data.
+ */
+export function toStoredToken(tokens: TokenSet, settings: CompleteSettings, issuer: string, credential?: SecretFingerprint): StoredToken {
+  const tid = jwtClaims(tokens.accessToken)?.tid;
+  if (typeof tid === 'string' && tid.toLowerCase() !== settings.tenantId.toLowerCase()) {
+    throw new UsageError(`the server issued a token for tenant ${tid}, not for the configured tenant ${settings.tenantId}; nothing was stored`, {
+      hint: 'check --tenant-id (OCS_TENANT_ID, tenant_id): the client or user belongs to another tenant',
+    });
+  }
   return {
     access_token: tokens.accessToken,
     token_type: 'Bearer',
@@ -25,10 +47,12 @@ export function toStoredToken(tokens: TokenSet, settings: CompleteSettings): Sto
     resource: settings.resource,
     tenant_id: settings.tenantId,
     client_id: settings.clientId,
+    issuer,
+    ...(credential ? { credential } : {}),
   };
 }
 
-/** Anything that is not a token we wrote (damaged, foreign) reads as no token at all. */
+/** Anything that is not a token we wrote (damaged, foreign, older) reads as no token at all. */
 export function parseStoredToken(text: string | undefined): StoredToken | undefined {
   if (text === undefined) return undefined;
   try {
@@ -38,7 +62,8 @@ export function parseStoredToken(text: string | undefined): StoredToken | undefi
       typeof value.expires_at === 'number' &&
       typeof value.resource === 'string' &&
       typeof value.tenant_id === 'string' &&
-      typeof value.client_id === 'string'
+      typeof value.client_id === 'string' &&
+      typeof value.issuer === 'string'
     ) {
       return { ...value, token_type: 'Bearer' } as StoredToken;
     }
@@ -48,12 +73,19 @@ export function parseStoredToken(text: string | undefined): StoredToken | undefi
   return undefined;
 }
 
-export function isUsable(token: StoredToken | undefined, settings: CompleteSettings, now: number, minValiditySeconds: number): token is StoredToken {
+export function isUsable(
+  token: StoredToken | undefined,
+  settings: CompleteSettings,
+  credentialMatches: (fingerprint: SecretFingerprint | undefined) => boolean,
+  now: number,
+  minValiditySeconds: number,
+): token is StoredToken {
   return (
     token !== undefined &&
     token.resource === settings.resource &&
     token.tenant_id === settings.tenantId &&
     token.client_id === settings.clientId &&
+    credentialMatches(token.credential) &&
     token.expires_at - now >= minValiditySeconds * 1000
   );
 }
@@ -67,7 +99,7 @@ export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: 
   return `env-${shortHash(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`)}`;
 }
 
-/** The lock that serializes everything that renews one session's tokens, across processes. */
+/** The lock that serializes everything that renews or removes one session's tokens, across processes. */
 export function sessionLockName(owner: string, flow: Flow): string {
   return `${owner}-${flow}`;
 }

@@ -1,5 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Release } from '../lock.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { fsUsageError } from '../fs-errors.js';
 import type { SecretStore } from './secret-store.js';
@@ -22,6 +23,10 @@ export function credentialsFilePath(configDir: string): string {
  * overwritten: the first write (a login, a token to cache) renames it to
  * credentials.json.damaged-<time> first, and says so. Renaming rather than refusing keeps
  * the remedy we print, "log in again", one command long, and loses no byte of the file.
+ *
+ * Every change is a read-modify-write of the whole file, so changes take a lock first:
+ * without it, two processes storing two profiles' rotated refresh tokens at once would each
+ * write back the other's old one. Reads need none (the file is replaced atomically).
  */
 export class FileStore implements SecretStore {
   readonly kind = 'file' as const;
@@ -29,7 +34,7 @@ export class FileStore implements SecretStore {
   private warnedDamaged = false;
 
   constructor(
-    configDir: string,
+    private readonly configDir: string,
     private readonly warn: (message: string) => void = () => {},
   ) {
     this.path = credentialsFilePath(configDir);
@@ -44,26 +49,45 @@ export class FileStore implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
-    let file = await this.read();
-    if (file === DAMAGED) {
-      await this.moveAside();
-      file = await this.read();
-    }
-    const entries = file === DAMAGED ? {} : file.entries;
-    entries[account] = value;
-    await this.write({ version: 1, entries });
+    await this.change(async () => {
+      let file = await this.read();
+      if (file === DAMAGED) {
+        await this.moveAside();
+        file = await this.read();
+      }
+      const entries = file === DAMAGED ? {} : file.entries;
+      entries[account] = value;
+      await this.write({ version: 1, entries });
+    });
   }
 
   async delete(account: string): Promise<boolean> {
-    const file = await this.readUsable();
-    if (!file || !(account in file.entries)) return false;
-    delete file.entries[account];
-    await this.write(file);
-    return true;
+    // Most deletes find nothing (logout sweeps, the keychain's stale-copy cleanup): no lock for those.
+    if ((await this.readUsable())?.entries[account] === undefined) return false;
+    return this.change(async () => {
+      const file = await this.readUsable();
+      if (!file || !(account in file.entries)) return false;
+      delete file.entries[account];
+      await this.write(file);
+      return true;
+    });
   }
 
   async list(): Promise<string[]> {
     return Object.keys((await this.readUsable())?.entries ?? {});
+  }
+
+  private async change<T>(readModifyWrite: () => Promise<T>): Promise<T> {
+    // Loaded on use: the lock needs node:crypto, which a cached `token` never loads. Not
+    // interruptible: a rotated refresh token being stored must be stored, and the lock is
+    // held for milliseconds.
+    const { acquireLock } = await import('../lock.js');
+    const release: Release = await acquireLock(join(this.configDir, 'locks'), 'credentials-file');
+    try {
+      return await readModifyWrite();
+    } finally {
+      await release();
+    }
   }
 
   /** The file's entries, or undefined (after a warning) when it is damaged. */

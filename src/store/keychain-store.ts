@@ -9,8 +9,13 @@ interface Keytar {
   findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
 }
 
-/** The Windows Credential Manager's limit for one entry; we hold every platform to it. */
-export const MAX_ENTRY_BYTES = 2560;
+/**
+ * The Windows Credential Manager holds at most 2,560 bytes an entry, and stores UTF-16: 1,280
+ * JavaScript characters (UTF-16 code units). Every platform is held to it, so a profile that
+ * works on Linux works on Windows. Client secrets and refresh tokens, with what they are
+ * bound to, stay far below it; access tokens do not, and live in the token cache instead.
+ */
+export const MAX_ENTRY_CHARACTERS = 1280;
 
 // A locked keyring may wait for an unlock dialog that no one will ever see (SSH, CI).
 const KEYCHAIN_TIMEOUT_MS = 5000;
@@ -18,36 +23,49 @@ const KEYCHAIN_TIMEOUT_MS = 5000;
 /** Thrown when the keychain cannot be reached at all, so the resolver may fall back to the file. */
 export class KeychainUnavailableError extends UsageError {}
 
-/** The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service) via the keytar API. */
+/**
+ * The OS keychain (macOS Keychain, Windows Credential Manager, Secret Service) via the keytar
+ * API. One keychain serves every config folder, while config.ini and the locks belong to one
+ * (OCS_AUTH_CONFIG_DIR): each folder's entries are filed under a namespace of its own, so two
+ * folders with a profile "default" never share, or race on, one refresh token.
+ */
 export class KeychainStore implements SecretStore {
   readonly kind = 'keychain' as const;
   private keytar: Promise<Keytar> | undefined;
+
+  /** `namespace`: names the config folder, e.g. shortHash of its absolute path. */
+  constructor(private readonly namespace: string) {}
 
   describe(): string {
     return `the OS keychain (service "${SERVICE}")`;
   }
 
   async get(account: string): Promise<string | undefined> {
-    return (await this.call((keytar) => keytar.getPassword(SERVICE, account))) ?? undefined;
+    return (await this.call((keytar) => keytar.getPassword(SERVICE, this.entry(account)))) ?? undefined;
   }
 
   async set(account: string, value: string): Promise<void> {
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes > MAX_ENTRY_BYTES) {
-      throw new UsageError(`${account} is ${bytes} bytes, more than the keychain's ${MAX_ENTRY_BYTES}`, {
+    if (value.length > MAX_ENTRY_CHARACTERS) {
+      throw new UsageError(`${account} is ${value.length} characters, more than a keychain entry holds on Windows (${MAX_ENTRY_CHARACTERS})`, {
         hint: 'use --storage file for this profile',
       });
     }
-    await this.call((keytar) => keytar.setPassword(SERVICE, account, value));
+    await this.call((keytar) => keytar.setPassword(SERVICE, this.entry(account), value));
   }
 
   async delete(account: string): Promise<boolean> {
-    return this.call((keytar) => keytar.deletePassword(SERVICE, account));
+    return this.call((keytar) => keytar.deletePassword(SERVICE, this.entry(account)));
   }
 
   async list(): Promise<string[]> {
     const credentials = await this.call((keytar) => keytar.findCredentials(SERVICE));
-    return credentials.map((credential) => credential.account);
+    const prefix = this.entry('');
+    return credentials.filter(({ account }) => account.startsWith(prefix)).map(({ account }) => account.slice(prefix.length));
+  }
+
+  /** The keychain's account name: "<folder namespace>:<account>". */
+  private entry(account: string): string {
+    return `${this.namespace}:${account}`;
   }
 
   private async call<T>(operation: (keytar: Keytar) => Promise<T>): Promise<T> {

@@ -20,6 +20,7 @@ function token(claims: Record<string, unknown>): StoredToken {
     resource: 'https://uswe.datahub.connect.aveva.com',
     tenant_id: 'tenant-1',
     client_id: 'client-from-settings',
+    issuer: 'https://uswe.datahub.connect.aveva.com/identity',
   };
 }
 

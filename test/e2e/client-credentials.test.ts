@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
+import { keychainLookup, keyringSkip } from '../helpers/keychain.ts';
 
 useE2eFixture();
 
@@ -177,8 +176,6 @@ test('--verbose traces HTTP on stderr with the secret and the token redacted', a
   assert.ok(!result.stderr.includes(result.stdout.trim()));
 });
 
-const keyringSkip = process.env.OCS_AUTH_TEST_KEYRING !== '1' && process.env.CI !== 'true' ? 'no test Secret Service' : false;
-
 test('with a keychain, login keeps the secret there and writes no credentials file', { skip: keyringSkip }, async () => {
   const profile = `kc-${process.pid}`;
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
@@ -188,16 +185,16 @@ test('with a keychain, login keeps the secret there and writes no credentials fi
   );
   assert.equal(login.code, 0, login.stderr);
   assert.doesNotMatch(login.stderr, /warning/);
-  const { stdout } = await promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', `${profile}/client-credentials/client-secret`]);
-  assert.equal(stdout, emulator.confidentialClient.clientSecret);
-  assert.deepEqual(storedFiles(await readdir(configDir)), ['config.ini']);
+  const stored = JSON.parse((await keychainLookup(configDir, `${profile}/client-credentials/client-secret`))!) as { value: string };
+  assert.equal(stored.value, emulator.confidentialClient.clientSecret);
+  assert.deepEqual(storedFiles(await readdir(configDir)), ['config.ini', 'tokens']);
   const token = await runCli(['token', '--profile', profile], { env });
   assert.equal(token.code, 0, token.stderr);
 });
 
 test('with no keychain reachable, the file takes over with one warning naming it', async () => {
-  const env = envOnly({ OCS_AUTH_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
-  const result = await runCli(['token', '--client-credentials'], { env });
+  const env = envOnly({ OCS_AUTH_STORAGE: undefined, OCS_CLIENT_SECRET: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+  const result = await runCli(['login', '--client-credentials', '--client-secret-stdin'], { env, input: emulator.confidentialClient.clientSecret });
   assert.equal(result.code, 0, result.stderr);
   const credentials = join(configDir, 'credentials.json');
   assert.equal(result.stderr.match(/warning:/g)?.length, 1, result.stderr);

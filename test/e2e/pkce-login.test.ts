@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -50,13 +50,20 @@ function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { 
   return { done, url };
 }
 
+/** What is stored: credentials.json's entries and the cached access tokens, each as "owner/flow/kind". */
 async function storedEntries(): Promise<Record<string, string>> {
+  let entries: Record<string, string> = {};
   try {
-    return (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
+    entries = (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  for (const flow of await readdir(join(configDir, 'tokens')).catch(() => [])) {
+    for (const file of await readdir(join(configDir, 'tokens', flow))) {
+      entries[`${file.replace(/\.json$/, '')}/${flow}/access-token`] = await readFile(join(configDir, 'tokens', flow, file), 'utf8');
+    }
+  }
+  return entries;
 }
 
 async function assertNothingStored(): Promise<void> {
@@ -140,8 +147,10 @@ test('with offline_access a refresh token is stored; other paths on the callback
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /Open this URL in a browser/);
   const entries = await storedEntries();
-  assert.ok(entries['default/pkce/refresh-token'], 'refresh token stored');
-  assert.ok(!JSON.stringify(entries['default/pkce/access-token']).includes(entries['default/pkce/refresh-token']!));
+  const refreshToken = (JSON.parse(entries['default/pkce/refresh-token']!) as { value: string; binding: { issuer: string } }).value;
+  assert.ok(refreshToken, 'refresh token stored');
+  assert.equal((JSON.parse(entries['default/pkce/refresh-token']!) as { binding: { issuer: string } }).binding.issuer, emulator.issuer, 'bound to its issuer');
+  assert.ok(!entries['default/pkce/access-token']!.includes(refreshToken));
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope = openid ocsapi offline_access/);
 });
 

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { shortHash } from '../../src/short-hash.ts';
 import { storePkceSession } from '../helpers/pkce-session.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { CLI, closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';
+import { keychainAccount, keychainAccounts, keychainLookup, keyringSkip } from '../helpers/keychain.ts';
 
 useE2eFixture();
 
 const credentialsFile = () => join(configDir, 'credentials.json');
 const readCredentials = async () => (JSON.parse(await readFile(credentialsFile(), 'utf8')) as { entries: Record<string, string> }).entries;
+const storedValue = (record: string | undefined) => (record === undefined ? undefined : (JSON.parse(record) as { value: string }).value);
 
 test('20 parallel token processes on a cold cache make one token request and print one token', async () => {
   const results = await Promise.all(Array.from({ length: 20 }, () => runCli(['token', '--client-credentials'], { env: envOnly() })));
@@ -80,8 +81,7 @@ test('PKCE: the refresh token is used, the rotated one stored, the old one dead'
   const first = await runCli(['token'], { env });
   assert.equal(first.code, 0, first.stderr);
   assert.equal(emulator.counts.token, 1);
-  const entries = await readCredentials();
-  const newRefreshToken = entries['default/pkce/refresh-token'];
+  const newRefreshToken = storedValue((await readCredentials())['default/pkce/refresh-token']);
   assert.ok(newRefreshToken && newRefreshToken !== oldRefreshToken, 'rotated refresh token stored');
 
   const tenant = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${first.stdout.trim()}` } });
@@ -92,8 +92,8 @@ test('PKCE: the refresh token is used, the rotated one stored, the old one dead'
   assert.equal(emulator.counts.token, 1, 'cache hit, no refresh');
 
   // Age the cached token past the renewal threshold, then let 8 processes find it stale at once.
-  const aged = { ...entries, 'default/pkce/access-token': JSON.stringify({ ...JSON.parse(entries['default/pkce/access-token']!), expires_at: Date.now() + 10_000 }) };
-  await writeFile(credentialsFile(), JSON.stringify({ version: 1, entries: aged }));
+  const cachedTokenFile = join(configDir, 'tokens', 'pkce', 'default.json');
+  await writeFile(cachedTokenFile, JSON.stringify({ ...JSON.parse(await readFile(cachedTokenFile, 'utf8')), expires_at: Date.now() + 10_000 }));
   const parallel = await Promise.all(Array.from({ length: 8 }, () => runCli(['token'], { env })));
   for (const result of parallel) assert.equal(result.code, 0, result.stderr);
   assert.equal(new Set(parallel.map((result) => result.stdout)).size, 1);
@@ -138,9 +138,12 @@ test('status lists every profile; logout revokes and removes every stored item; 
   emulator.resetCounts();
   const logout = await runCli(['logout'], { env });
   assert.equal(logout.code, 0, logout.stderr);
-  assert.match(logout.stderr, /Logged out of default: revoked 2 tokens, removed 2 items/);
+  assert.match(logout.stderr, /Logged out of default: revoked the refresh token at the server, removed 1 item from \S+credentials\.json and 1 item from the token cache/);
+  // JWT access tokens cannot be recalled: the message must not pretend otherwise.
+  assert.match(logout.stderr, /access token issued before stays valid until it expires \(in \d+m\)/);
   assert.equal(emulator.counts.revocation, 2);
   assert.deepEqual(await readCredentials(), {});
+  assert.deepEqual(await readdir(join(configDir, 'tokens', 'pkce')), []);
 
   const token = await runCli(['token'], { env });
   assert.equal(token.code, 3);
@@ -148,9 +151,7 @@ test('status lists every profile; logout revokes and removes every stored item; 
   assert.equal(JSON.parse((await runCli(['status', '--json'], { env })).stdout).profiles[0].logged_in, false);
 });
 
-const keyringSkip = process.env.OCS_AUTH_TEST_KEYRING !== '1' && process.env.CI !== 'true' ? 'no test Secret Service' : false;
-
-test('logout --all empties the keychain of every profile and env session', { skip: keyringSkip }, async () => {
+test('logout --all empties the keychain of every profile, and the token cache of env sessions', { skip: keyringSkip }, async () => {
   const profile = `all-${process.pid}`;
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   const login = await runCli(
@@ -159,16 +160,15 @@ test('logout --all empties the keychain of every profile and env session', { ski
   );
   assert.equal(login.code, 0, login.stderr);
   assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_STORAGE: undefined }) })).code, 0);
-  const lookup = (account: string) =>
-    promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', account]).then(({ stdout }) => stdout, () => '');
-  assert.equal(await lookup(`${profile}/client-credentials/client-secret`), emulator.confidentialClient.clientSecret);
+  const secretEntry = `${profile}/client-credentials/client-secret`;
+  assert.equal(JSON.parse((await keychainLookup(configDir, secretEntry))!).value, emulator.confidentialClient.clientSecret);
+  assert.equal((await readdir(join(configDir, 'tokens', 'client-credentials'))).length, 2, 'the profile and the env session');
 
   const logout = await runCli(['logout', '--all'], { env });
   assert.equal(logout.code, 0, logout.stderr);
-  assert.equal(await lookup(`${profile}/client-credentials/client-secret`), '');
-  assert.equal(await lookup(`${profile}/client-credentials/access-token`), '');
-  const { stdout } = await promisify(execFile)('secret-tool', ['search', '--all', 'service', 'ocs-auth']).catch(() => ({ stdout: '' }));
-  assert.doesNotMatch(stdout, /env-/);
+  assert.equal(await keychainLookup(configDir, secretEntry), undefined);
+  assert.deepEqual((await keychainAccounts()).filter((account) => account === keychainAccount(configDir, secretEntry)), []);
+  assert.deepEqual(await readdir(join(configDir, 'tokens', 'client-credentials')), []);
   const token = await runCli(['token', '--profile', profile], { env });
   assert.equal(token.code, 3, token.stderr);
 });

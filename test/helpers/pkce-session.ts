@@ -41,6 +41,12 @@ export async function storePkceSession(emulator: Emulator, configDir: string, pr
     join(configDir, 'config.ini'),
     `[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
   );
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: tokens.refresh_token } }));
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: boundRecord(emulator, tokens.refresh_token) } }));
   return tokens;
+}
+
+/** A refresh token or client secret as ocs-auth stores it: bound to the emulator's issuer, client and tenant. */
+export function boundRecord(emulator: Emulator, value: string, clientId = emulator.publicClient.clientId): string {
+  const binding = { resource: emulator.resource, issuer: emulator.issuer, client_id: clientId, tenant_id: emulator.tenantId };
+  return JSON.stringify({ value, binding, stored_at: Date.now() });
 }

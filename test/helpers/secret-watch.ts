@@ -3,14 +3,14 @@
 // secret, refresh token or access token may appear in any stderr (--verbose traces and
 // error messages included) or in any file outside secret storage (config.ini, cache/,
 // locks/). Secrets are learnt as the runs go: those the test names, tokens printed on
-// stdout, and whatever the credentials file holds.
+// stdout, and whatever the credentials file and the token cache hold.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { runCli, type CliOptions, type CliResult } from './cli.ts';
 
-/** Secret storage itself: the credentials file and any damaged copy of it moved aside. */
-const SECRET_STORAGE = /^credentials\.json(\.damaged-.*)?$/;
+/** Secret storage itself: the credentials file (and any damaged copy of it moved aside), the token cache. */
+const SECRET_STORAGE = /^(credentials\.json(\.damaged-.*)?|tokens\/[^/]+\/[^/]+\.json)$/;
 
 export class SecretWatch {
   private readonly secrets = new Set<string>();
@@ -51,17 +51,18 @@ export class SecretWatch {
   }
 
   private learnStored(text: string): void {
-    let entries: Record<string, string> = {};
+    let stored: { entries?: Record<string, string>; access_token?: string } = {};
     try {
-      entries = (JSON.parse(text) as { entries?: Record<string, string> }).entries ?? {};
+      stored = JSON.parse(text) as typeof stored;
     } catch {
       return;
     }
-    for (const value of Object.values(entries)) {
+    this.secret(stored.access_token);
+    for (const entry of Object.values(stored.entries ?? {})) {
       try {
-        this.secret((JSON.parse(value) as { access_token?: string }).access_token);
+        this.secret((JSON.parse(entry) as { value?: string }).value);
       } catch {
-        this.secret(value);
+        this.secret(entry);
       }
     }
   }

@@ -19,7 +19,8 @@ test('the file store keeps entries in credentials.json, mode 0600, and nothing e
     assert.equal(await store.delete('p/pkce/refresh-token'), false);
     assert.deepEqual(await store.list(), ['p/client-credentials/client-secret']);
     assert.equal((await stat(credentialsFilePath(dir))).mode & 0o777, 0o600);
-    assert.deepEqual(await readdir(dir), ['credentials.json'], 'no temporary files left');
+    assert.deepEqual((await readdir(dir)).sort(), ['credentials.json', 'locks'], 'no temporary files left');
+    assert.deepEqual(await readdir(join(dir, 'locks')), [], 'no lock left behind');
     assert.equal(store.describe(), credentialsFilePath(dir));
   } finally {
     await cleanup();
@@ -60,7 +61,22 @@ test('a credentials path that cannot be read or written is a usage error naming 
     await writeFile(join(dir, 'file'), '');
     const under = new FileStore(join(dir, 'file', 'sub'));
     await assert.rejects(under.get('a'), (error: unknown) => error instanceof UsageError && /cannot read .*file\/sub/.test(error.message));
-    await assert.rejects(under.set('a', 'b'), (error: unknown) => error instanceof UsageError && /cannot read .*file\/sub/.test(error.message));
+    await assert.rejects(under.set('a', 'b'), (error: unknown) => error instanceof UsageError && /cannot (read|write) .*file\/sub/.test(error.message));
+  } finally {
+    await cleanup();
+  }
+});
+
+test('parallel writers through separate stores lose nothing: every read-modify-write is locked', async () => {
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    const writers = Array.from({ length: 24 }, () => new FileStore(dir));
+    await Promise.all(writers.map((store, index) => store.set(`p${index}/pkce/refresh-token`, `r${index}`)));
+    const entries = await new FileStore(dir).list();
+    assert.equal(entries.length, 24, `kept ${entries.length} of 24 entries`);
+    await Promise.all(writers.map((store, index) => (index % 2 === 0 ? store.delete(`p${index}/pkce/refresh-token`) : store.set(`p${index}/pkce/refresh-token`, `s${index}`))));
+    const after = new FileStore(dir);
+    for (let index = 0; index < 24; index += 1) assert.equal(await after.get(`p${index}/pkce/refresh-token`), index % 2 === 0 ? undefined : `s${index}`);
   } finally {
     await cleanup();
   }

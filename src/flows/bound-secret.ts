@@ -1,0 +1,92 @@
+import type { Flow } from '../config.js';
+import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
+import type { CompleteSettings } from '../settings.js';
+import { secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
+
+/**
+ * What a stored client secret or refresh token was issued for. It is sent to that issuer, for
+ * that client and tenant, and nowhere else: a flag or an environment variable pointing the
+ * profile at another server must not carry the profile's secret there.
+ */
+export interface Binding {
+  resource: string;
+  /** From discovery. Null for a secret stored by `configure`, before any discovery: bound on first use. */
+  issuer: string | null;
+  client_id: string;
+  tenant_id: string;
+}
+
+export interface BoundSecret {
+  value: string;
+  binding: Binding;
+  /** Epoch ms: decides between two copies (see SecretStore). */
+  stored_at: number;
+}
+
+export function bindingFor(settings: CompleteSettings, issuer: string | null): Binding {
+  return { resource: settings.resource, issuer, client_id: settings.clientId, tenant_id: settings.tenantId };
+}
+
+export async function storeBoundSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind, value: string, binding: Binding, now: number): Promise<void> {
+  const record: BoundSecret = { value, binding, stored_at: now };
+  await store.set(secretAccount(owner, flow, kind), JSON.stringify(record));
+}
+
+/** Whether a secret of that kind is stored, bound or not: for `status`. */
+export async function hasStoredSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<boolean> {
+  return readRecord(await store.get(secretAccount(owner, flow, kind))) !== undefined;
+}
+
+/** The stored value, whatever it is bound to: for revoking it where it came from. */
+export async function readBoundSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<BoundSecret | undefined> {
+  return readRecord(await store.get(secretAccount(owner, flow, kind)));
+}
+
+/**
+ * The stored value, if it is bound to `expected`. A missing one means "log in"; one bound
+ * elsewhere is refused before anything is sent, naming both places, so the person can choose.
+ */
+export function requireBinding(record: BoundSecret | undefined, expected: Binding, what: { profile: string; missing: string; hint: string }): string {
+  if (!record) throw new LoginRequiredError(what.missing, { hint: what.hint });
+  if (!sameBinding(record.binding, expected)) {
+    throw new CredentialsElsewhereError(
+      `profile "${what.profile}" is logged in at ${describeBinding(record.binding)}, but the settings in force point to ${describeBinding(expected)}; nothing was sent there`,
+    );
+  }
+  return record.value;
+}
+
+function sameBinding(stored: Binding, expected: Binding): boolean {
+  return (
+    stored.resource === expected.resource &&
+    (stored.issuer === null || stored.issuer === expected.issuer) &&
+    stored.client_id === expected.client_id &&
+    stored.tenant_id.toLowerCase() === expected.tenant_id.toLowerCase()
+  );
+}
+
+function describeBinding(binding: Binding): string {
+  const issuer = binding.issuer && binding.issuer !== binding.resource && !binding.issuer.startsWith(`${binding.resource}/`) ? ` (issuer ${binding.issuer})` : '';
+  return `${binding.resource}${issuer}, client ${binding.client_id}, tenant ${binding.tenant_id}`;
+}
+
+function readRecord(text: string | undefined): BoundSecret | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const record = JSON.parse(text) as Partial<BoundSecret> | null;
+    const binding = record?.binding;
+    if (
+      typeof record?.value === 'string' &&
+      typeof binding?.resource === 'string' &&
+      (typeof binding.issuer === 'string' || binding.issuer === null) &&
+      typeof binding.client_id === 'string' &&
+      typeof binding.tenant_id === 'string' &&
+      typeof record.stored_at === 'number'
+    ) {
+      return record as BoundSecret;
+    }
+  } catch {
+    // not ours: an entry from an older ocs-auth, or damaged
+  }
+  return undefined;
+}

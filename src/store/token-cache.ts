@@ -1,0 +1,62 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FLOWS, type Flow } from '../config.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import { fsUsageError } from '../fs-errors.js';
+
+export interface CachedSession {
+  owner: string;
+  flow: Flow;
+}
+
+/**
+ * The cached access token of each session, one file each under <config folder>/tokens/, mode
+ * 0600. Access tokens live here rather than in the keychain on every platform: they expire
+ * within the hour, a Windows keychain entry holds 1,280 characters while a token with role
+ * claims holds more, and one small file read keeps a cached `token` near bare Node's start-up.
+ * One file per session means no read-modify-write, so parallel processes lose nothing.
+ */
+export interface TokenCache {
+  read(session: CachedSession): Promise<string | undefined>;
+  write(session: CachedSession, value: string): Promise<void>;
+  /** True when there was a token to delete. */
+  delete(session: CachedSession): Promise<boolean>;
+  list(): Promise<CachedSession[]>;
+}
+
+export function tokenCacheDir(configDir: string): string {
+  return join(configDir, 'tokens');
+}
+
+export function fileTokenCache(configDir: string): TokenCache {
+  const dir = tokenCacheDir(configDir);
+  const path = ({ owner, flow }: CachedSession) => join(dir, flow, `${owner}.json`);
+  return {
+    async read(session) {
+      try {
+        return await readFile(path(session), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw fsUsageError(error, 'read', path(session));
+      }
+    },
+    write: (session, value) => writeFileAtomic(path(session), value),
+    async delete(session) {
+      try {
+        await rm(path(session));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw fsUsageError(error, 'write', path(session));
+      }
+    },
+    async list() {
+      const sessions: CachedSession[] = [];
+      for (const flow of FLOWS) {
+        const names = await readdir(join(dir, flow)).catch(() => []);
+        for (const name of names) if (name.endsWith('.json')) sessions.push({ owner: name.slice(0, -'.json'.length), flow });
+      }
+      return sessions;
+    },
+  };
+}
