@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -63,4 +65,20 @@ test('token on a terminal logs in first when it must, then prints the token', { 
   const again = await runCli(['token'], { env });
   assert.equal(again.stdout.trim(), token);
   assert.equal(emulator.counts.token, 0);
+});
+
+test('a login that token starts on a terminal never moves the profile to where OCS_RESOURCE points', { skip: !existsSync(SCRIPT) && 'no script(1)' }, async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const home = 'https://euno.datahub.connect.aveva.com';
+  const configured = await runCli(
+    ['configure', '--client-credentials', '--resource', home, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId],
+    { env },
+  );
+  assert.equal(configured.code, 0, configured.stderr);
+
+  const { code, screen } = await onTerminal('token', { ...env, OCS_RESOURCE: emulator.resource }, /Client secret/, emulator.confidentialClient.clientSecret);
+  assert.equal(code, 0, screen);
+  const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(profile, new RegExp(`resource = ${home}`), profile);
+  assert.doesNotMatch(profile, new RegExp(emulator.resource));
 });

@@ -33,6 +33,10 @@ export interface Fault {
   transform?: ((doc: any) => any) | undefined;
   /** Reset the TCP connection without answering. */
   destroy?: boolean | undefined;
+  /** Let the server act on the request (rotate a refresh token, say), then hold its answer this long. */
+  answerDelayMs?: number | undefined;
+  /** Let the server act on the request, then reset the connection instead of answering: the answer is lost. */
+  loseAnswer?: boolean | undefined;
 }
 
 export interface RequestRecord {
@@ -85,6 +89,8 @@ export interface EmulatorOptions {
   publicClientId?: string | undefined;
   /** Replaces the default redirect URIs of the public client. */
   redirectUris?: string[] | undefined;
+  /** Added to every access token, e.g. many role claims, to make tokens as large as real ones get. */
+  extraAccessTokenClaims?: Record<string, unknown> | undefined;
 }
 
 // Fixed so that `npm run emulator` prints the same values every time.
@@ -175,6 +181,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     store,
     tenantOfGrant: (grantId) => tenantByGrant.get(grantId),
     onIssued: (jti) => issuedJtis.add(jti),
+    extraAccessTokenClaims: opts.extraAccessTokenClaims ?? {},
   });
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));
@@ -264,6 +271,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return;
     }
     inFlight.set(req, fault?.transform ? { record, transform: fault.transform } : { record });
+    if (fault?.answerDelayMs !== undefined || fault?.loseAnswer) holdAnswer(res, fault);
 
     const interaction = /^\/identity\/interaction\/([^/]+)(\/abort)?$/.exec(url.pathname);
     if (interaction?.[1]) {
@@ -275,6 +283,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     } else {
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'not_found', path: url.pathname }));
     }
+  }
+
+  /** The answer is written by the provider after it has acted; delay it, or lose it on the way. */
+  function holdAnswer(res: ServerResponse, fault: Fault): void {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      void (async () => {
+        if (fault.answerDelayMs) await delay(fault.answerDelayMs);
+        if (fault.loseAnswer || closed || res.socket?.destroyed) {
+          res.socket?.resetAndDestroy();
+          return;
+        }
+        end(...args);
+      })();
+      return res;
+    }) as ServerResponse['end'];
   }
 
   async function toProvider(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -16,6 +16,7 @@ export interface ProviderOptions {
   store: MemoryStore;
   tenantOfGrant: (grantId: string) => string | undefined;
   onIssued: (jti: string) => void;
+  extraAccessTokenClaims: Record<string, unknown>;
 }
 
 // Paths under the /identity mount, as OCS's IdentityServer names them.
@@ -100,8 +101,8 @@ export function createProvider(o: ProviderOptions): Provider {
     },
     async extraTokenClaims(_ctx: KoaContext, token: IssuedToken) {
       o.onIssued(token.jti);
-      if (token.kind === 'ClientCredentials') return { tid: o.tenantId };
-      const claims: Record<string, string> = {};
+      if (token.kind === 'ClientCredentials') return { ...o.extraAccessTokenClaims, tid: o.tenantId };
+      const claims: Record<string, unknown> = { ...o.extraAccessTokenClaims };
       const tid = token.grantId === undefined ? undefined : o.tenantOfGrant(token.grantId);
       if (tid) claims.tid = tid;
       if (token.accountId === o.user.sub) Object.assign(claims, { name: o.user.name, email: o.user.email });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Emulator } from '../emulator/index.ts';
 import { captureBrowserRedirect } from './browser-login.ts';
@@ -37,11 +37,15 @@ export async function storePkceSession(emulator: Emulator, configDir: string, pr
   });
   const tokens = (await response.json()) as PkceTokens;
   assert.ok(tokens.refresh_token);
+  // Added to what the folder holds already, so several profiles can be logged in side by side.
+  const config = await readFile(join(configDir, 'config.ini'), 'utf8').catch(() => '');
   await writeFile(
     join(configDir, 'config.ini'),
-    `[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
+    `${config}[${profile}]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\nstorage = file\n`,
   );
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { [`${profile}/pkce/refresh-token`]: boundRecord(emulator, tokens.refresh_token) } }));
+  const credentials: { entries: Record<string, string> } = await readFile(join(configDir, 'credentials.json'), 'utf8').then((text) => JSON.parse(text), () => ({ entries: {} }));
+  credentials.entries[`${profile}/pkce/refresh-token`] = boundRecord(emulator, tokens.refresh_token);
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: credentials.entries }));
   return tokens;
 }
 
