@@ -3,7 +3,7 @@ import { validateProfileName } from '../config.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from '../main.js';
-import { DEFAULT_PROFILE } from '../settings.js';
+import { caFileSetting, DEFAULT_PROFILE } from '../settings.js';
 import { FileStore } from '../store/file-store.js';
 import { KeychainStore, KeychainUnavailableError } from '../store/keychain-store.js';
 import { parseSecretAccount, type SecretStore } from '../store/secret-store.js';
@@ -28,7 +28,6 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   if (options.all && options.profile) throw new UsageError('--all and --profile exclude each other');
   const config = await context.loadConfig();
   const stores = await reachableStores(context);
-  const flowDeps = context.flowDeps('file');
 
   const owners = options.all
     ? await everyOwner(stores, Object.keys(config))
@@ -37,6 +36,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   let removedAnything = false;
   for (const owner of owners) {
     const profile = config[owner];
+    const flowDeps = context.flowDeps('file', { caFile: caFileSetting(context.deps.env, profile) });
     const result = await logout(flowDeps, owner, stores, { resource: profile?.resource, clientId: profile?.client_id });
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
