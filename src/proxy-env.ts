@@ -88,6 +88,12 @@ function parseProxyUrl(value: string, variable: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`${variable}: ${url.protocol.replace(/:$/, '')} proxies are not supported`, { hint: 'use an http:// or https:// proxy' });
   }
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new UsageError(`${variable}: the proxy user name or password is not properly percent-encoded`, { hint: 'write % as %25' });
+  }
   return url;
 }
 

@@ -98,6 +98,12 @@ test('a proxy URL that cannot be used is exit 2 naming the variable, never its v
     assert.ok(!error.message.includes('s3cret'));
     return true;
   });
+  assert.throws(() => proxyFor(target, { HTTPS_PROXY: 'http://user:s3cret%zz@proxy:3128' }), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /HTTPS_PROXY: the proxy user name or password is not properly percent-encoded/);
+    assert.ok(!error.message.includes('s3cret'));
+    return true;
+  });
   assert.throws(() => proxyFor(target, { https_proxy: 'http://us er:s3cret@[bad' }), (error: unknown) => {
     assert.ok(error instanceof UsageError);
     assert.match(error.message, /https_proxy is not a valid proxy URL/);
