@@ -93,7 +93,7 @@ async function send(
         cause: error,
       });
     }
-    const refused = (error as Error).cause;
+    const refused = (error as Error | undefined)?.cause;
     if (proxy && refused instanceof ProxyRefusedError) throw proxyRefused(proxy, url, refused.status, error);
     const code = transportErrorCode(error);
     const tls = code === undefined ? undefined : describeTlsFailure(code, (error as Error).message);
