@@ -50,9 +50,10 @@ before(async () => {
   guardedProxy = await startForwardProxy({ hosts, credentials: { user: PROXY_USER, password: PROXY_PASSWORD } });
 });
 
+// Whatever before() got to start, even when it failed half-way.
 after(async () => {
-  await Promise.all([emulator.close(), plainEmulator.close(), proxy.close(), guardedProxy.close()]);
-  await Promise.all([close(expiredServer), close(plainServer), ca.cleanup(), otherCa.cleanup()]);
+  await Promise.all([emulator?.close(), plainEmulator?.close(), proxy?.close(), guardedProxy?.close()]);
+  await Promise.all([expiredServer && close(expiredServer), plainServer && close(plainServer), ca?.cleanup(), otherCa?.cleanup()]);
 });
 
 beforeEach(async () => {
@@ -182,6 +183,17 @@ describe('certificates', () => {
       env: env({ HTTPS_PROXY: proxy.url, OCS_RESOURCE: undefined, OCS_TENANT_ID: undefined, OCS_CLIENT_ID: undefined }),
     });
     assert.equal(result.code, 0, result.stderr);
+  });
+
+  test("login and logout (revocation) trust the profile's ca_file too", async () => {
+    await writeFile(join(configDir, 'config.ini'), `[plant]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.confidentialClient.clientId}\nca_file = ${ca.certFile}\nstorage = file\n`);
+    const profileEnv = env({ HTTPS_PROXY: proxy.url, OCS_RESOURCE: undefined, OCS_TENANT_ID: undefined, OCS_CLIENT_ID: undefined, OCS_CLIENT_SECRET: undefined });
+    const login = await runCli(['login', '-p', 'plant', '--client-credentials', '--client-secret-stdin'], { env: profileEnv, input: emulator.confidentialClient.clientSecret });
+    assert.equal(login.code, 0, login.stderr);
+    const logout = await runCli(['logout', '-p', 'plant'], { env: profileEnv });
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.match(logout.stderr, /revoked 1 token/);
+    assert.doesNotMatch(logout.stderr, /could not revoke/);
   });
 
   test('OCS_AUTH_CA_FILE beats ca_file', async () => {

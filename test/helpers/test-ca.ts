@@ -41,15 +41,22 @@ export async function createTestCa(commonName: string): Promise<TestCa> {
     '[server]', 'basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth', 'keyUsage = digitalSignature',
   ].join('\n'));
   let issued = 0;
+  // `openssl ca` rewrites its serial and index files: two at once lose a rename.
+  let queue: Promise<unknown> = Promise.resolve();
+  const issue = async (names: string[], options: { expired?: boolean }): Promise<ServerCertificate> => {
+    const base = join(dir, `server-${++issued}`);
+    await run('openssl', ['req', '-new', ...EC_KEY, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${names[0]}`,
+      '-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`]);
+    const dates = options.expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', '2'];
+    await run('openssl', ['ca', '-batch', '-notext', '-config', config, '-cert', certFile, '-keyfile', keyFile, '-in', `${base}.csr`, '-out', `${base}.pem`, ...dates]);
+    return { key: await readFile(`${base}.key`, 'utf8'), cert: await readFile(`${base}.pem`, 'utf8') };
+  };
   return {
     certFile,
-    async issue(names, options = {}) {
-      const base = join(dir, `server-${++issued}`);
-      await run('openssl', ['req', '-new', ...EC_KEY, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${names[0]}`,
-        '-addext', `subjectAltName=${names.map((name) => `DNS:${name}`).join(',')}`]);
-      const dates = options.expired ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z'] : ['-days', '2'];
-      await run('openssl', ['ca', '-batch', '-notext', '-config', config, '-cert', certFile, '-keyfile', keyFile, '-in', `${base}.csr`, '-out', `${base}.pem`, ...dates]);
-      return { key: await readFile(`${base}.key`, 'utf8'), cert: await readFile(`${base}.pem`, 'utf8') };
+    issue(names, options = {}) {
+      const next = queue.then(() => issue(names, options));
+      queue = next.catch(() => undefined);
+      return next;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
