@@ -20,6 +20,7 @@ export const PROFILE_KEYS = [
   'redirect_uri',
   'scope',
   'storage',
+  'ca_file',
 ] as const;
 export type ProfileKey = (typeof PROFILE_KEYS)[number];
 export type Profile = Partial<Record<ProfileKey, string>>;

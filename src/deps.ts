@@ -18,8 +18,7 @@ export interface Deps {
   /** Epoch milliseconds. */
   now(): number;
   version: string;
-  /** A request in flight when `signal` aborts fails at once with an InterruptedError. */
-  createHttpClient(trace: ((line: string) => void) | undefined, signal?: AbortSignal): Promise<HttpClient>;
+  createHttpClient(options: HttpClientSetup): Promise<HttpClient>;
   /** A question open when `signal` aborts fails at once with an InterruptedError. */
   createPrompter(signal?: AbortSignal): Promise<Prompter>;
   openStore(options: OpenStoreOptions): SecretStore;
@@ -39,6 +38,15 @@ export interface Deps {
   interrupted?: AbortSignal | undefined;
 }
 
+export interface HttpClientSetup {
+  /** With --verbose: one line per request/response on stderr, secrets redacted. */
+  trace?: ((line: string) => void) | undefined;
+  /** A request in flight when `signal` aborts fails at once with an InterruptedError. */
+  signal?: AbortSignal | undefined;
+  /** A PEM bundle trusted on top of Node's own CAs (OCS_AUTH_CA_FILE / ca_file). */
+  caFile?: string | undefined;
+}
+
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
 
 export function processDeps(): Deps {
@@ -50,10 +58,11 @@ export function processDeps(): Deps {
     env,
     now: () => Date.now(),
     version,
-    async createHttpClient(trace, signal) {
+    async createHttpClient({ trace, signal, caFile }) {
       const { createHttpClient } = await import('./http-client.js');
+      const ca = caFile === undefined ? undefined : await (await import('./tls-trust.js')).trustWithCaFile(caFile, env);
       const seconds = Number(env.OCS_AUTH_HTTP_TIMEOUT) || DEFAULT_HTTP_TIMEOUT_SECONDS;
-      return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace, signal });
+      return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace, signal, env, ca });
     },
     async createPrompter(signal) {
       const { createInquirerPrompter } = await import('./prompter.js');

@@ -1,6 +1,11 @@
-import got, { RequestError, type Got, type Options, type OptionsInit, type Response } from 'got';
+import type { ClientRequestArgs } from 'node:http';
+import type { Duplex } from 'node:stream';
+import got, { RequestError, type Agents, type Got, type Options, type OptionsInit, type Response } from 'got';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
 import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
+import { describeProxy, proxyFor, type Proxy } from './proxy-env.js';
+import { describeTlsFailure } from './tls-trust.js';
 
 export interface HttpClientOptions {
   userAgent: string;
@@ -10,6 +15,10 @@ export interface HttpClientOptions {
   trace: ((line: string) => void) | undefined;
   /** Aborted on SIGINT/SIGTERM: the request in flight (or the wait before a retry) ends at once. */
   signal?: AbortSignal | undefined;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read. */
+  env: NodeJS.ProcessEnv;
+  /** Replaces Node's default CA list (see trustWithCaFile, which keeps the defaults in it). */
+  ca?: string[] | undefined;
 }
 
 const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password']);
@@ -25,6 +34,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     followRedirect: false,
     timeout: { request: options.timeoutMs },
     headers: { 'user-agent': options.userAgent, accept: 'application/json' },
+    ...(options.ca ? { https: { certificateAuthority: options.ca } } : {}),
     retry: {
       limit: 2,
       methods: ['GET', 'POST'],
@@ -42,22 +52,33 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     hooks: traceHooks(options.trace),
   });
 
+  const proxies = new ProxyAgents(options.ca);
+  const request = (url: string, init: OptionsInit, requestOptions?: RequestOptions) => send(client, options, proxies, url, init, requestOptions);
   return {
-    get: (url, requestOptions) => send(client, options, url, { method: 'GET' }, requestOptions),
+    get: (url, requestOptions) => request(url, { method: 'GET' }, requestOptions),
     // got turns `form` into a body before any hook runs, so the trace gets its redacted copy here.
-    postForm: (url, form, requestOptions) => send(client, options, url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
+    postForm: (url, form, requestOptions) => request(url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
   };
 }
 
-async function send(client: Got, options: HttpClientOptions, url: string, init: OptionsInit, requestOptions: RequestOptions = {}): Promise<HttpResponse> {
+async function send(
+  client: Got,
+  options: HttpClientOptions,
+  proxies: ProxyAgents,
+  url: string,
+  init: OptionsInit,
+  requestOptions: RequestOptions = {},
+): Promise<HttpResponse> {
   const signal = requestOptions.interruptGraceMs === undefined ? options.signal : delayed(options.signal, requestOptions.interruptGraceMs);
+  const proxy = proxyFor(new URL(url), options.env);
   // got's own timeout is per attempt; this one bounds the whole request, retries included.
   const deadline = AbortSignal.timeout(options.timeoutMs);
   try {
     const response = (await client(url, {
       ...init,
-      context: { ...init.context, startedAt: Date.now() },
+      context: { ...init.context, startedAt: Date.now(), ...(proxy ? { proxy: describeProxy(proxy) } : {}) },
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      ...(proxy ? { agent: proxies.for(proxy) } : {}),
       ...(requestOptions.headers ? { headers: requestOptions.headers } : {}),
       ...(requestOptions.retry === false ? { retry: NO_RETRY } : {}),
     } as OptionsInit)) as Response<string>;
@@ -67,12 +88,23 @@ async function send(client: Got, options: HttpClientOptions, url: string, init: 
       throw new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(signal), cause: error });
     }
     if (deadline.aborted) {
-      throw new NetworkError(`cannot reach ${safeHost(url)}: timed out (${options.timeoutMs / 1000} s, retries included)`, {
+      throw new NetworkError(`cannot reach ${safeHost(url)}${proxy ? ` through the proxy ${describeProxy(proxy)}` : ''}: timed out (${options.timeoutMs / 1000} s, retries included)`, {
         hint: 'OCS_AUTH_HTTP_TIMEOUT sets this limit in seconds',
         cause: error,
       });
     }
+    const refused = (error as Error | undefined)?.cause;
+    if (proxy && refused instanceof ProxyRefusedError) throw proxyRefused(proxy, url, refused.status, error);
     const code = transportErrorCode(error);
+    const tls = code === undefined ? undefined : describeTlsFailure(code, (error as Error).message);
+    if (tls) throw new NetworkError(`cannot reach ${safeHost(url)}: ${tls.problem}`, { hint: tls.hint, cause: error });
+    if (proxy && code !== undefined && UNREACHABLE.has(code)) {
+      // With a proxy, this machine only ever connects to the proxy: it is the proxy that is unreachable.
+      throw new NetworkError(`cannot reach the proxy ${describeProxy(proxy)} (${proxy.variable}): ${describeTransportError(code, (error as Error).message)}`, {
+        hint: `check ${proxy.variable}, or list ${safeHostname(url)} in NO_PROXY if it is to be reached directly`,
+        cause: error,
+      });
+    }
     if (code !== undefined) {
       const Failure = UNREACHABLE.has(code) ? EndpointUnreachableError : NetworkError;
       throw new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(code, (error as Error).message)}`, {
@@ -90,6 +122,79 @@ function delayed(signal: AbortSignal | undefined, ms: number): AbortSignal | und
   const controller = new AbortController();
   signal.addEventListener('abort', () => setTimeout(() => controller.abort(signal.reason), ms).unref(), { once: true });
   return controller.signal;
+}
+
+function proxyRefused(proxy: Proxy, url: string, status: number, cause: unknown): NetworkError {
+  const where = `the proxy ${describeProxy(proxy)} (${proxy.variable})`;
+  if (status === 407) {
+    const hasCredentials = Boolean(proxy.url.username || proxy.url.password);
+    return new NetworkError(`${where} refused the request: it wants ${hasCredentials ? 'other ' : ''}credentials (407)`, {
+      hint: hasCredentials
+        ? `check the user name and password in ${proxy.variable} (special characters percent-encoded)`
+        : `put them in ${proxy.variable}: http://user:password@host:port, special characters percent-encoded`,
+      cause,
+    });
+  }
+  return new NetworkError(`${where} could not open a connection to ${safeHost(url)} (it answered ${status})`, {
+    hint: `the proxy may block that host, or it may be down; NO_PROXY lists hosts to reach directly`,
+    cause,
+  });
+}
+
+/** The CONNECT answer was not 200: hpagent says only "Bad response: <status>". */
+class ProxyRefusedError extends Error {
+  readonly code = 'ERR_PROXY_REFUSED';
+  constructor(readonly status: number) {
+    super(`the proxy answered ${status} to CONNECT`);
+  }
+}
+
+const BAD_CONNECT_RESPONSE = /^Bad response: (\d{3})$/;
+
+type ConnectionCallback = (error: Error | null, stream: Duplex) => void;
+
+function typedRefusal(callback: ConnectionCallback | undefined): ConnectionCallback {
+  return (error, stream) => {
+    const status = error ? BAD_CONNECT_RESPONSE.exec(error.message)?.[1] : undefined;
+    callback?.(status ? new ProxyRefusedError(Number(status)) : error, stream);
+  };
+}
+
+class HttpTunnel extends HttpProxyAgent {
+  override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+    return super.createConnection(options, typedRefusal(callback));
+  }
+}
+
+class HttpsTunnel extends HttpsProxyAgent {
+  override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+    return super.createConnection(options, typedRefusal(callback));
+  }
+}
+
+/**
+ * One pair of hpagent agents per proxy URL, reused across requests. hpagent tunnels every
+ * request through CONNECT, so the proxy sees host names and ports, never paths, bodies or
+ * tokens. Chosen over https-proxy-agent: got's documentation recommends it, it has no
+ * dependencies (https-proxy-agent 9 brings debug, agent-base and an optional native
+ * kerberos import the bundle would have to leave out), and a refused CONNECT is an error
+ * rather than the proxy's 407 page handed back as if the target server had answered.
+ */
+class ProxyAgents {
+  private readonly agents = new Map<string, Agents>();
+
+  constructor(private readonly ca: string[] | undefined) {}
+
+  for(proxy: Proxy): Agents {
+    let agents = this.agents.get(proxy.url.href);
+    if (!agents) {
+      // The proxy itself, when https://, is checked against the same CAs as the targets.
+      const options = { proxy: proxy.url, ...(this.ca ? { proxyRequestOptions: { ca: this.ca } } : {}) };
+      agents = { http: new HttpTunnel(options), https: new HttpsTunnel(options) };
+      this.agents.set(proxy.url.href, agents);
+    }
+    return agents;
+  }
 }
 
 // On Node >= 24.20, got 14 lets a retried, again refused connection escape as Node's own
@@ -129,6 +234,14 @@ function safeHost(url: string): string {
   }
 }
 
+function safeHostname(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
 function redactForm(form: Record<string, string>): string {
   return Object.entries(form)
     .map(([key, value]) => `${key}=${SECRET_FORM_FIELDS.has(key) ? '***' : encodeURIComponent(value)}`)
@@ -144,7 +257,8 @@ function traceHooks(trace: ((line: string) => void) | undefined): Partial<Option
         started.set(options, Date.now());
         const fields = typeof options.context.traceFields === 'string' ? ` ${options.context.traceFields}` : '';
         const authorization = options.headers.authorization ? ' (Authorization: Bearer ***)' : '';
-        trace(`> ${options.method} ${String(options.url)}${fields}${authorization}`);
+        const proxy = typeof options.context.proxy === 'string' ? ` via proxy ${options.context.proxy}` : '';
+        trace(`> ${options.method} ${String(options.url)}${fields}${authorization}${proxy}`);
       },
     ],
     afterResponse: [

@@ -75,7 +75,7 @@ function catchInterrupts(processDeps: Deps): { deps: Deps; received(): Interrupt
     deps: {
       ...processDeps,
       interrupted: signal,
-      createHttpClient: (trace) => processDeps.createHttpClient(trace, signal),
+      createHttpClient: (options) => processDeps.createHttpClient({ ...options, signal }),
       createPrompter: () => processDeps.createPrompter(signal),
     },
     received: () => received,

@@ -1,4 +1,4 @@
-import { FLOWS, STORAGE_KINDS, validateProfileName, type ConfigFile, type Flow, type StorageKind } from './config.js';
+import { FLOWS, STORAGE_KINDS, validateProfileName, type ConfigFile, type Flow, type Profile, type StorageKind } from './config.js';
 import { UsageError } from './errors.js';
 
 /** What the command line may say; every field is optional and wins over everything else. */
@@ -26,6 +26,8 @@ export interface Settings {
   redirectUri: string;
   scope: string | undefined;
   storage: StorageKind | undefined;
+  /** A PEM bundle trusted on top of Node's own CAs; no flag, like NODE_EXTRA_CA_CERTS. */
+  caFile: string | undefined;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -58,7 +60,13 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
       flags.storage ??
       oneOf(STORAGE_KINDS, nonEmpty(env.OCS_AUTH_STORAGE), 'OCS_AUTH_STORAGE') ??
       oneOf(STORAGE_KINDS, profile.storage, `storage in profile [${profileName}]`),
+    caFile: caFileSetting(env, profile),
   };
+}
+
+/** OCS_AUTH_CA_FILE > ca_file in the profile; for commands that read a profile without resolving settings. */
+export function caFileSetting(env: NodeJS.ProcessEnv, profile: Profile | undefined): string | undefined {
+  return nonEmpty(env.OCS_AUTH_CA_FILE) ?? nonEmpty(profile?.ca_file);
 }
 
 const REQUIRED = {

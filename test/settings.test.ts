@@ -54,3 +54,11 @@ test('resources: https anywhere, http only on this machine, no trailing slash', 
   assert.throws(() => normalizeResource('ftp://x.example'), UsageError);
   assert.throws(() => normalizeResource('https://x.example/?a=b'), UsageError);
 });
+
+test('the CA file: OCS_AUTH_CA_FILE beats ca_file in the profile; an empty variable does not count', () => {
+  const config = { default: { ca_file: '/etc/company/root.pem' } };
+  assert.equal(resolveSettings({}, {}, config).caFile, '/etc/company/root.pem');
+  assert.equal(resolveSettings({}, { OCS_AUTH_CA_FILE: '/tmp/other.pem' }, config).caFile, '/tmp/other.pem');
+  assert.equal(resolveSettings({}, { OCS_AUTH_CA_FILE: '' }, config).caFile, '/etc/company/root.pem');
+  assert.equal(resolveSettings({}, {}, {}).caFile, undefined);
+});

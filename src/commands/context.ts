@@ -19,7 +19,8 @@ export interface CommandContext {
   configDir: string;
   loadConfig(): Promise<ConfigFile>;
   settings(flags: SettingFlags): Promise<Settings>;
-  flowDeps(storage: StorageKind | undefined): FlowDeps;
+  /** `caFile`: Settings.caFile, for the HTTP client's trust (OCS_AUTH_CA_FILE / ca_file). */
+  flowDeps(storage: StorageKind | undefined, network?: { caFile?: string | undefined }): FlowDeps;
 }
 
 export function createContext(deps: Deps, command: Command): CommandContext {
@@ -36,13 +37,13 @@ export function createContext(deps: Deps, command: Command): CommandContext {
     configDir: dir,
     loadConfig,
     settings: async (flags) => resolveSettings(flags, deps.env, await loadConfig()),
-    flowDeps(storage) {
+    flowDeps(storage, network = {}) {
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.info(ui.style.dim(line)) : undefined;
       return {
         store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
         tokens: fileTokenCache(dir),
-        http: () => (http ??= deps.createHttpClient(trace)),
+        http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
         // Only a stale cache needs the lock: keep its module off the hot path.

@@ -60,7 +60,7 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   if (settings.flow === 'pkce') return loginInBrowser(how, context, settings);
 
   const clientSecret = await readClientSecret(how, context);
-  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage), settings, clientSecret);
+  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret);
   await rememberProfile(context, settings, how);
   context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
@@ -71,7 +71,7 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
   const { loginWithBrowser } = await import('../flows/browser-login.js');
   let stopSpinner = () => {};
   try {
-    const login = await loginWithBrowser(context.flowDeps(settings.storage), {
+    const login = await loginWithBrowser(context.flowDeps(settings.storage, settings), {
       settings,
       timeoutMs: options.timeout * 1000,
       // main() aborts it on the first Ctrl-C or SIGTERM: the server closes, nothing is stored.

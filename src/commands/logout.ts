@@ -3,13 +3,13 @@ import { validateProfileName } from '../config.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from '../main.js';
-import { DEFAULT_PROFILE } from '../settings.js';
+import { caFileSetting, DEFAULT_PROFILE } from '../settings.js';
 import { FileStore } from '../store/file-store.js';
 import { KeychainUnavailableError } from '../store/keychain-store.js';
 import { keychainForFolder } from '../store/open-store.js';
 import { accountOwner, type SecretStore } from '../store/secret-store.js';
 import { relativeTime } from '../time-format.js';
-import type { FlowDeps } from '../flows/flow-deps.js';
+import type { TokenCache } from '../store/token-cache.js';
 import { createContext, type CommandContext } from './context.js';
 
 export interface LogoutOptions {
@@ -31,14 +31,14 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   if (options.all && options.profile) throw new UsageError('--all and --profile exclude each other');
   const config = await context.loadConfig();
   const stores = await reachableStores(context);
-  const flowDeps = context.flowDeps('file');
 
   const owners = options.all
-    ? await everyOwner(stores, flowDeps, Object.keys(config))
+    ? await everyOwner(stores, context.flowDeps('file').tokens, Object.keys(config))
     : [validateProfileName(options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE))];
 
   let removedAnything = false;
   for (const owner of owners) {
+    const flowDeps = context.flowDeps('file', { caFile: caFileSetting(context.deps.env, config[owner]) });
     const result = await logout(flowDeps, owner, stores);
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
@@ -69,7 +69,7 @@ async function reachableStores(context: CommandContext): Promise<SecretStore[]> 
   return stores;
 }
 
-async function everyOwner(stores: SecretStore[], flowDeps: FlowDeps, profiles: string[]): Promise<string[]> {
+async function everyOwner(stores: SecretStore[], tokens: TokenCache, profiles: string[]): Promise<string[]> {
   const owners = new Set(profiles);
   for (const store of stores) {
     for (const account of await store.list()) {
@@ -77,6 +77,6 @@ async function everyOwner(stores: SecretStore[], flowDeps: FlowDeps, profiles: s
       if (owner) owners.add(owner);
     }
   }
-  for (const { owner } of await flowDeps.tokens.list()) owners.add(owner);
+  for (const { owner } of await tokens.list()) owners.add(owner);
   return [...owners];
 }

@@ -70,7 +70,7 @@ export async function accessToken(
   context: CommandContext,
 ): Promise<{ settings: CompleteSettings; token: StoredToken; flowDeps: FlowDeps }> {
   const settings = requireComplete(await context.settings(settingFlags(options)));
-  const flowDeps = context.flowDeps(settings.storage);
+  const flowDeps = context.flowDeps(settings.storage, settings);
   const request: TokenRequest = {
     settings,
     minValiditySeconds: options.minValidity,

@@ -35,6 +35,7 @@ const SETTINGS: CompleteSettings = {
   redirectUri: 'http://localhost:5004/callback.html',
   scope: undefined,
   storage: undefined,
+  caFile: undefined,
 };
 const TENANT = { Id: 'tenant-1', CompanyName: 'Contoso [Water]', Alias: 'contoso' };
 

@@ -3,6 +3,7 @@
 // request counting for tests. oidc-provider 8 rather than 9: 9 warns "Unsupported runtime" on
 // Node 20 and needs URL.parse (Node >= 20.18), while the CLI supports Node >= 20.12.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, createPublicKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -91,6 +92,12 @@ export interface EmulatorOptions {
   redirectUris?: string[] | undefined;
   /** Added to every access token, e.g. many role claims, to make tokens as large as real ones get. */
   extraAccessTokenClaims?: Record<string, unknown> | undefined;
+  /**
+   * Serve HTTPS with this key and certificate. `origin` (e.g. https://ocs.test) is then the
+   * emulator's public address, in its resource and issuer; the test makes it reach the
+   * listener (a forward proxy that maps the name to 127.0.0.1:port).
+   */
+  tls?: { key: string; cert: string; origin: string } | undefined;
 }
 
 // Fixed so that `npm run emulator` prints the same values every time.
@@ -153,19 +160,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let closed = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       console.error('OCS emulator: request failed:', err);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('emulator error');
     });
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const resource = `http://127.0.0.1:${port}`;
+  const resource = opts.tls?.origin.replace(/\/+$/, '') ?? `http://127.0.0.1:${port}`;
   const issuer = `${resource}${MOUNT}`;
   const apiResource = `${resource}/api`;
 
