@@ -66,8 +66,11 @@ export interface TokenDocument {
   expires_in: number;
   profile: string;
   flow: Flow;
-  tenant_id: string;
+  /** Null for a CONNECT account. */
+  tenant_id: string | null;
   resource: string;
+  /** Null for an OCS tenant; after the SPEC's keys, so their order stays as documented. */
+  account_id: string | null;
 }
 
 export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: number): TokenDocument {
@@ -80,6 +83,7 @@ export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: 
     flow: session.flow,
     tenant_id: token.tenant_id,
     resource: token.resource,
+    account_id: token.account_id,
   };
 }
 

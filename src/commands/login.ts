@@ -5,7 +5,7 @@ import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
-import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, requireComplete, type CompleteSettings } from '../settings.js';
+import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, discoveryUrlFor, requireComplete, type CompleteSettings } from '../settings.js';
 import { startSpinner } from '../spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
@@ -59,7 +59,7 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   const clientSecret = await readClientSecret(how, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage), settings, clientSecret);
   await rememberProfile(context, settings);
-  context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
+  context.ui.success(`Logged in to ${where(settings, tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
 
 async function loginInBrowser(options: LoginHow, context: CommandContext, settings: CompleteSettings): Promise<void> {
@@ -86,14 +86,15 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
       onBrowserReturned: () => stopSpinner(),
     });
     await rememberProfile(context, settings);
-    ui.success(`Logged in to tenant ${tenantName(login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
   }
 }
 
-function tenantName(tenant: Tenant): string {
-  return tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id;
+function where(settings: CompleteSettings, tenant: Tenant | undefined): string {
+  if (!tenant) return `account ${settings.accountId}`;
+  return `tenant ${tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id}`;
 }
 
 /** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the tokens carry. */
@@ -135,10 +136,16 @@ async function rememberProfile(context: CommandContext, settings: CompleteSettin
   const profile: Profile = {
     ...config[settings.profile],
     resource: settings.resource,
-    tenant_id: settings.tenantId,
     client_id: settings.clientId,
     flow: settings.flow,
   };
+  // One of the two, whichever this login used: a profile naming both is refused.
+  delete profile.tenant_id;
+  delete profile.account_id;
+  if (settings.accountId === undefined) profile.tenant_id = settings.tenantId;
+  else profile.account_id = settings.accountId;
+  // Only a configured discovery URL is kept: a derived one follows resource and tenant/account.
+  if (settings.discoveryUrl !== discoveryUrlFor({ resource: settings.resource, accountId: settings.accountId })) profile.discovery_url = settings.discoveryUrl;
   if (settings.apiVersion !== DEFAULT_API_VERSION) profile.api_version = settings.apiVersion;
   if (settings.redirectUri !== DEFAULT_REDIRECT_URI) profile.redirect_uri = settings.redirectUri;
   if (settings.scope) profile.scope = settings.scope;

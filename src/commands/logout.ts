@@ -37,7 +37,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   let removedAnything = false;
   for (const owner of owners) {
     const profile = config[owner];
-    const result = await logout(flowDeps, owner, stores, { resource: profile?.resource, clientId: profile?.client_id });
+    const result = await logout(flowDeps, owner, stores, { resource: profile?.resource, accountId: profile?.account_id, discoveryUrl: profile?.discovery_url, clientId: profile?.client_id });
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
     if (removed.length > 0) {

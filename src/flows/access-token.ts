@@ -1,5 +1,5 @@
 import { LoginRequiredError, UsageError } from '../errors.js';
-import { DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
+import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { withProviderMetadata } from './discovery.js';
@@ -77,7 +77,7 @@ async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): P
   if (refreshToken === undefined) {
     throw new LoginRequiredError(`no valid browser login for profile "${settings.profile}"`, { hint: `run \`${loginCommand(settings)}\`` });
   }
-  const tokens = await withProviderMetadata(deps, settings.resource, async (metadata) =>
+  const tokens = await withProviderMetadata(deps, settings.discoveryUrl, async (metadata) =>
     refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings)),
   );
   if (tokens.refreshToken) await deps.store.set(refreshAccount, tokens.refreshToken);
@@ -86,25 +86,31 @@ async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): P
 
 export interface Login {
   token: StoredToken;
-  tenant: Tenant;
+  /** Undefined for a CONNECT account: it has no call like the tenant one to prove a token with. */
+  tenant: Tenant | undefined;
 }
 
 /**
- * Proves a client secret by getting a token with it and asking the API about the tenant,
- * then keeps both. Nothing is stored when the server says no.
+ * Proves a client secret by getting a token with it (and, for a tenant, asking the API about
+ * the tenant), then keeps both. Nothing is stored when the server says no.
  */
 export async function loginClientCredentials(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<Login> {
   const token = toStoredToken(await requestClientCredentialsToken(deps, settings, clientSecret), settings);
-  const tenant = await fetchTenant(await deps.http(), settings, token.access_token);
+  const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(await deps.http(), { ...settings, tenantId: settings.tenantId }, token.access_token);
   await deps.store.set(secretAccount(settings.profile, 'client-credentials', 'client-secret'), clientSecret);
   await cacheToken(deps, secretAccount(settings.profile, 'client-credentials', 'access-token'), token);
   return { token, tenant };
 }
 
 function requestClientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<TokenSet> {
-  return withProviderMetadata(deps, settings.resource, async (metadata) =>
-    clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now),
+  return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) =>
+    clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) }, deps.now),
   );
+}
+
+/** A configured scope wins; CONNECT wants `api` (its samples send it), OCS none. */
+export function clientCredentialsScope(settings: CompleteSettings): string | undefined {
+  return settings.scope ?? (settings.accountId === undefined ? undefined : ACCOUNT_API_SCOPE);
 }
 
 // The token is already in hand: failing to cache it costs a request next time, not this answer.

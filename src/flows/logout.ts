@@ -1,4 +1,5 @@
 import type { Flow } from '../config.js';
+import { discoveryUrlFor } from '../settings.js';
 import type { SecretStore } from '../store/secret-store.js';
 import { parseSecretAccount, secretAccount } from '../store/secret-store.js';
 import { withProviderMetadata } from './discovery.js';
@@ -22,6 +23,9 @@ export interface LogoutResult {
 /** What the profile says, for sessions whose cached access token (which names both) is gone. */
 export interface SessionHint {
   resource?: string | undefined;
+  accountId?: string | undefined;
+  /** Configured; else derived from resource and account. */
+  discoveryUrl?: string | undefined;
   clientId?: string | undefined;
 }
 
@@ -44,14 +48,16 @@ async function revokeSession(deps: FlowDeps, store: SecretStore, owner: string, 
   const refreshToken = await store.get(secretAccount(owner, flow, 'refresh-token'));
   const clientSecret = await store.get(secretAccount(owner, flow, 'client-secret'));
   const resource = accessToken?.resource ?? hint.resource;
+  const accountId = accessToken ? (accessToken.account_id ?? undefined) : hint.accountId;
   const clientId = accessToken?.client_id ?? hint.clientId;
   if (!resource || !clientId || (!accessToken && !refreshToken)) return;
+  const discoveryUrl = discoveryUrlFor({ resource, accountId, discoveryUrl: hint.discoveryUrl });
 
   const revocations: Revocation[] = [];
   if (refreshToken) revocations.push({ token: refreshToken, tokenTypeHint: 'refresh_token', clientId, clientSecret });
   if (accessToken) revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId, clientSecret });
   try {
-    await withProviderMetadata(deps, resource, async (metadata) => {
+    await withProviderMetadata(deps, discoveryUrl, async (metadata) => {
       if (!metadata.revocation_endpoint) return;
       const http = await deps.http();
       for (const revocation of revocations) {

@@ -5,7 +5,8 @@ import type { TokenSet } from './token-response.js';
 
 /**
  * The cached access token with what it was issued for: a token is reused only for the same
- * resource, tenant and client, whatever flags or environment point the profile elsewhere.
+ * resource, tenant (or CONNECT account) and client, whatever flags or environment point the
+ * profile elsewhere. Exactly one of tenant_id and account_id is a string, the other null.
  */
 export interface StoredToken {
   access_token: string;
@@ -13,7 +14,8 @@ export interface StoredToken {
   /** Epoch milliseconds. */
   expires_at: number;
   resource: string;
-  tenant_id: string;
+  tenant_id: string | null;
+  account_id: string | null;
   client_id: string;
 }
 
@@ -23,7 +25,8 @@ export function toStoredToken(tokens: TokenSet, settings: CompleteSettings): Sto
     token_type: 'Bearer',
     expires_at: tokens.expiresAt,
     resource: settings.resource,
-    tenant_id: settings.tenantId,
+    tenant_id: settings.tenantId ?? null,
+    account_id: settings.accountId ?? null,
     client_id: settings.clientId,
   };
 }
@@ -37,10 +40,11 @@ export function parseStoredToken(text: string | undefined): StoredToken | undefi
       typeof value?.access_token === 'string' &&
       typeof value.expires_at === 'number' &&
       typeof value.resource === 'string' &&
-      typeof value.tenant_id === 'string' &&
+      // Tokens cached before accounts existed have no account_id: a tenant's.
+      (typeof value.tenant_id === 'string') !== (typeof value.account_id === 'string') &&
       typeof value.client_id === 'string'
     ) {
-      return { ...value, token_type: 'Bearer' } as StoredToken;
+      return { ...value, tenant_id: value.tenant_id ?? null, account_id: value.account_id ?? null, token_type: 'Bearer' } as StoredToken;
     }
   } catch {
     // fall through: unreadable means absent
@@ -52,7 +56,8 @@ export function isUsable(token: StoredToken | undefined, settings: CompleteSetti
   return (
     token !== undefined &&
     token.resource === settings.resource &&
-    token.tenant_id === settings.tenantId &&
+    token.tenant_id === (settings.tenantId ?? null) &&
+    token.account_id === (settings.accountId ?? null) &&
     token.client_id === settings.clientId &&
     token.expires_at - now >= minValiditySeconds * 1000
   );
@@ -64,7 +69,8 @@ export function isUsable(token: StoredToken | undefined, settings: CompleteSetti
  */
 export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
   if (!secretFromEnvironment) return settings.profile;
-  return `env-${shortHash(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`)}`;
+  const scope = settings.accountId === undefined ? settings.tenantId : `account:${settings.accountId}`;
+  return `env-${shortHash(`${settings.resource}\n${scope}\n${settings.clientId}`)}`;
 }
 
 /** The lock that serializes everything that renews one session's tokens, across processes. */
