@@ -348,7 +348,7 @@ describe('faults and counts', () => {
     emu.addFault({ route: 'tenants', status: 503, times: 1 });
     assert.equal((await callTenants(token)).status, 503);
     assert.equal((await callTenants(token)).status, 200);
-    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0 });
+    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0 });
     emu.resetCounts();
     assert.equal(emu.counts.tenants, 0);
     assert.deepEqual(emu.requests, []);

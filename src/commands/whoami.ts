@@ -34,13 +34,6 @@ export interface WhoamiReport {
   profile: string;
   /** Null for a CONNECT account. */
   tenant: { id: string; name: string | null; alias: string | null } | null;
-  /** Null for an OCS tenant. */
-  account: { id: string } | null;
-  /**
-   * Which server call vouched for the token: the tenant API (OCS), the userinfo endpoint
-   * (a CONNECT user), or none (a CONNECT client: no documented call to ask).
-   */
-  verified_by: 'tenant-api' | 'userinfo' | null;
   resource: string;
   api_version: string;
   /** ISO 8601, UTC. */
@@ -48,6 +41,14 @@ export interface WhoamiReport {
   expires_in: number;
   scopes: string[];
   roles: string[];
+  // Added with CONNECT, after the keys scripts already read, so their order stays.
+  /** Null for an OCS tenant. */
+  account: { id: string } | null;
+  /**
+   * Which server call vouched for the token: the tenant API (OCS), the userinfo endpoint
+   * (a CONNECT user), or none (a CONNECT client: no documented call to ask).
+   */
+  verified_by: 'tenant-api' | 'userinfo' | null;
 }
 
 export const register: Register = (program, deps) => {
@@ -110,8 +111,6 @@ export function whoamiReport(settings: CompleteSettings, token: StoredToken, ten
     flow: settings.flow,
     profile: settings.profile,
     tenant: tenant ? { id: tenant.Id, name: tenant.CompanyName || null, alias: tenant.Alias || null } : null,
-    account: settings.accountId === undefined ? null : { id: settings.accountId },
-    verified_by: tenant ? 'tenant-api' : userinfo ? 'userinfo' : null,
     resource: token.resource,
     api_version: settings.apiVersion,
     expires_at: new Date(token.expires_at).toISOString(),
@@ -119,6 +118,8 @@ export function whoamiReport(settings: CompleteSettings, token: StoredToken, ten
     scopes: claimList(claims.scope),
     // IdentityServer (OCS) writes `role`; other issuers `roles` or the WS-Federation URI.
     roles: [...new Set([claims.role, claims.roles, claims['http://schemas.microsoft.com/ws/2008/06/identity/claims/role']].flatMap(claimList))],
+    account: settings.accountId === undefined ? null : { id: settings.accountId },
+    verified_by: tenant ? 'tenant-api' : userinfo ? 'userinfo' : null,
   };
 }
 
