@@ -2,12 +2,13 @@
 // identity lives on another origin than the API, discovery is per account, client
 // credentials need scope=api, and the account API takes only that account's issuer's tokens.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
-import { assertFailure, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { assertFailure, CLI, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
 
 let emulator: Emulator;
 let connect: NonNullable<Emulator['connect']>;
@@ -140,6 +141,13 @@ test('a configured account profile: configure, login, whoami (says what was not 
   });
   assert.equal(exec.code, 0, exec.stderr);
   assert.equal(exec.stdout.trim(), `${connect.accountId}|unset|${emulator.resource}/api/account/${connect.accountId}`);
+
+  // logout finds the revocation endpoint through the account's discovery URL.
+  emulator.resetCounts();
+  const logout = await runCli(['logout', '-p', 'cds'], { env });
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.equal(emulator.counts.revocation, 1);
+  assert.ok(emulator.requests.filter((request) => request.route !== 'other').every((request) => request.origin === connect.identityOrigin));
 });
 
 test('PKCE for an account in real Chromium: no acr_values, whoami checks the token at userinfo', async () => {
@@ -270,4 +278,45 @@ test('a tampered discovery cache is refused and fetched afresh: the secret never
   assert.equal(emulator.counts.discovery, 1, 'fetched afresh');
   assert.ok(emulator.requests.every((request) => !request.path.includes('/steal')));
   assert.equal(JSON.parse(await readFile(join(cacheDir, file), 'utf8')).metadata.token_endpoint, `${emulator.issuer}/connect/token`, 'the cache is repaired');
+});
+
+/** Runs `ocs-auth ARGS` on a pseudo-terminal (script(1)), answering each prompt in turn with its keys. */
+function onTerminal(args: string, env: Record<string, string>, steps: [RegExp, string][]): Promise<{ code: number | null; screen: string }> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !key.startsWith('OCS_')));
+    const child = spawn('/usr/bin/script', ['-qec', `"${process.execPath}" "${CLI}" ${args}`, '/dev/null'], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let seen = 0;
+    let step = 0;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      screen += text;
+      const current = steps[step];
+      if (current && current[0].test(screen.slice(seen))) {
+        seen = screen.length;
+        step += 1;
+        child.stdin.write(current[1]);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
+
+test('configure on a terminal offers CONNECT among the regions and then asks for an account id, not a tenant id', async () => {
+  const down = '\x1b[B';
+  const { code, screen } = await onTerminal('configure -p tty', { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' }, [
+    [/Resource \(region\)/, `${down.repeat(6)}`],
+    [/CONNECT data services, account-based/, '\r'],
+    [/Account id/, 'acc-tty\r'],
+    [/Client id/, 'client-tty\r'],
+    [/How does this client log in/, '\r'],
+  ]);
+  assert.equal(code, 0, screen);
+  assert.doesNotMatch(screen, /Tenant id/);
+  const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(ini, /\[tty\]\nresource = https:\/\/platform\.connect\.aveva\.com\naccount_id = acc-tty\nclient_id = client-tty\nflow = pkce/);
 });
