@@ -127,11 +127,25 @@ export function requireComplete(settings: Settings): CompleteSettings {
 
 /** Where the OpenID configuration lives: the configured URL, else the platform's usual place. */
 export function discoveryUrlFor(settings: { resource: string; accountId?: string | undefined; discoveryUrl?: string | undefined }): string {
-  if (settings.discoveryUrl) return settings.discoveryUrl;
-  if (settings.accountId === undefined) return `${settings.resource}/identity${WELL_KNOWN}`;
-  // CONNECT keeps identity on its own host: https://identity.{resource host}/account/{id}/authentication.
-  const resource = new URL(settings.resource);
-  return `${resource.protocol}//identity.${resource.host}/account/${encodeURIComponent(settings.accountId)}/authentication${WELL_KNOWN}`;
+  const url = settings.discoveryUrl ?? derivedDiscoveryUrl(settings.resource, settings.accountId);
+  if (url === undefined) {
+    throw new UsageError(`no discovery URL can be derived for an account on ${settings.resource}`, {
+      hint: 'give the OpenID configuration URL with --discovery-url (OCS_DISCOVERY_URL)',
+    });
+  }
+  return url;
+}
+
+/**
+ * OCS: {resource}/identity. CONNECT keeps identity on its own host:
+ * https://identity.{resource host}/account/{id}/authentication. None for an account on a
+ * plain-http resource: identity.127.0.0.1 is no loopback host, so http would leave the machine.
+ */
+export function derivedDiscoveryUrl(resource: string, accountId: string | undefined): string | undefined {
+  if (accountId === undefined) return `${resource}/identity${WELL_KNOWN}`;
+  const url = new URL(resource);
+  if (url.protocol !== 'https:') return undefined;
+  return `https://identity.${url.host}/account/${encodeURIComponent(accountId)}/authentication${WELL_KNOWN}`;
 }
 
 export const WELL_KNOWN = '/.well-known/openid-configuration';

@@ -85,6 +85,7 @@ test('the discovery URL: derived for a tenant and for a CONNECT account, or conf
     complete({ resource: 'https://platform.connect.aveva.com', accountId: 'acc-1' }).discoveryUrl,
     'https://identity.platform.connect.aveva.com/account/acc-1/authentication/.well-known/openid-configuration',
   );
+  assert.throws(() => complete({ resource: 'http://127.0.0.1:5055', accountId: 'acc-1' }), /no discovery URL can be derived for an account on http:\/\/127\.0\.0\.1:5055/, 'identity.127.0.0.1 over plain http would leave the machine');
   const configured = 'https://identity.staging.example/account/acc-1/authentication/.well-known/openid-configuration';
   assert.equal(complete({ resource: 'https://platform.connect.aveva.com', accountId: 'acc-1', discoveryUrl: configured }).discoveryUrl, configured);
   assert.equal(resolveSettings({}, { OCS_DISCOVERY_URL: configured }, {}).discoveryUrl, configured);

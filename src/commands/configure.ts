@@ -5,7 +5,7 @@ import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
 import type { Prompter } from '../prompter.js';
 import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
-import { DEFAULT_PROFILE, discoveryUrlFor, normalizeDiscoveryUrl, normalizeResource, resolveSettings } from '../settings.js';
+import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, resolveSettings } from '../settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
@@ -86,7 +86,7 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   }
   profile.resource = normalizeResource(profile.resource!);
   profile.flow ??= 'pkce';
-  await importDiscoveryUrl(profile, imported, ui);
+  importDiscoveryUrl(profile, imported, ui);
   // Checks the profile as every later command will read it (e.g. a discovery URL over plain http).
   resolveSettings({ profile: profileName }, {}, { [profileName]: profile });
 
@@ -110,9 +110,9 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
  * The CONNECT samples' well_known_url is kept only where it is not the one ocs-auth derives
  * anyway, so the profile follows a later change of resource or account.
  */
-async function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: CommandContext['ui']): Promise<void> {
+function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: CommandContext['ui']): void {
   if (!imported.discoveryUrl || profile.discovery_url) return;
-  const derived = discoveryUrlFor({ resource: profile.resource!, accountId: profile.account_id });
+  const derived = derivedDiscoveryUrl(profile.resource!, profile.account_id);
   if (normalizeDiscoveryUrl(imported.discoveryUrl) !== derived) {
     profile.discovery_url = normalizeDiscoveryUrl(imported.discoveryUrl);
     ui.info(`Discovery URL ${profile.discovery_url} kept: it is not the usual one for this resource${profile.account_id ? ' and account' : ''}.`);

@@ -5,7 +5,7 @@ import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
-import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, discoveryUrlFor, requireComplete, type CompleteSettings } from '../settings.js';
+import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../settings.js';
 import { startSpinner } from '../spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
@@ -145,7 +145,7 @@ async function rememberProfile(context: CommandContext, settings: CompleteSettin
   if (settings.accountId === undefined) profile.tenant_id = settings.tenantId;
   else profile.account_id = settings.accountId;
   // Only a configured discovery URL is kept: a derived one follows resource and tenant/account.
-  if (settings.discoveryUrl !== discoveryUrlFor({ resource: settings.resource, accountId: settings.accountId })) profile.discovery_url = settings.discoveryUrl;
+  if (settings.discoveryUrl !== derivedDiscoveryUrl(settings.resource, settings.accountId)) profile.discovery_url = settings.discoveryUrl;
   if (settings.apiVersion !== DEFAULT_API_VERSION) profile.api_version = settings.apiVersion;
   if (settings.redirectUri !== DEFAULT_REDIRECT_URI) profile.redirect_uri = settings.redirectUri;
   if (settings.scope) profile.scope = settings.scope;

@@ -163,7 +163,7 @@ export function renderWhoami(report: WhoamiReport, style: ChalkInstance, nowMs: 
         'Verified',
         report.verified_by === 'userinfo'
           ? 'by the userinfo endpoint of the issuer'
-          : style.yellow('not by the server: CONNECT documents no call to check this token with; what is shown comes from the token itself'),
+          : style.yellow('not by the server: no documented call checks this token (see README "CONNECT"); the rest is read from the token'),
       ],
     );
   }

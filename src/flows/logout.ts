@@ -51,12 +51,12 @@ async function revokeSession(deps: FlowDeps, store: SecretStore, owner: string, 
   const accountId = accessToken ? (accessToken.account_id ?? undefined) : hint.accountId;
   const clientId = accessToken?.client_id ?? hint.clientId;
   if (!resource || !clientId || (!accessToken && !refreshToken)) return;
-  const discoveryUrl = discoveryUrlFor({ resource, accountId, discoveryUrl: hint.discoveryUrl });
 
   const revocations: Revocation[] = [];
   if (refreshToken) revocations.push({ token: refreshToken, tokenTypeHint: 'refresh_token', clientId, clientSecret });
   if (accessToken) revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId, clientSecret });
   try {
+    const discoveryUrl = discoveryUrlFor({ resource, accountId, discoveryUrl: hint.discoveryUrl });
     await withProviderMetadata(deps, discoveryUrl, async (metadata) => {
       if (!metadata.revocation_endpoint) return;
       const http = await deps.http();
