@@ -69,8 +69,11 @@ export interface TokenDocument {
   /** Null for a CONNECT account. */
   tenant_id: string | null;
   resource: string;
-  /** Null for an OCS tenant; after the SPEC's keys, so their order stays as documented. */
-  account_id: string | null;
+  /**
+   * CONNECT accounts only, after the SPEC's keys: a tenant's document stays exactly the
+   * documented one, and tenant_id is there (null) for an account, so readers need no guard.
+   */
+  account_id?: string;
 }
 
 export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: number): TokenDocument {
@@ -83,7 +86,7 @@ export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: 
     flow: session.flow,
     tenant_id: token.tenant_id,
     resource: token.resource,
-    account_id: token.account_id,
+    ...(token.account_id === null ? {} : { account_id: token.account_id }),
   };
 }
 

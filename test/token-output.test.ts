@@ -163,11 +163,11 @@ test('raw and header are the token and one newline, nothing else', () => {
   assert.equal(formatToken({ kind: 'export', shell: 'sh' }, TOKEN, SESSION, NOW), "export OCS_TOKEN='aaa.bbb.ccc'\n");
 });
 
-test('JSON: exactly the SPEC keys in order, then account_id; expiry as ISO 8601 and whole seconds left', () => {
+test('JSON: exactly the SPEC keys in order, expiry as ISO 8601 and whole seconds left', () => {
   const text = formatToken({ kind: 'json' }, TOKEN, SESSION, NOW);
   assert.ok(text.endsWith('}\n'));
   const document = JSON.parse(text) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(document), ['access_token', 'token_type', 'expires_at', 'expires_in', 'profile', 'flow', 'tenant_id', 'resource', 'account_id']);
+  assert.deepEqual(Object.keys(document), ['access_token', 'token_type', 'expires_at', 'expires_in', 'profile', 'flow', 'tenant_id', 'resource']);
   assert.deepEqual(document, {
     access_token: 'aaa.bbb.ccc',
     token_type: 'Bearer',
@@ -177,15 +177,16 @@ test('JSON: exactly the SPEC keys in order, then account_id; expiry as ISO 8601 
     flow: 'pkce',
     tenant_id: 'tenant-1',
     resource: 'https://uswe.datahub.connect.aveva.com',
-    account_id: null,
   });
   assert.equal(tokenDocument(TOKEN, SESSION, TOKEN.expires_at + 5000).expires_in, 0, 'never negative');
 });
 
-test('JSON for a CONNECT account: account_id set, tenant_id present and null', () => {
+test('JSON for a CONNECT account: account_id after the SPEC keys, tenant_id present and null', () => {
   const account: StoredToken = { ...TOKEN, resource: 'https://platform.connect.aveva.com', tenant_id: null, account_id: 'account-1' };
   const document = tokenDocument(account, SESSION, NOW);
   assert.equal(document.tenant_id, null);
   assert.equal(document.account_id, 'account-1');
-  assert.ok('tenant_id' in JSON.parse(formatToken({ kind: 'json' }, account, SESSION, NOW)));
+  assert.deepEqual(Object.keys(JSON.parse(formatToken({ kind: 'json' }, account, SESSION, NOW))), [
+    'access_token', 'token_type', 'expires_at', 'expires_in', 'profile', 'flow', 'tenant_id', 'resource', 'account_id',
+  ]);
 });
