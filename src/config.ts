@@ -15,6 +15,8 @@ export const PROFILE_KEYS = [
   'resource',
   'api_version',
   'tenant_id',
+  'account_id',
+  'discovery_url',
   'client_id',
   'flow',
   'redirect_uri',

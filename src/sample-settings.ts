@@ -2,19 +2,29 @@ import { readFile } from 'node:fs/promises';
 import ini from 'ini';
 import { UsageError } from './errors.js';
 
-/** What the OCS samples' appsettings.json or config.ini ([Configuration]) hold. */
+/**
+ * What the OCS samples' appsettings.json or config.ini ([Configuration]) hold, and the
+ * CONNECT samples' appsettings.json in either key style (Resource/AccountId/… or
+ * base_url/account_id/well_known_url/…). DataStoreId is read past: no profile key holds it.
+ */
 export interface SampleSettings {
   resource?: string;
   apiVersion?: string;
   tenantId?: string;
+  accountId?: string;
+  discoveryUrl?: string;
   clientId?: string;
   clientSecret?: string;
   redirectUri?: string;
   scope?: string;
 }
 
+// Keys as lower case without underscores, so ClientId and client_id are one key.
 const KEYS: Record<string, keyof SampleSettings> = {
   resource: 'resource',
+  baseurl: 'resource',
+  accountid: 'accountId',
+  wellknownurl: 'discoveryUrl',
   apiversion: 'apiVersion',
   tenantid: 'tenantId',
   clientid: 'clientId',
@@ -37,16 +47,16 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
   const source = text.trimStart().startsWith('{') ? fromJson(text, path) : fromIni(text, path);
   const settings: SampleSettings = {};
   for (const [key, value] of Object.entries(source)) {
-    const name = KEYS[key.toLowerCase()];
+    const name = KEYS[key.toLowerCase().replaceAll('_', '')];
     if (!name || typeof value !== 'string' || value.trim() === '') continue;
-    // The samples ship with values like PLACEHOLDER_REPLACE_WITH_TENANT_ID.
-    if (/PLACEHOLDER|REPLACE_WITH/i.test(value)) {
+    // The samples ship with values like PLACEHOLDER_REPLACE_WITH_TENANT_ID, your-client-id or <account-id>.
+    if (/PLACEHOLDER|REPLACE_WITH|^your-|<[^>]*>/i.test(value)) {
       throw new UsageError(`${path}: ${key} still holds the sample's placeholder`, { hint: 'fill in the real value first' });
     }
     settings[name] = value.trim();
   }
   if (Object.keys(settings).length === 0) {
-    throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, ClientId, ClientSecret`);
+    throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, AccountId, ClientId, ClientSecret (or base_url, account_id, client_id, …)`);
   }
   return settings;
 }

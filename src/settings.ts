@@ -7,6 +7,8 @@ export interface SettingFlags {
   resource?: string | undefined;
   apiVersion?: string | undefined;
   tenantId?: string | undefined;
+  accountId?: string | undefined;
+  discoveryUrl?: string | undefined;
   clientId?: string | undefined;
   flow?: Flow | undefined;
   redirectUri?: string | undefined;
@@ -20,7 +22,12 @@ export interface Settings {
   profileExists: boolean;
   resource: string | undefined;
   apiVersion: string;
+  /** OCS / AVEVA Data Hub: a tenant. At most one of tenantId and accountId is set. */
   tenantId: string | undefined;
+  /** CONNECT data services: an account instead of a tenant. */
+  accountId: string | undefined;
+  /** Set only when configured; otherwise derived from resource and tenant/account (discoveryUrlFor). */
+  discoveryUrl: string | undefined;
   clientId: string | undefined;
   flow: Flow;
   redirectUri: string;
@@ -34,12 +41,17 @@ export const DEFAULT_PROFILE = 'default';
 export const DEFAULT_API_VERSION = 'v1';
 export const DEFAULT_REDIRECT_URI = 'http://localhost:5004/callback.html';
 export const DEFAULT_PKCE_SCOPE = 'openid ocsapi';
+/** CONNECT's API scope: what the samples send for client credentials. */
+export const ACCOUNT_API_SCOPE = 'api';
+/** Not documented by AVEVA for CONNECT: the OCS default with CONNECT's API scope. */
+export const DEFAULT_ACCOUNT_PKCE_SCOPE = `openid ${ACCOUNT_API_SCOPE}`;
 
 /** flag > environment variable > profile in the config file > default (SPEC "Configuration"). */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, config: ConfigFile): Settings {
   const profileName = validateProfileName(flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE) ?? DEFAULT_PROFILE);
   const profile = config[profileName] ?? {};
   const resource = flags.resource ?? nonEmpty(env.OCS_RESOURCE) ?? profile.resource;
+  const discoveryUrl = flags.discoveryUrl ?? nonEmpty(env.OCS_DISCOVERY_URL) ?? profile.discovery_url;
   const flow =
     flags.flow ??
     oneOf(FLOWS, nonEmpty(env.OCS_AUTH_FLOW), 'OCS_AUTH_FLOW') ??
@@ -51,7 +63,8 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
     profileExists: profileName in config,
     resource: resource === undefined ? undefined : normalizeResource(resource),
     apiVersion: flags.apiVersion ?? nonEmpty(env.OCS_API_VERSION) ?? profile.api_version ?? DEFAULT_API_VERSION,
-    tenantId: flags.tenantId ?? nonEmpty(env.OCS_TENANT_ID) ?? profile.tenant_id,
+    ...tenantOrAccount(flags, env, profile, profileName),
+    discoveryUrl: discoveryUrl === undefined ? undefined : normalizeDiscoveryUrl(discoveryUrl),
     clientId: flags.clientId ?? nonEmpty(env.OCS_CLIENT_ID) ?? profile.client_id,
     flow,
     redirectUri: flags.redirectUri ?? profile.redirect_uri ?? DEFAULT_REDIRECT_URI,
@@ -69,18 +82,47 @@ export function caFileSetting(env: NodeJS.ProcessEnv, profile: Profile | undefin
   return nonEmpty(env.OCS_AUTH_CA_FILE) ?? nonEmpty(profile?.ca_file);
 }
 
+/**
+ * A tenant (OCS/ADH) and an account (CONNECT) are one setting in two forms: the source with
+ * the highest precedence that names either decides, so `--account-id` wins over an
+ * OCS_TENANT_ID left in the environment. One source naming both is a mistake.
+ */
+function tenantOrAccount(flags: SettingFlags, env: NodeJS.ProcessEnv, profile: Profile, profileName: string) {
+  const sources = [
+    { where: 'the command line', tenantId: flags.tenantId, accountId: flags.accountId, names: '--tenant-id and --account-id' },
+    { where: 'the environment', tenantId: nonEmpty(env.OCS_TENANT_ID), accountId: nonEmpty(env.OCS_ACCOUNT_ID), names: 'OCS_TENANT_ID and OCS_ACCOUNT_ID' },
+    { where: `profile [${profileName}]`, tenantId: profile.tenant_id, accountId: profile.account_id, names: 'tenant_id and account_id' },
+  ];
+  const source = sources.find((candidate) => candidate.tenantId || candidate.accountId);
+  if (source?.tenantId && source.accountId) {
+    throw new UsageError(`${source.where} names both a tenant and an account (${source.names})`, {
+      hint: 'a tenant is for OCS / AVEVA Data Hub, an account for CONNECT data services: give one of them',
+    });
+  }
+  return { tenantId: source?.tenantId || undefined, accountId: source?.accountId || undefined };
+}
+
 const REQUIRED = {
   resource: { flag: '--resource URL', env: 'OCS_RESOURCE' },
-  tenantId: { flag: '--tenant-id ID', env: 'OCS_TENANT_ID' },
+  tenantOrAccount: { flag: '--tenant-id ID or --account-id ID', env: 'OCS_TENANT_ID or OCS_ACCOUNT_ID' },
   clientId: { flag: '--client-id ID', env: 'OCS_CLIENT_ID' },
 } as const;
 type RequiredKey = keyof typeof REQUIRED;
 
-export type CompleteSettings = Settings & { resource: string; tenantId: string; clientId: string };
+/** Complete: a resource, a client, exactly one of tenant and account, and the discovery URL to use. */
+export type CompleteSettings = Settings & { resource: string; clientId: string; discoveryUrl: string } & (
+    | { tenantId: string; accountId: undefined }
+    | { tenantId: undefined; accountId: string }
+  );
 
 /** Fail with exit 2, naming every missing flag at once, so one retry is enough. */
 export function requireComplete(settings: Settings): CompleteSettings {
-  const missing = (Object.keys(REQUIRED) as RequiredKey[]).filter((key) => !settings[key]);
+  const present: Record<RequiredKey, boolean> = {
+    resource: Boolean(settings.resource),
+    tenantOrAccount: Boolean(settings.tenantId || settings.accountId),
+    clientId: Boolean(settings.clientId),
+  };
+  const missing = (Object.keys(REQUIRED) as RequiredKey[]).filter((key) => !present[key]);
   if (missing.length > 0) {
     throw new UsageError(`missing ${missing.map((key) => REQUIRED[key].flag).join(', ')}`, {
       hint:
@@ -88,7 +130,60 @@ export function requireComplete(settings: Settings): CompleteSettings {
         `or run \`ocs-auth configure${settings.profile === DEFAULT_PROFILE ? '' : ` --profile ${settings.profile}`}\``,
     });
   }
-  return settings as CompleteSettings;
+  return { ...settings, discoveryUrl: discoveryUrlFor(settings as Settings & { resource: string }) } as CompleteSettings;
+}
+
+/** Where the OpenID configuration lives: the configured URL, else the platform's usual place. */
+export function discoveryUrlFor(settings: { resource: string; accountId?: string | undefined; discoveryUrl?: string | undefined }): string {
+  const url = settings.discoveryUrl ?? derivedDiscoveryUrl(settings.resource, settings.accountId);
+  if (url === undefined) {
+    throw new UsageError(`no discovery URL can be derived for an account on ${settings.resource}`, {
+      hint: 'give the OpenID configuration URL with --discovery-url (OCS_DISCOVERY_URL)',
+    });
+  }
+  return url;
+}
+
+/**
+ * OCS: {resource}/identity. CONNECT keeps identity on its own host:
+ * https://identity.{resource host}/account/{id}/authentication. None for an account on a
+ * plain-http resource: identity.127.0.0.1 is no loopback host, so http would leave the machine.
+ */
+export function derivedDiscoveryUrl(resource: string, accountId: string | undefined): string | undefined {
+  if (accountId === undefined) return `${resource}/identity${WELL_KNOWN}`;
+  const url = new URL(resource);
+  if (url.protocol !== 'https:') return undefined;
+  return `https://identity.${url.host}/account/${encodeURIComponent(accountId)}/authentication${WELL_KNOWN}`;
+}
+
+export const WELL_KNOWN = '/.well-known/openid-configuration';
+
+/** Where a profile's API paths start, without a trailing slash (as OCS_RESOURCE has none). */
+export function apiBase(settings: CompleteSettings): string {
+  return settings.accountId === undefined
+    ? `${settings.resource}/api/${encodeURIComponent(settings.apiVersion)}`
+    : `${settings.resource}/api/account/${encodeURIComponent(settings.accountId)}`;
+}
+
+/** An OpenID configuration URL (OIDC Discovery §4): https, or http on this machine. */
+export function normalizeDiscoveryUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`invalid discovery URL "${value}"`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new UsageError(`discovery URL must be an https:// URL, not "${value}"`, {
+      hint: 'plain http:// is accepted only for localhost and 127.0.0.1',
+    });
+  }
+  if (!url.pathname.endsWith(WELL_KNOWN) || url.search || url.hash || url.username || url.password) {
+    throw new UsageError(`discovery URL must end with ${WELL_KNOWN}, not "${value}"`, {
+      hint: `e.g. https://identity.platform.connect.aveva.com/account/ACCOUNT/authentication${WELL_KNOWN}`,
+    });
+  }
+  return url.href;
 }
 
 /**

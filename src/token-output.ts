@@ -66,8 +66,14 @@ export interface TokenDocument {
   expires_in: number;
   profile: string;
   flow: Flow;
-  tenant_id: string;
+  /** Null for a CONNECT account. */
+  tenant_id: string | null;
   resource: string;
+  /**
+   * CONNECT accounts only, after the SPEC's keys: a tenant's document stays exactly the
+   * documented one, and tenant_id is there (null) for an account, so readers need no guard.
+   */
+  account_id?: string;
 }
 
 export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: number): TokenDocument {
@@ -80,6 +86,7 @@ export function tokenDocument(token: StoredToken, session: TokenSession, nowMs: 
     flow: session.flow,
     tenant_id: token.tenant_id,
     resource: token.resource,
+    ...(token.account_id === null ? {} : { account_id: token.account_id }),
   };
 }
 

@@ -6,10 +6,14 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startEmulator, type Emulator } from './emulator/index.ts';
 import { captureBrowserRedirect, completeBrowserLogin } from './helpers/browser-login.ts';
+import { runCli } from './helpers/cli.ts';
 
 let emu: Emulator;
 
@@ -348,7 +352,7 @@ describe('faults and counts', () => {
     emu.addFault({ route: 'tenants', status: 503, times: 1 });
     assert.equal((await callTenants(token)).status, 503);
     assert.equal((await callTenants(token)).status, 200);
-    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0 });
+    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0 });
     emu.resetCounts();
     assert.equal(emu.counts.tenants, 0);
     assert.deepEqual(emu.requests, []);
@@ -385,4 +389,28 @@ test('cli --json prints one line of settings, serves, and exits 0 on SIGTERM', a
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.equal(stderr, '');
+});
+
+test('cli --connect prints the CONNECT env lines, and they work with the built CLI', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./emulator/cli.ts', import.meta.url).pathname, '--connect', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exportLine: string | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line.startsWith('export ') && line.includes('OCS_CLIENT_SECRET=')) {
+      exportLine = line;
+      break;
+    }
+  }
+  assert.ok(exportLine);
+  assert.match(exportLine, /OCS_ACCOUNT_ID='[^']+' OCS_DISCOVERY_URL='http:\/\/127\.0\.0\.1:\d+\/account\/[^/]+\/authentication\/\.well-known\/openid-configuration'/);
+  const env: Record<string, string> = { OCS_AUTH_STORAGE: 'file', OCS_AUTH_CONFIG_DIR: await mkdtemp(join(tmpdir(), 'ocs-emu-cli-')) };
+  for (const [, name, value] of exportLine.matchAll(/(\w+)='([^']*)'/g)) env[name!] = value!;
+  const result = await runCli(['token', '--json'], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal((JSON.parse(result.stdout) as { account_id: string }).account_id, env.OCS_ACCOUNT_ID);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  await rm(env.OCS_AUTH_CONFIG_DIR!, { recursive: true, force: true });
 });

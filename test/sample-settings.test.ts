@@ -37,3 +37,24 @@ test('placeholders, foreign files and empty files are refused', () => {
   assert.throws(() => parseSampleSettings('{ broken', 'a.json'), UsageError);
   assert.throws(() => parseSampleSettings('[Other]\nx = y\n', 'a.ini'), /no \[Configuration\] section/);
 });
+
+test("reads the CONNECT samples' appsettings.json in both key styles", () => {
+  assert.deepEqual(
+    parseSampleSettings(
+      JSON.stringify({ Resource: 'https://platform.connect.aveva.com', AccountId: 'a', ClientId: 'c', ClientSecret: 's', Scope: 'api', DataStoreId: 'd' }),
+      'appsettings.json',
+    ),
+    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api' },
+  );
+  const wellKnown = 'https://identity.platform.connect.aveva.com/account/a/authentication/.well-known/openid-configuration';
+  assert.deepEqual(
+    parseSampleSettings(
+      JSON.stringify({ well_known_url: wellKnown, client_id: 'c', client_secret: 's', account_id: 'a', data_store_id: 'd', base_url: 'https://platform.connect.aveva.com' }),
+      'appsettings.json',
+    ),
+    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', resource: 'https://platform.connect.aveva.com' },
+  );
+  // The CONNECT samples' placeholders.
+  assert.throws(() => parseSampleSettings('{"client_id":"your-client-id"}', 'a.json'), /placeholder/);
+  assert.throws(() => parseSampleSettings('{"account_id":"<account-id>"}', 'a.json'), /placeholder/);
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.ts';
-import { normalizeResource, requireComplete, resolveSettings } from '../src/settings.ts';
+import { apiBase, normalizeResource, requireComplete, resolveSettings } from '../src/settings.ts';
 
 const file = {
   default: { resource: 'https://profile.example', tenant_id: 'profile-tenant', client_id: 'profile-client', flow: 'pkce', api_version: 'v2' },
@@ -39,8 +39,8 @@ test('the flow: flag, OCS_AUTH_FLOW, profile, else client credentials only when 
 test('missing settings are named all at once, with flags and variables', () => {
   assert.throws(() => requireComplete(resolveSettings({}, {}, {})), (error: unknown) => {
     assert.ok(error instanceof UsageError);
-    assert.match(error.message, /--resource URL, --tenant-id ID, --client-id ID/);
-    assert.match(error.hint ?? '', /OCS_RESOURCE, OCS_TENANT_ID, OCS_CLIENT_ID/);
+    assert.match(error.message, /--resource URL, --tenant-id ID or --account-id ID, --client-id ID/);
+    assert.match(error.hint ?? "", /OCS_RESOURCE, OCS_TENANT_ID or OCS_ACCOUNT_ID, OCS_CLIENT_ID/);
     return true;
   });
 });
@@ -61,4 +61,50 @@ test('the CA file: OCS_AUTH_CA_FILE beats ca_file in the profile; an empty varia
   assert.equal(resolveSettings({}, { OCS_AUTH_CA_FILE: '/tmp/other.pem' }, config).caFile, '/tmp/other.pem');
   assert.equal(resolveSettings({}, { OCS_AUTH_CA_FILE: '' }, config).caFile, '/etc/company/root.pem');
   assert.equal(resolveSettings({}, {}, {}).caFile, undefined);
+});
+
+test('a CONNECT account instead of a tenant: the highest source naming either decides; one source naming both is exit 2', () => {
+  const account = resolveSettings({ accountId: 'flag-account' }, { OCS_TENANT_ID: 'env-tenant' }, file);
+  assert.equal(account.accountId, 'flag-account');
+  assert.equal(account.tenantId, undefined, 'the tenant of a lower source does not mix in');
+  assert.equal(resolveSettings({}, { OCS_ACCOUNT_ID: 'env-account' }, file).tenantId, undefined);
+  assert.equal(resolveSettings({}, {}, { default: { account_id: 'a' } }).accountId, 'a');
+
+  for (const [flags, env, config, names] of [
+    [{ tenantId: 't', accountId: 'a' }, {}, {}, /--tenant-id and --account-id/],
+    [{}, { OCS_TENANT_ID: 't', OCS_ACCOUNT_ID: 'a' }, {}, /OCS_TENANT_ID and OCS_ACCOUNT_ID/],
+    [{}, {}, { default: { tenant_id: 't', account_id: 'a' } }, /tenant_id and account_id/],
+  ] as const) {
+    assert.throws(() => resolveSettings(flags, env, config), (error: unknown) => error instanceof UsageError && error.exitCode === 2 && names.test(error.message));
+  }
+  assert.throws(
+    () => requireComplete(resolveSettings({ resource: 'https://r.example', clientId: 'c' }, {}, {})),
+    (error: unknown) => error instanceof UsageError && /--tenant-id ID or --account-id ID/.test(error.message) && /OCS_TENANT_ID or OCS_ACCOUNT_ID/.test(error.hint ?? ''),
+  );
+});
+
+test('the discovery URL: derived for a tenant and for a CONNECT account, or configured (https, http only on this machine)', () => {
+  const complete = (flags: Parameters<typeof resolveSettings>[0]) => requireComplete(resolveSettings({ clientId: 'c', ...flags }, {}, {}));
+  assert.equal(
+    complete({ resource: 'https://uswe.datahub.connect.aveva.com', tenantId: 't' }).discoveryUrl,
+    'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
+  );
+  assert.equal(
+    complete({ resource: 'https://platform.connect.aveva.com', accountId: 'acc-1' }).discoveryUrl,
+    'https://identity.platform.connect.aveva.com/account/acc-1/authentication/.well-known/openid-configuration',
+  );
+  assert.throws(() => complete({ resource: 'http://127.0.0.1:5055', accountId: 'acc-1' }), /no discovery URL can be derived for an account on http:\/\/127\.0\.0\.1:5055/, 'identity.127.0.0.1 over plain http would leave the machine');
+  const configured = 'https://identity.staging.example/account/acc-1/authentication/.well-known/openid-configuration';
+  assert.equal(complete({ resource: 'https://platform.connect.aveva.com', accountId: 'acc-1', discoveryUrl: configured }).discoveryUrl, configured);
+  assert.equal(resolveSettings({}, { OCS_DISCOVERY_URL: configured }, {}).discoveryUrl, configured);
+  assert.equal(resolveSettings({}, {}, { default: { discovery_url: configured } }).discoveryUrl, configured);
+  assert.ok(resolveSettings({ discoveryUrl: 'http://127.0.0.1:1/x/.well-known/openid-configuration' }, {}, {}).discoveryUrl);
+  assert.throws(() => resolveSettings({ discoveryUrl: 'http://identity.example/.well-known/openid-configuration' }, {}, {}), /https/);
+  assert.throws(() => resolveSettings({ discoveryUrl: 'https://identity.example/account/a' }, {}, {}), /must end with \/\.well-known\/openid-configuration/);
+});
+
+test('the API base: {resource}/api/{version} for a tenant, {resource}/api/account/{id} for an account, no trailing slash', () => {
+  const complete = (flags: Parameters<typeof resolveSettings>[0]) => requireComplete(resolveSettings({ clientId: 'c', resource: 'https://r.example', ...flags }, {}, {}));
+  assert.equal(apiBase(complete({ tenantId: 't', apiVersion: 'v2' })), 'https://r.example/api/v2');
+  assert.equal(apiBase(complete({ accountId: 'acc-1' })), 'https://r.example/api/account/acc-1');
 });

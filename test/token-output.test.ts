@@ -152,6 +152,7 @@ const TOKEN: StoredToken = {
   expires_at: NOW + 2_519_900,
   resource: 'https://uswe.datahub.connect.aveva.com',
   tenant_id: 'tenant-1',
+  account_id: null,
   client_id: 'client-1',
   issuer: 'https://uswe.datahub.connect.aveva.com/identity',
 };
@@ -179,4 +180,14 @@ test('JSON: exactly the SPEC keys in order, expiry as ISO 8601 and whole seconds
     resource: 'https://uswe.datahub.connect.aveva.com',
   });
   assert.equal(tokenDocument(TOKEN, SESSION, TOKEN.expires_at + 5000).expires_in, 0, 'never negative');
+});
+
+test('JSON for a CONNECT account: account_id after the SPEC keys, tenant_id present and null', () => {
+  const account: StoredToken = { ...TOKEN, resource: 'https://platform.connect.aveva.com', tenant_id: null, account_id: 'account-1' };
+  const document = tokenDocument(account, SESSION, NOW);
+  assert.equal(document.tenant_id, null);
+  assert.equal(document.account_id, 'account-1');
+  assert.deepEqual(Object.keys(JSON.parse(formatToken({ kind: 'json' }, account, SESSION, NOW))), [
+    'access_token', 'token_type', 'expires_at', 'expires_in', 'profile', 'flow', 'tenant_id', 'resource', 'account_id',
+  ]);
 });

@@ -5,8 +5,8 @@ import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
 import type { Prompter } from '../prompter.js';
 import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
-import { DEFAULT_PROFILE, normalizeResource, resolveSettings } from '../settings.js';
-import { storeBoundSecret } from '../flows/bound-secret.js';
+import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
+import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../settings.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {
@@ -25,6 +25,7 @@ export const register: Register = (program, deps) => {
       '\nExamples:\n' +
         '  ocs-auth configure\n' +
         '  ocs-auth configure --resource https://uswe.datahub.connect.aveva.com --tenant-id T --client-id C --client-credentials\n' +
+        '  ocs-auth configure -p connect --resource https://platform.connect.aveva.com --account-id A --client-id C --client-credentials\n' +
         '  ocs-auth configure --from appsettings.json',
     );
   addProfileOptions(command);
@@ -33,7 +34,7 @@ export const register: Register = (program, deps) => {
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
     .option('--client-secret-stdin', 'read the client secret from stdin and keep it in secret storage')
-    .option('--from <file>', "import an OCS sample's appsettings.json or config.ini")
+    .option('--from <file>', "import an OCS or CONNECT sample's appsettings.json, or an OCS sample's config.ini")
     .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self)));
 };
 
@@ -43,11 +44,26 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   const config = await context.loadConfig();
   const imported: SampleSettings = options.from ? await readSampleSettings(options.from) : {};
 
+  const env = (name: string) => deps.env[name] || undefined;
   const profile: Profile = { ...config[profileName] };
-  assign(profile, 'resource', options.resource ?? imported.resource);
-  assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion);
-  assign(profile, 'tenant_id', options.tenantId ?? imported.tenantId);
-  assign(profile, 'client_id', options.clientId ?? imported.clientId);
+  assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE'));
+  assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION'));
+  // A tenant or an account, from the first source that names one; it replaces the other kind.
+  const tenantId = options.tenantId ?? imported.tenantId;
+  const accountId = options.accountId ?? imported.accountId;
+  const tenantOrAccount =
+    tenantId || accountId ? { tenantId, accountId } : { tenantId: env('OCS_TENANT_ID'), accountId: env('OCS_ACCOUNT_ID') };
+  if (tenantOrAccount.tenantId && tenantOrAccount.accountId) {
+    throw new UsageError('give a tenant id (OCS / AVEVA Data Hub) or an account id (CONNECT), not both');
+  }
+  if (tenantOrAccount.tenantId || tenantOrAccount.accountId) {
+    delete profile.tenant_id;
+    delete profile.account_id;
+    assign(profile, 'tenant_id', tenantOrAccount.tenantId);
+    assign(profile, 'account_id', tenantOrAccount.accountId);
+  }
+  assign(profile, 'discovery_url', options.discoveryUrl ?? env('OCS_DISCOVERY_URL'));
+  assign(profile, 'client_id', options.clientId ?? imported.clientId ?? env('OCS_CLIENT_ID'));
   assign(profile, 'redirect_uri', options.redirectUri ?? imported.redirectUri);
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
@@ -59,7 +75,7 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   } else {
     const missing = [
       !profile.resource && '--resource',
-      !profile.tenant_id && '--tenant-id',
+      !profile.tenant_id && !profile.account_id && '--tenant-id or --account-id',
       !profile.client_id && '--client-id',
     ].filter(Boolean);
     if (missing.length > 0) {
@@ -70,15 +86,18 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   }
   profile.resource = normalizeResource(profile.resource!);
   profile.flow ??= 'pkce';
+  importDiscoveryUrl(profile, imported, ui);
+  // Checks the profile as every later command will read it (e.g. a discovery URL over plain http).
+  resolveSettings({ profile: profileName }, {}, { [profileName]: profile });
 
   const secret = options.clientSecretStdin ? (await readAllStdin(deps.io.stdin)).replace(/\r?\n$/, '') : imported.clientSecret;
   if (options.clientSecretStdin && !secret) throw new UsageError('--client-secret-stdin given but stdin was empty');
   if (secret) {
     const { storage } = resolveSettings({ profile: profileName }, deps.env, { [profileName]: profile });
     const { store, tokens } = context.flowDeps(storage);
-    // Bound to the profile's resource, client and tenant now, and to their issuer once it has accepted it.
-    const binding = { resource: profile.resource, issuer: null, client_id: profile.client_id!, tenant_id: profile.tenant_id! };
-    await storeBoundSecret(store, profileName, 'client-credentials', 'client-secret', secret, binding, deps.now());
+    // Bound to the profile as written (no environment override), and to its issuer once that has accepted it.
+    const written = requireComplete(resolveSettings({ profile: profileName }, {}, { [profileName]: profile }));
+    await storeBoundSecret(store, profileName, 'client-credentials', 'client-secret', secret, bindingFor(written, null), deps.now());
     // A token got with the old secret must not outlive it.
     await tokens.delete({ owner: profileName, flow: 'client-credentials' });
     ui.info(`Client secret stored in ${store.describe()}.`);
@@ -91,9 +110,24 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   ui.success(`Saved profile "${profileName}" to ${configFilePath(context.configDir)}`);
 }
 
+/**
+ * The CONNECT samples' well_known_url is kept only where it is not the one ocs-auth derives
+ * anyway, so the profile follows a later change of resource or account.
+ */
+function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: CommandContext['ui']): void {
+  if (!imported.discoveryUrl || profile.discovery_url) return;
+  const derived = derivedDiscoveryUrl(profile.resource!, profile.account_id);
+  if (normalizeDiscoveryUrl(imported.discoveryUrl) !== derived) {
+    profile.discovery_url = normalizeDiscoveryUrl(imported.discoveryUrl);
+    ui.info(`Discovery URL ${profile.discovery_url} kept: it is not the usual one for this resource${profile.account_id ? ' and account' : ''}.`);
+  }
+}
+
 function assign(profile: Profile, key: keyof Profile, value: string | undefined): void {
   if (value !== undefined && value !== '') profile[key] = value;
 }
+
+export const CONNECT_RESOURCE = 'https://platform.connect.aveva.com';
 
 export const REGIONS = [
   { name: 'US West (uswe.datahub.connect.aveva.com)', value: 'https://uswe.datahub.connect.aveva.com' },
@@ -102,6 +136,7 @@ export const REGIONS = [
   { name: 'Japan East (jpea.datahub.connect.aveva.com)', value: 'https://jpea.datahub.connect.aveva.com' },
   { name: 'Legacy OCS (dat-b.osisoft.com)', value: 'https://dat-b.osisoft.com' },
   { name: 'Legacy OCS (dat-d.osisoft.com)', value: 'https://dat-d.osisoft.com' },
+  { name: 'CONNECT data services, account-based (platform.connect.aveva.com)', value: CONNECT_RESOURCE },
   { name: 'Another URL…', value: '' },
 ];
 
@@ -122,7 +157,19 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
       }));
   }
   const required = (value: string) => value.trim() !== '' || 'required';
-  profile.tenant_id ||= (await prompter.input('Tenant id', { validate: required })).trim();
+  if (!profile.tenant_id && !profile.account_id) {
+    const known = REGIONS.find((region) => region.value === profile.resource);
+    const kind = known
+      ? known.value === CONNECT_RESOURCE
+        ? 'account'
+        : 'tenant'
+      : await prompter.select('Which platform is this?', [
+          { name: 'OCS / AVEVA Data Hub (a tenant id)', value: 'tenant' as const },
+          { name: 'CONNECT data services (an account id)', value: 'account' as const },
+        ]);
+    if (kind === 'account') profile.account_id = (await prompter.input('Account id', { validate: required })).trim();
+    else profile.tenant_id = (await prompter.input('Tenant id', { validate: required })).trim();
+  }
   profile.client_id ||= (await prompter.input('Client id', { validate: required })).trim();
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', [
     { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },

@@ -46,6 +46,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
+        trace,
         // Only a stale cache needs the lock: keep its module off the hot path.
         lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
         cache: fileCache(join(dir, 'cache')),
@@ -61,6 +62,8 @@ export interface ProfileOptions {
   resource?: string;
   apiVersion?: string;
   tenantId?: string;
+  accountId?: string;
+  discoveryUrl?: string;
   clientId?: string;
   storage?: StorageKind;
 }
@@ -68,9 +71,11 @@ export interface ProfileOptions {
 export function addProfileOptions(command: Command): Command {
   return command
     .option('-p, --profile <name>', 'profile in config.ini (env OCS_AUTH_PROFILE, default "default")')
-    .option('--resource <url>', 'OCS base URL, e.g. https://uswe.datahub.connect.aveva.com (env OCS_RESOURCE)')
+    .option('--resource <url>', 'base URL, e.g. https://uswe.datahub.connect.aveva.com or https://platform.connect.aveva.com (env OCS_RESOURCE)')
     .option('--api-version <version>', 'API version (env OCS_API_VERSION, default v1)')
-    .option('--tenant-id <id>', 'tenant id (env OCS_TENANT_ID)')
+    .option('--tenant-id <id>', 'OCS / AVEVA Data Hub tenant id (env OCS_TENANT_ID)')
+    .option('--account-id <id>', 'CONNECT data services account id, instead of a tenant (env OCS_ACCOUNT_ID)')
+    .option('--discovery-url <url>', 'OpenID configuration URL, if not the usual one for resource and tenant/account (env OCS_DISCOVERY_URL)')
     .option('--client-id <id>', 'client id (env OCS_CLIENT_ID)')
     .addOption(new Option('--storage <kind>', 'where secrets live (env OCS_AUTH_STORAGE)').choices(['keychain', 'file']));
 }
@@ -98,6 +103,8 @@ export function settingFlags(options: ProfileOptions & FlowOptions & { redirectU
     resource: options.resource,
     apiVersion: options.apiVersion,
     tenantId: options.tenantId,
+    accountId: options.accountId,
+    discoveryUrl: options.discoveryUrl,
     clientId: options.clientId,
     storage: options.storage,
     flow: chosenFlow(options),

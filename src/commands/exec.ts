@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Register } from '../main.js';
+import { apiBase } from '../settings.js';
 import { TOKEN_VARIABLE } from '../token-output.js';
 import type { Ui } from '../ui.js';
 import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
@@ -23,7 +24,7 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 export const register: Register = (program, deps, outcome) => {
   const command = program
     .command('exec')
-    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID and OCS_API_VERSION in its environment; exit with its status')
+    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID or OCS_ACCOUNT_ID, OCS_API_VERSION and OCS_API_BASE in its environment; exit with its status')
     .usage('[options] -- <command> [args...]')
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText(
@@ -35,7 +36,10 @@ export const register: Register = (program, deps, outcome) => {
         "cannot be run; ocs-auth's own (2-5) when no token can be had.",
         '',
         'Example:',
-        '  ocs-auth exec -- sh -c \'curl -H "Authorization: Bearer $OCS_TOKEN" "$OCS_RESOURCE/api/$OCS_API_VERSION/Tenants/$OCS_TENANT_ID"\'',
+        '  ocs-auth exec -- sh -c \'curl -H "Authorization: Bearer $OCS_TOKEN" "$OCS_API_BASE/Tenants/$OCS_TENANT_ID"\'',
+        '',
+        'OCS_API_BASE has no trailing slash: {resource}/api/{apiVersion} for a tenant,',
+        '{resource}/api/account/{accountId} for a CONNECT account.',
       ].join('\n'),
     );
   addFlowOptions(command);
@@ -52,13 +56,19 @@ export const register: Register = (program, deps, outcome) => {
 
 export async function run([file, ...args]: string[], options: ExecOptions, context: CommandContext): Promise<number> {
   const { settings, token } = await accessToken(options, context);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...context.deps.env,
     [TOKEN_VARIABLE]: token.access_token,
     OCS_RESOURCE: settings.resource,
-    OCS_TENANT_ID: settings.tenantId,
     OCS_API_VERSION: settings.apiVersion,
+    OCS_API_BASE: apiBase(settings),
   };
+  // One of the two, as for the profile: a tenant id left over from the caller's environment
+  // would point the command at another platform than the token is for.
+  delete env.OCS_TENANT_ID;
+  delete env.OCS_ACCOUNT_ID;
+  if (settings.accountId === undefined) env.OCS_TENANT_ID = settings.tenantId;
+  else env.OCS_ACCOUNT_ID = settings.accountId;
   return runChild(file!, args, env, context.ui);
 }
 

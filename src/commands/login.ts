@@ -5,7 +5,7 @@ import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
-import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, requireComplete, type CompleteSettings } from '../settings.js';
+import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../settings.js';
 import { startSpinner } from '../spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
@@ -62,7 +62,7 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   const clientSecret = await readClientSecret(how, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret);
   await rememberProfile(context, settings, how);
-  context.ui.success(`Logged in to tenant ${tenantName(tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
+  context.ui.success(`Logged in to ${where(settings, tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
 
 async function loginInBrowser(options: LoginHow, context: CommandContext, settings: CompleteSettings): Promise<void> {
@@ -89,14 +89,15 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
       onBrowserReturned: () => stopSpinner(),
     });
     await rememberProfile(context, settings, options);
-    ui.success(`Logged in to tenant ${tenantName(login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
   }
 }
 
-function tenantName(tenant: Tenant): string {
-  return tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id;
+function where(settings: CompleteSettings, tenant: Tenant | undefined): string {
+  if (!tenant) return `account ${settings.accountId}`;
+  return `tenant ${tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id}`;
 }
 
 /** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the tokens carry. */
@@ -139,14 +140,24 @@ async function rememberProfile(context: CommandContext, settings: CompleteSettin
   const config = await loadConfigFile(context.configDir);
   const used: Profile = {
     resource: settings.resource,
-    tenant_id: settings.tenantId,
     client_id: settings.clientId,
     flow: settings.flow,
   };
+  if (settings.accountId === undefined) used.tenant_id = settings.tenantId;
+  else used.account_id = settings.accountId;
+  // Only a configured discovery URL is kept: a derived one follows resource and tenant/account.
+  if (settings.discoveryUrl !== derivedDiscoveryUrl(settings.resource, settings.accountId)) used.discovery_url = settings.discoveryUrl;
   if (settings.apiVersion !== DEFAULT_API_VERSION) used.api_version = settings.apiVersion;
   if (settings.redirectUri !== DEFAULT_REDIRECT_URI) used.redirect_uri = settings.redirectUri;
   if (settings.scope) used.scope = settings.scope;
   if (settings.storage) used.storage = settings.storage;
-  const profile: Profile = how.automatic ? { ...used, ...config[settings.profile] } : { ...config[settings.profile], ...used };
+  const existing = config[settings.profile] ?? {};
+  const [kept, added] = how.automatic ? [existing, used] : [used, existing];
+  const profile: Profile = { ...added, ...kept };
+  // Tenant and account are one setting in two forms: a profile naming both is refused.
+  if (kept.tenant_id !== undefined || kept.account_id !== undefined) {
+    if (kept.tenant_id === undefined) delete profile.tenant_id;
+    if (kept.account_id === undefined) delete profile.account_id;
+  }
   await saveConfigFile(context.configDir, { ...config, [settings.profile]: profile });
 }

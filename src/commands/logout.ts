@@ -39,7 +39,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   let removedAnything = false;
   for (const owner of owners) {
     const flowDeps = context.flowDeps('file', { caFile: caFileSetting(context.deps.env, config[owner]) });
-    const result = await logout(flowDeps, owner, stores);
+    const result = await logout(flowDeps, owner, stores, config[owner]?.discovery_url);
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
     if (removed.length > 0) {

@@ -17,6 +17,7 @@ export interface ProfileStatus {
   flow: Flow;
   resource: string | null;
   tenant_id: string | null;
+  account_id: string | null;
   client_id: string | null;
   logged_in: boolean;
   token_expires_at: string | null;
@@ -56,7 +57,9 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
     if (!session.owner.startsWith('env-')) continue;
     const token = parseStoredToken(await tokens.read(session));
     if (!token) continue;
-    const profile = { resource: token.resource, tenant_id: token.tenant_id, client_id: token.client_id };
+    const profile: Profile = { resource: token.resource, client_id: token.client_id };
+    if (token.tenant_id !== null) profile.tenant_id = token.tenant_id;
+    if (token.account_id !== null) profile.account_id = token.account_id;
     statuses.push(await describe(storeFor(undefined), tokens, session.owner, session.flow, profile, deps.now()));
   }
 
@@ -78,6 +81,7 @@ async function describe(store: SecretStore, tokens: TokenCache, owner: string, f
     flow,
     resource: profile.resource ?? null,
     tenant_id: profile.tenant_id ?? null,
+    account_id: profile.account_id ?? null,
     client_id: profile.client_id ?? null,
     logged_in: session.loggedIn,
     token_expires_at: session.tokenExpiresAt === undefined ? null : new Date(session.tokenExpiresAt).toISOString(),
@@ -89,7 +93,7 @@ async function describe(store: SecretStore, tokens: TokenCache, owner: string, f
 }
 
 function humanStatus(status: ProfileStatus, now: number): string {
-  const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}`];
+  const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}`];
   const client = status.client_id ? `client ${status.client_id}` : undefined;
   lines.push(status.logged_in ? `  logged in${client ? ` as ${client}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
   if (status.token_expires_at) {

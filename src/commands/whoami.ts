@@ -5,7 +5,9 @@ import { CredentialsRejectedError } from '../errors.js';
 import { loginCommand } from '../flows/access-token.js';
 import { jwtClaims } from '../flows/jwt.js';
 import type { StoredToken } from '../flows/stored-token.js';
+import { withProviderMetadata } from '../flows/discovery.js';
 import { fetchTenant, type Tenant } from '../flows/tenant.js';
+import { fetchUserinfo } from '../flows/userinfo.js';
 import type { Register } from '../main.js';
 import type { CompleteSettings } from '../settings.js';
 import { relativeTime } from '../time-format.js';
@@ -30,7 +32,8 @@ export interface WhoamiReport {
   };
   flow: Flow;
   profile: string;
-  tenant: { id: string; name: string | null; alias: string | null };
+  /** Null for a CONNECT account. */
+  tenant: { id: string; name: string | null; alias: string | null } | null;
   resource: string;
   api_version: string;
   /** ISO 8601, UTC. */
@@ -38,12 +41,20 @@ export interface WhoamiReport {
   expires_in: number;
   scopes: string[];
   roles: string[];
+  // Added with CONNECT, after the keys scripts already read, so their order stays.
+  /** Null for an OCS tenant. */
+  account: { id: string } | null;
+  /**
+   * Which server call vouched for the token: the tenant API (OCS), the userinfo endpoint
+   * (a CONNECT user), or none (a CONNECT client: no documented call to ask).
+   */
+  verified_by: 'tenant-api' | 'userinfo' | null;
 }
 
 export const register: Register = (program, deps) => {
   const command = program
     .command('whoami')
-    .description('who the token is, in which tenant, until when (asks the API, so a rejected token shows here)')
+    .description('who the token is, in which tenant or account, until when (asks the server, so a rejected token shows here)')
     .addHelpText('after', '\nExit status 4 when the API rejects the token, 3 when nobody is logged in.');
   addFlowOptions(command);
   addProfileOptions(command);
@@ -57,25 +68,38 @@ export const register: Register = (program, deps) => {
 
 export async function run(options: WhoamiOptions, context: CommandContext, color: boolean): Promise<void> {
   const { settings, token, flowDeps } = await accessToken({ ...options, minValidity: DEFAULT_MIN_VALIDITY_SECONDS }, context);
-  let tenant: Tenant;
+  let tenant: Tenant | undefined;
+  let userinfo: Record<string, unknown> | undefined;
   try {
-    tenant = await fetchTenant(await flowDeps.http(), settings, token.access_token);
+    if (settings.tenantId !== undefined) {
+      tenant = await fetchTenant(await flowDeps.http(), { ...settings, tenantId: settings.tenantId }, token.access_token);
+    } else if (settings.flow === 'pkce') {
+      userinfo = await withProviderMetadata(flowDeps, settings.discoveryUrl, async (metadata) =>
+        metadata.userinfo_endpoint === undefined
+          ? undefined
+          : fetchUserinfo(await flowDeps.http(), metadata.userinfo_endpoint, token.access_token, stringClaim(jwtClaims(token.access_token) ?? {}, 'sub') ?? undefined),
+      );
+    }
   } catch (error) {
     if (!(error instanceof CredentialsRejectedError)) throw error;
     throw new CredentialsRejectedError(error.message, {
-      hint: `the token may be revoked or not meant for this tenant; log in again with \`${loginCommand(settings)}\``,
+      hint: `the token may be revoked or not meant for this ${tenant === undefined && settings.accountId !== undefined ? 'account' : 'tenant'}; log in again with \`${loginCommand(settings)}\``,
       cause: error,
     });
   }
   const now = context.deps.now();
-  const report = whoamiReport(settings, token, tenant, now);
+  const report = whoamiReport(settings, token, tenant, now, userinfo);
   context.deps.io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderWhoami(report, new Chalk({ level: color ? 1 : 0 }), now));
 }
 
-export function whoamiReport(settings: CompleteSettings, token: StoredToken, tenant: Tenant, nowMs: number): WhoamiReport {
-  // For display only: the API call above is what vouches for the token, not its signature here.
-  const claims = jwtClaims(token.access_token) ?? {};
-  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : null);
+/**
+ * `tenant` comes from the tenant API (OCS), `userinfo` from the issuer's userinfo endpoint
+ * (a CONNECT user); with neither, nothing on the server has vouched for the token.
+ */
+export function whoamiReport(settings: CompleteSettings, token: StoredToken, tenant: Tenant | undefined, nowMs: number, userinfo?: Record<string, unknown>): WhoamiReport {
+  // For display only: the server call above is what vouches for the token, not its signature here.
+  const claims = { ...jwtClaims(token.access_token), ...userinfo };
+  const text = (key: string) => stringClaim(claims, key);
   return {
     identity: {
       kind: settings.flow === 'client-credentials' ? 'client' : 'user',
@@ -86,7 +110,7 @@ export function whoamiReport(settings: CompleteSettings, token: StoredToken, ten
     },
     flow: settings.flow,
     profile: settings.profile,
-    tenant: { id: tenant.Id, name: tenant.CompanyName || null, alias: tenant.Alias || null },
+    tenant: tenant ? { id: tenant.Id, name: tenant.CompanyName || null, alias: tenant.Alias || null } : null,
     resource: token.resource,
     api_version: settings.apiVersion,
     expires_at: new Date(token.expires_at).toISOString(),
@@ -94,7 +118,13 @@ export function whoamiReport(settings: CompleteSettings, token: StoredToken, ten
     scopes: claimList(claims.scope),
     // IdentityServer (OCS) writes `role`; other issuers `roles` or the WS-Federation URI.
     roles: [...new Set([claims.role, claims.roles, claims['http://schemas.microsoft.com/ws/2008/06/identity/claims/role']].flatMap(claimList))],
+    account: settings.accountId === undefined ? null : { id: settings.accountId },
+    verified_by: tenant ? 'tenant-api' : userinfo ? 'userinfo' : null,
   };
+}
+
+function stringClaim(claims: Record<string, unknown>, key: string): string | null {
+  return typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : null;
 }
 
 /** A claim that may be one space-separated string (OAuth `scope`) or a JSON array (IdentityServer). */
@@ -111,7 +141,7 @@ const FLOW_NAMES: Record<Flow, string> = {
 
 /** Aligned "label  value" lines, like `gh auth status`: easy to read, and to grep. */
 export function renderWhoami(report: WhoamiReport, style: ChalkInstance, nowMs: number): string {
-  const { identity, tenant } = report;
+  const { identity, tenant, account } = report;
   const none = style.dim('(none)');
   const rows: [string, string][] = [];
   if (identity.kind === 'user') {
@@ -122,10 +152,22 @@ export function renderWhoami(report: WhoamiReport, style: ChalkInstance, nowMs: 
   } else {
     rows.push(['Client', style.bold(identity.client_id)]);
   }
-  const tenantName = tenant.name ? style.bold(tenant.name) : none;
+  if (tenant) {
+    const tenantName = tenant.name ? style.bold(tenant.name) : none;
+    rows.push(['Tenant', tenant.alias ? `${tenantName} ${style.dim(`(alias ${tenant.alias})`)}` : tenantName], ['Tenant id', tenant.id]);
+  }
+  if (account) {
+    rows.push(
+      ['Account id', style.bold(account.id)],
+      [
+        'Verified',
+        report.verified_by === 'userinfo'
+          ? 'by the userinfo endpoint of the issuer'
+          : style.yellow('not by the server: no documented call checks this token (see README "CONNECT"); the rest is read from the token'),
+      ],
+    );
+  }
   rows.push(
-    ['Tenant', tenant.alias ? `${tenantName} ${style.dim(`(alias ${tenant.alias})`)}` : tenantName],
-    ['Tenant id', tenant.id],
     ['Resource', report.resource],
     ['API version', report.api_version],
     ['Profile', report.profile],

@@ -1,5 +1,5 @@
 import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
-import { DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
+import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
@@ -73,7 +73,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
  * client and tenant in force.
  */
 function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined, credential: SecretFingerprint | undefined): Promise<StoredToken> {
-  return withProviderMetadata(deps, settings.resource, async (metadata) => {
+  return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
     const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
     const clientSecret =
@@ -83,7 +83,7 @@ function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secr
         missing: `no client secret stored for profile "${settings.profile}"`,
         hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
       });
-    const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now);
+    const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) }, deps.now);
     const token = toStoredToken(tokens, settings, metadata.issuer, credential);
     // A secret imported by `configure` is bound to its resource only until the issuer has accepted it.
     if (stored?.binding.issuer === null) await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, binding, deps.now());
@@ -98,7 +98,7 @@ function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secr
  */
 async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<StoredToken> {
   const record = await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token');
-  return withProviderMetadata(deps, settings.resource, async (metadata) => {
+  return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
     const refreshToken = requireBinding(record, binding, {
       profile: settings.profile,
@@ -115,20 +115,26 @@ async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): P
 
 export interface Login {
   token: StoredToken;
-  tenant: Tenant;
+  /** Undefined for a CONNECT account: it has no call like the tenant one to prove a token with. */
+  tenant: Tenant | undefined;
 }
 
 /**
- * Proves a client secret by getting a token with it and asking the API about the tenant,
- * then keeps both, bound to the issuer that accepted it. Nothing is stored when the server
- * says no.
+ * Proves a client secret by getting a token with it (and, for a tenant, asking the API about
+ * the tenant), then keeps both, bound to the issuer that accepted it. Nothing is stored when
+ * the server says no.
  */
 export async function loginClientCredentials(deps: FlowDeps, settings: CompleteSettings, clientSecret: string): Promise<Login> {
-  const { token, issuer } = await withProviderMetadata(deps, settings.resource, async (metadata) => {
-    const tokens: TokenSet = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: settings.scope }, deps.now);
+  const { token, issuer } = await withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
+    const tokens: TokenSet = await clientCredentialsGrant(
+      await deps.http(),
+      metadata.token_endpoint,
+      { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) },
+      deps.now,
+    );
     return { token: toStoredToken(tokens, settings, metadata.issuer), issuer: metadata.issuer };
   });
-  const tenant = await fetchTenant(await deps.http(), settings, token.access_token);
+  const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(await deps.http(), { ...settings, tenantId: settings.tenantId }, token.access_token);
   const release = await deps.lock(sessionLockName(settings.profile, 'client-credentials'));
   try {
     await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, bindingFor(settings, issuer), deps.now());
@@ -137,6 +143,11 @@ export async function loginClientCredentials(deps: FlowDeps, settings: CompleteS
     await release();
   }
   return { token, tenant };
+}
+
+/** A configured scope wins; CONNECT wants `api` (its samples send it), OCS none. */
+export function clientCredentialsScope(settings: CompleteSettings): string | undefined {
+  return settings.scope ?? (settings.accountId === undefined ? undefined : ACCOUNT_API_SCOPE);
 }
 
 // The token is already in hand: failing to cache it costs a request next time, not this answer.

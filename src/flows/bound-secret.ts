@@ -10,10 +10,14 @@ import { secretAccount, type SecretKind, type SecretStore } from '../store/secre
  */
 export interface Binding {
   resource: string;
+  /** Where the issuer was discovered: where a logout finds its revocation endpoint. */
+  discovery_url: string;
   /** From discovery. Null for a secret stored by `configure`, before any discovery: bound on first use. */
   issuer: string | null;
   client_id: string;
-  tenant_id: string;
+  /** Exactly one of tenant (OCS / AVEVA Data Hub) and account (CONNECT) is set. */
+  tenant_id: string | null;
+  account_id: string | null;
 }
 
 export interface BoundSecret {
@@ -24,7 +28,7 @@ export interface BoundSecret {
 }
 
 export function bindingFor(settings: CompleteSettings, issuer: string | null): Binding {
-  return { resource: settings.resource, issuer, client_id: settings.clientId, tenant_id: settings.tenantId };
+  return { resource: settings.resource, discovery_url: settings.discoveryUrl, issuer, client_id: settings.clientId, tenant_id: settings.tenantId ?? null, account_id: settings.accountId ?? null };
 }
 
 export async function storeBoundSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind, value: string, binding: Binding, now: number): Promise<void> {
@@ -61,13 +65,15 @@ function sameBinding(stored: Binding, expected: Binding): boolean {
     stored.resource === expected.resource &&
     (stored.issuer === null || stored.issuer === expected.issuer) &&
     stored.client_id === expected.client_id &&
-    stored.tenant_id.toLowerCase() === expected.tenant_id.toLowerCase()
+    stored.tenant_id?.toLowerCase() === expected.tenant_id?.toLowerCase() &&
+    stored.account_id === expected.account_id
   );
 }
 
 function describeBinding(binding: Binding): string {
   const issuer = binding.issuer && binding.issuer !== binding.resource && !binding.issuer.startsWith(`${binding.resource}/`) ? ` (issuer ${binding.issuer})` : '';
-  return `${binding.resource}${issuer}, client ${binding.client_id}, tenant ${binding.tenant_id}`;
+  const where = binding.tenant_id === null ? `account ${binding.account_id}` : `tenant ${binding.tenant_id}`;
+  return `${binding.resource}${issuer}, client ${binding.client_id}, ${where}`;
 }
 
 function readRecord(text: string | undefined): BoundSecret | undefined {
@@ -78,9 +84,10 @@ function readRecord(text: string | undefined): BoundSecret | undefined {
     if (
       typeof record?.value === 'string' &&
       typeof binding?.resource === 'string' &&
+      typeof binding.discovery_url === 'string' &&
       (typeof binding.issuer === 'string' || binding.issuer === null) &&
       typeof binding.client_id === 'string' &&
-      typeof binding.tenant_id === 'string' &&
+      (typeof binding.tenant_id === 'string') !== (typeof binding.account_id === 'string') &&
       typeof record.stored_at === 'number'
     ) {
       return record as BoundSecret;

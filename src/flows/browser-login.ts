@@ -1,5 +1,5 @@
 import { InterruptedError, NetworkError } from '../errors.js';
-import { DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
+import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import { listenForCallback } from './callback-server.js';
@@ -24,7 +24,7 @@ export interface BrowserLoginRequest {
 
 export interface BrowserLogin {
   token: StoredToken;
-  tenant: Tenant;
+  tenant: Tenant | undefined;
   /** What the tokens say about who signed in: the ID token's claims over the access token's. */
   claims: Record<string, unknown>;
   refreshTokenStored: boolean;
@@ -32,7 +32,7 @@ export interface BrowserLogin {
 
 /**
  * Authorization code + PKCE through the person's browser and a loopback redirect. The tokens
- * are proven against the tenant API before anything is stored; until then a failure leaves
+ * are proven against the tenant API (OCS) before anything is stored; until then a failure leaves
  * the stored state as it was.
  */
 export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequest): Promise<BrowserLogin> {
@@ -40,9 +40,9 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   const http = await deps.http();
   // Fetched afresh, not from the discovery cache: a login is rare and interactive, and
   // withProviderMetadata's retry-on-moved-endpoint would repeat the whole browser dance.
-  const metadata = await discover(http, settings.resource);
+  const metadata = await discover(http, settings.discoveryUrl, deps.trace);
   if (!metadata.authorization_endpoint) {
-    throw new NetworkError(`the discovery document of ${settings.resource} names no authorization_endpoint, so a browser login is not possible`, {
+    throw new NetworkError(`the discovery document at ${settings.discoveryUrl} names no authorization_endpoint, so a browser login is not possible`, {
       hint: 'use --client-credentials with this resource',
     });
   }
@@ -50,7 +50,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   const pkce = createPkce();
   const state = randomToken();
   const nonce = randomToken();
-  const scope = settings.scope ?? DEFAULT_PKCE_SCOPE;
+  const scope = settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE);
   const server = await listenForCallback({ redirectUri: settings.redirectUri, state, issuer: metadata.issuer });
   let code: string;
   try {
@@ -79,7 +79,8 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     deps.now,
   );
   const token = toStoredToken(tokens, settings, metadata.issuer);
-  const tenant = await fetchTenant(http, settings, token.access_token);
+  // A CONNECT account has no call like the tenant one; whoami asks userinfo instead.
+  const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);
 
   if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
   // The lock `token` holds while it refreshes this session: a refresh finishing mid-write

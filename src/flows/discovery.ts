@@ -1,4 +1,5 @@
 import { EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
+import { WELL_KNOWN } from '../settings.js';
 import { shortHash } from '../short-hash.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
@@ -9,112 +10,137 @@ export interface ProviderMetadata {
   authorization_endpoint?: string;
   revocation_endpoint?: string;
   end_session_endpoint?: string;
+  userinfo_endpoint?: string;
 }
 
-export function discoveryUrl(resource: string): string {
-  return `${resource}/identity/.well-known/openid-configuration`;
+const OPTIONAL_ENDPOINTS = ['authorization_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'userinfo_endpoint'] as const;
+
+export function discoveryRequest(http: HttpClient, discoveryUrl: string): Promise<HttpResponse> {
+  return http.get(discoveryUrl);
 }
 
-export function discoveryRequest(http: HttpClient, resource: string): Promise<HttpResponse> {
-  return http.get(discoveryUrl(resource));
+/** Says what was accepted although not exact (shown under --verbose). */
+export type Note = (message: string) => void;
+
+export function processDiscoveryResponse(response: HttpResponse, discoveryUrl: string, note: Note = () => {}): ProviderMetadata {
+  if (response.status === 404) {
+    throw new UsageError(`no OpenID configuration at ${discoveryUrl} (404)`, {
+      hint: 'check the resource URL (--resource), the tenant or account id, or --discovery-url',
+    });
+  }
+  if (response.status !== 200) {
+    throw new NetworkError(`discovery failed: ${discoveryUrl} answered ${response.status}`);
+  }
+  const document = jsonObject(response);
+  if (!document) throw new NetworkError(`discovery failed: ${discoveryUrl} did not answer JSON`);
+  return trustedMetadata(document, discoveryUrl, note);
 }
 
 /**
- * Accepts only a document whose endpoints live on the configured resource: a document
- * pointing elsewhere would send the client secret to whoever wrote it.
+ * The trust rule (SPEC "Security"), for fresh and cached documents alike: the issuer lives on
+ * the origin the document was fetched from, and so does every endpoint, so no secret is ever
+ * sent to an origin the configuration did not name. The issuer should also equal the
+ * discovery URL's base (OIDC Discovery §4.3); a difference in path (case, a trailing slash)
+ * is accepted and noted, since AVEVA's own samples do not check the issuer at all.
+ *
+ * Hand-written rather than oauth4webapi's processDiscoveryResponse: that one demands exact
+ * issuer equality (no leniency to note) and says nothing about where endpoints point.
  */
-export function processDiscoveryResponse(response: HttpResponse, resource: string): ProviderMetadata {
-  const where = discoveryUrl(resource);
-  if (response.status === 404) {
-    throw new UsageError(`no OpenID configuration at ${where} (404)`, { hint: 'check the resource URL (--resource)' });
-  }
-  if (response.status !== 200) {
-    throw new NetworkError(`discovery failed: ${where} answered ${response.status}`);
-  }
-  const document = jsonObject(response);
-  if (!document) throw new NetworkError(`discovery failed: ${where} did not answer JSON`);
-
-  const origin = new URL(resource).origin;
-  const endpoint = (name: string, required: boolean): string | undefined => {
-    const value = document[name];
-    if (value === undefined && !required) return undefined;
+export function trustedMetadata(document: Record<string, unknown>, discoveryUrl: string, note: Note = () => {}): ProviderMetadata {
+  const where = discoveryUrl;
+  const origin = new URL(discoveryUrl).origin;
+  const url = (name: string, value: unknown): URL => {
     if (typeof value !== 'string') throw new NetworkError(`discovery document at ${where} has no ${name}`);
-    let url: URL;
     try {
-      url = new URL(value);
+      return new URL(value);
     } catch {
       throw new NetworkError(`discovery document at ${where} has an invalid ${name}`);
     }
-    if (url.origin !== origin) {
-      throw new NetworkError(`discovery document at ${where} points ${name} to ${url.origin}, not ${origin}; refusing it`);
-    }
-    return value;
   };
 
-  return withoutUndefined({
-    issuer: endpoint('issuer', true)!,
-    token_endpoint: endpoint('token_endpoint', true)!,
-    authorization_endpoint: endpoint('authorization_endpoint', false),
-    revocation_endpoint: endpoint('revocation_endpoint', false),
-    end_session_endpoint: endpoint('end_session_endpoint', false),
-  });
+  const issuer = url('issuer', document.issuer);
+  if (issuer.origin !== origin) {
+    throw new UsageError(`the OpenID configuration at ${where} names issuer ${issuer.origin}, another origin than ${origin}`, {
+      hint: `if ${issuer.origin} is the right server, use it in --resource (or --discovery-url); otherwise the document is not to be trusted`,
+    });
+  }
+  const base = discoveryUrl.slice(0, -WELL_KNOWN.length);
+  if (document.issuer !== base) {
+    note(`the issuer ${String(document.issuer)} differs in its path from ${base}, where its configuration was found; accepted, as it is on the same origin`);
+  }
+
+  const endpoint = (name: string): string => {
+    const value = url(name, document[name]);
+    if (value.origin !== origin) {
+      throw new NetworkError(`discovery document at ${where} points ${name} to ${value.origin}, not the issuer's ${origin}; refusing it`);
+    }
+    return document[name] as string;
+  };
+  const metadata: ProviderMetadata = { issuer: document.issuer as string, token_endpoint: endpoint('token_endpoint') };
+  for (const name of OPTIONAL_ENDPOINTS) {
+    if (document[name] !== undefined) metadata[name] = endpoint(name);
+  }
+  return metadata;
 }
 
-export async function discover(http: HttpClient, resource: string): Promise<ProviderMetadata> {
-  return processDiscoveryResponse(await discoveryRequest(http, resource), resource);
-}
-
-function withoutUndefined<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+export async function discover(http: HttpClient, discoveryUrl: string, note?: Note): Promise<ProviderMetadata> {
+  return processDiscoveryResponse(await discoveryRequest(http, discoveryUrl), discoveryUrl, note);
 }
 
 /** The SPEC's discovery cache life: the document is not secret and rarely changes. */
 export const DISCOVERY_CACHE_MS = 24 * 60 * 60 * 1000;
 
 interface CachedDiscovery {
-  resource: string;
+  discovery_url: string;
   fetched_at: number;
-  metadata: ProviderMetadata;
+  metadata: Record<string, unknown>;
 }
 
-function cacheKey(resource: string): string {
-  return `discovery-${shortHash(resource)}`;
+function cacheKey(discoveryUrl: string): string {
+  return `discovery-${shortHash(discoveryUrl)}`;
 }
 
-async function readCachedMetadata(deps: DiscoveryDeps, resource: string): Promise<ProviderMetadata | undefined> {
-  const text = await deps.cache.read(cacheKey(resource));
+/**
+ * A cached copy passes the same trust rule as a fresh one: the cache folder is only as safe
+ * as the user's files, and a tampered copy must not send a secret anywhere. Anything that
+ * fails it is a cache miss.
+ */
+async function readCachedMetadata(deps: DiscoveryDeps, discoveryUrl: string): Promise<ProviderMetadata | undefined> {
+  const text = await deps.cache.read(cacheKey(discoveryUrl));
   if (text === undefined) return undefined;
   try {
     const entry = JSON.parse(text) as CachedDiscovery;
-    const fresh = entry.resource === resource && deps.now() - entry.fetched_at < DISCOVERY_CACHE_MS && entry.fetched_at <= deps.now();
-    if (fresh && typeof entry.metadata?.token_endpoint === 'string') return entry.metadata;
-  } catch {
-    // a damaged cache entry is a cache miss
+    const age = deps.now() - entry.fetched_at;
+    if (entry.discovery_url !== discoveryUrl || !(age >= 0 && age < DISCOVERY_CACHE_MS)) return undefined;
+    if (typeof entry.metadata !== 'object' || entry.metadata === null) return undefined;
+    return trustedMetadata(entry.metadata, discoveryUrl);
+  } catch (error) {
+    if (error instanceof Error && !(error instanceof SyntaxError)) deps.trace?.(`cached discovery document ignored: ${error.message}`);
+    return undefined;
   }
-  return undefined;
 }
 
-async function fetchAndCacheMetadata(deps: DiscoveryDeps, resource: string): Promise<ProviderMetadata> {
-  const metadata = await discover(await deps.http(), resource);
-  const entry: CachedDiscovery = { resource, fetched_at: deps.now(), metadata };
+async function fetchAndCacheMetadata(deps: DiscoveryDeps, discoveryUrl: string): Promise<ProviderMetadata> {
+  const metadata = await discover(await deps.http(), discoveryUrl, deps.trace);
+  const entry: CachedDiscovery = { discovery_url: discoveryUrl, fetched_at: deps.now(), metadata: { ...metadata } };
   // A read-only config folder only costs a discovery request next time.
-  await deps.cache.write(cacheKey(resource), `${JSON.stringify(entry)}\n`).catch(() => undefined);
+  await deps.cache.write(cacheKey(discoveryUrl), `${JSON.stringify(entry)}\n`).catch(() => undefined);
   return metadata;
 }
 
-export type DiscoveryDeps = Pick<FlowDeps, 'http' | 'cache' | 'now'>;
+export type DiscoveryDeps = Pick<FlowDeps, 'http' | 'cache' | 'now' | 'trace'>;
 
 /**
  * Runs `use` with the provider's metadata, from the cache when it has a fresh copy. When a
  * cached document leads nowhere (an endpoint moved), it is fetched again and `use` retried once.
  */
-export async function withProviderMetadata<T>(deps: DiscoveryDeps, resource: string, use: (metadata: ProviderMetadata) => Promise<T>): Promise<T> {
-  const cached = await readCachedMetadata(deps, resource);
-  if (!cached) return use(await fetchAndCacheMetadata(deps, resource));
+export async function withProviderMetadata<T>(deps: DiscoveryDeps, discoveryUrl: string, use: (metadata: ProviderMetadata) => Promise<T>): Promise<T> {
+  const cached = await readCachedMetadata(deps, discoveryUrl);
+  if (!cached) return use(await fetchAndCacheMetadata(deps, discoveryUrl));
   try {
     return await use(cached);
   } catch (error) {
     if (!(error instanceof EndpointUnreachableError)) throw error;
-    return use(await fetchAndCacheMetadata(deps, resource));
+    return use(await fetchAndCacheMetadata(deps, discoveryUrl));
   }
 }

@@ -16,6 +16,8 @@ export interface FlowDeps {
   now(): number;
   /** A message for the person (stderr); flows never print themselves. */
   warn(message: string): void;
+  /** A detail for --verbose only (stderr); absent otherwise. */
+  trace?: ((message: string) => void) | undefined;
   /** Cross-process mutual exclusion: parallel runs for one session make one token request between them. */
   lock(name: string): Promise<Release>;
   /** Non-secret data kept between runs (discovery documents). */

@@ -1,4 +1,5 @@
 import { FLOWS, type Flow } from '../config.js';
+import { discoveryUrlFor } from '../settings.js';
 import { accountOwner, secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
 import { readBoundSecret, type BoundSecret } from './bound-secret.js';
 import { withProviderMetadata } from './discovery.js';
@@ -28,14 +29,14 @@ const TOKEN_CACHE_PLACE = 'the token cache';
  * and its cached access tokens. Each flow's part runs under the session's lock, so a refresh
  * running in parallel cannot store a rotated token after the logout.
  */
-export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[]): Promise<LogoutResult> {
+export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[], configuredDiscoveryUrl: string | undefined): Promise<LogoutResult> {
   const result: LogoutResult = { removed: new Map(), revokedRefreshTokens: 0, accessTokenValidUntil: undefined, revocationFailures: [] };
   const count = (place: string) => result.removed.set(place, (result.removed.get(place) ?? 0) + 1);
   for (const flow of FLOWS) {
     const release = await deps.lock(sessionLockName(owner, flow));
     try {
       const accessToken = parseStoredToken(await deps.tokens.read({ owner, flow }));
-      await revokeSession(deps, stores, owner, flow, accessToken, result);
+      await revokeSession(deps, stores, owner, flow, accessToken, configuredDiscoveryUrl, result);
       for (const store of stores) {
         for (const kind of ['refresh-token', 'client-secret'] as const) if (await store.delete(secretAccount(owner, flow, kind))) count(store.describe());
       }
@@ -54,15 +55,34 @@ export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[
   return result;
 }
 
-/** Revocation goes where each secret came from, and only there. */
-async function revokeSession(deps: FlowDeps, stores: SecretStore[], owner: string, flow: Flow, accessToken: StoredToken | undefined, result: LogoutResult) {
+/**
+ * Revocation goes where each secret came from, and only there: to the discovery URL the
+ * secret was bound with (for an access token alone, the profile's or the derived one), and
+ * only if it still names the same issuer.
+ */
+async function revokeSession(
+  deps: FlowDeps,
+  stores: SecretStore[],
+  owner: string,
+  flow: Flow,
+  accessToken: StoredToken | undefined,
+  configuredDiscoveryUrl: string | undefined,
+  result: LogoutResult,
+) {
   const newest = async (kind: SecretKind) => {
     const records = await Promise.all(stores.map((store) => readBoundSecret(store, owner, flow, kind)));
     return records.reduce<BoundSecret | undefined>((a, b) => (b && (!a || b.stored_at > a.stored_at) ? b : a), undefined);
   };
   const refreshToken = await newest('refresh-token');
   const clientSecret = await newest('client-secret');
-  const target = refreshToken?.binding ?? (accessToken && { resource: accessToken.resource, issuer: accessToken.issuer, client_id: accessToken.client_id });
+  const target =
+    refreshToken?.binding ??
+    (accessToken && {
+      resource: accessToken.resource,
+      discovery_url: discoveryUrlFor({ resource: accessToken.resource, accountId: accessToken.account_id ?? undefined, discoveryUrl: configuredDiscoveryUrl }),
+      issuer: accessToken.issuer,
+      client_id: accessToken.client_id,
+    });
   if (!target) return;
 
   const revocations: Revocation[] = [];
@@ -72,10 +92,10 @@ async function revokeSession(deps: FlowDeps, stores: SecretStore[], owner: strin
     revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
   }
   try {
-    await withProviderMetadata(deps, target.resource, async (metadata) => {
+    await withProviderMetadata(deps, target.discovery_url, async (metadata) => {
       if (!metadata.revocation_endpoint) return;
       if (target.issuer !== null && metadata.issuer !== target.issuer) {
-        throw new Error(`${target.resource} now names issuer ${metadata.issuer}, not ${target.issuer}: nothing sent`);
+        throw new Error(`${target.discovery_url} now names issuer ${metadata.issuer}, not ${target.issuer}: nothing sent`);
       }
       const http = await deps.http();
       for (const revocation of revocations) {

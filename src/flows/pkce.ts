@@ -36,7 +36,8 @@ export interface AuthorizationRequest {
   codeChallenge: string;
   state: string;
   nonce: string;
-  tenantId: string;
+  /** OCS names the tenant in acr_values; a CONNECT account sends none (none is documented). */
+  tenantId: string | undefined;
 }
 
 /**
@@ -54,8 +55,8 @@ export function authorizationUrl(authorizationEndpoint: string, request: Authori
     ['code_challenge_method', 'S256'],
     ['state', request.state],
     ['nonce', request.nonce],
-    ['acr_values', `tenant:${request.tenantId}`],
   ];
+  if (request.tenantId !== undefined) parameters.push(['acr_values', `tenant:${request.tenantId}`]);
   for (const [name, value] of parameters) url.searchParams.set(name, value);
   // URLSearchParams writes a literal "+" as %2B, so every "+" left is an encoded space.
   url.search = url.searchParams.toString().replace(/\+/g, '%20');

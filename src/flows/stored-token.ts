@@ -7,8 +7,9 @@ import type { TokenSet } from './token-response.js';
 
 /**
  * The cached access token with what it was issued for: a token is reused only for the same
- * resource, tenant and client, whatever flags or environment point the profile elsewhere,
- * and, when the client secret came from the environment, only for that same secret.
+ * resource, tenant (or CONNECT account) and client, whatever flags or environment point the
+ * profile elsewhere, and, when the client secret came from the environment, only for that
+ * same secret. Exactly one of tenant_id and account_id is a string, the other null.
  */
 export interface StoredToken {
   access_token: string;
@@ -16,7 +17,8 @@ export interface StoredToken {
   /** Epoch milliseconds. */
   expires_at: number;
   resource: string;
-  tenant_id: string;
+  tenant_id: string | null;
+  account_id: string | null;
   client_id: string;
   issuer: string;
   /** A salted hash of the client secret it was got with (OCS_CLIENT_SECRET sessions only). */
@@ -35,7 +37,7 @@ export interface SecretFingerprint {
  */
 export function toStoredToken(tokens: TokenSet, settings: CompleteSettings, issuer: string, credential?: SecretFingerprint): StoredToken {
   const tid = jwtClaims(tokens.accessToken)?.tid;
-  if (typeof tid === 'string' && tid.toLowerCase() !== settings.tenantId.toLowerCase()) {
+  if (settings.tenantId !== undefined && typeof tid === 'string' && tid.toLowerCase() !== settings.tenantId.toLowerCase()) {
     throw new UsageError(`the server issued a token for tenant ${tid}, not for the configured tenant ${settings.tenantId}; nothing was stored`, {
       hint: 'check --tenant-id (OCS_TENANT_ID, tenant_id): the client or user belongs to another tenant',
     });
@@ -45,7 +47,8 @@ export function toStoredToken(tokens: TokenSet, settings: CompleteSettings, issu
     token_type: 'Bearer',
     expires_at: tokens.expiresAt,
     resource: settings.resource,
-    tenant_id: settings.tenantId,
+    tenant_id: settings.tenantId ?? null,
+    account_id: settings.accountId ?? null,
     client_id: settings.clientId,
     issuer,
     ...(credential ? { credential } : {}),
@@ -61,11 +64,11 @@ export function parseStoredToken(text: string | undefined): StoredToken | undefi
       typeof value?.access_token === 'string' &&
       typeof value.expires_at === 'number' &&
       typeof value.resource === 'string' &&
-      typeof value.tenant_id === 'string' &&
+      (typeof value.tenant_id === 'string') !== (typeof value.account_id === 'string') &&
       typeof value.client_id === 'string' &&
       typeof value.issuer === 'string'
     ) {
-      return { ...value, token_type: 'Bearer' } as StoredToken;
+      return { ...value, tenant_id: value.tenant_id ?? null, account_id: value.account_id ?? null, token_type: 'Bearer' } as StoredToken;
     }
   } catch {
     // fall through: unreadable means absent
@@ -83,7 +86,8 @@ export function isUsable(
   return (
     token !== undefined &&
     token.resource === settings.resource &&
-    token.tenant_id === settings.tenantId &&
+    token.tenant_id === (settings.tenantId ?? null) &&
+    token.account_id === (settings.accountId ?? null) &&
     token.client_id === settings.clientId &&
     credentialMatches(token.credential) &&
     token.expires_at - now >= minValiditySeconds * 1000
@@ -96,7 +100,8 @@ export function isUsable(
  */
 export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
   if (!secretFromEnvironment) return settings.profile;
-  return `env-${shortHash(`${settings.resource}\n${settings.tenantId}\n${settings.clientId}`)}`;
+  const scope = settings.accountId === undefined ? settings.tenantId : `account:${settings.accountId}`;
+  return `env-${shortHash(`${settings.resource}\n${scope}\n${settings.clientId}`)}`;
 }
 
 /** The lock that serializes everything that renews or removes one session's tokens, across processes. */

@@ -104,6 +104,10 @@ test('bash completes commands, options, choices and profile names', async () => 
   assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--profile', '=', 'st']), ['staging']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'token', '--resource', 'https', ':', '//eu']), ['//euno.datahub.connect.aveva.com']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'token', '--tenant-id', '']), [], 'nothing to offer for an id');
+  assert.deepEqual(await bashComplete(['ocs-auth', 'token', '--acc']), ['--account-id']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'login', '--disc']), ['--discovery-url']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--account-id', '']), []);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'configure', '--resource', 'https', ':', '//pla']), ['//platform.connect.aveva.com']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'completion', '']), ['bash', 'zsh', 'fish']);
   assert.ok((await bashComplete(['ocs-auth', 'exec', '--', 'ba'])).includes('bash'), 'after --, commands');
   assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--', 'ls', '--pro']), [], 'after --, not ocs-auth options');

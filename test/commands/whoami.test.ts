@@ -19,6 +19,7 @@ function token(claims: Record<string, unknown>): StoredToken {
     expires_at: NOW + 42 * 60_000 + 10_000,
     resource: 'https://uswe.datahub.connect.aveva.com',
     tenant_id: 'tenant-1',
+    account_id: null,
     client_id: 'client-from-settings',
     issuer: 'https://uswe.datahub.connect.aveva.com/identity',
   };
@@ -30,6 +31,8 @@ const SETTINGS: CompleteSettings = {
   resource: 'https://uswe.datahub.connect.aveva.com',
   apiVersion: 'v1',
   tenantId: 'tenant-1',
+  accountId: undefined,
+  discoveryUrl: 'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
   clientId: 'client-from-settings',
   flow: 'pkce',
   redirectUri: 'http://localhost:5004/callback.html',
@@ -82,6 +85,30 @@ test('the human view: aligned labels, "in 42m", colour only when asked for', () 
   const coloured = renderWhoami(report, new Chalk({ level: 1 }), NOW);
   assert.match(coloured, /\x1b\[1mAlice <alice@example.com>\x1b\[22m/);
   assert.equal(coloured.replace(/\x1b\[\d+m/g, ''), plain, 'colour changes nothing else');
+});
+
+test('a CONNECT account: no tenant, the account, and what vouched for the token said plainly', () => {
+  const settings: CompleteSettings = {
+    ...SETTINGS,
+    resource: 'https://platform.connect.aveva.com',
+    tenantId: undefined,
+    accountId: 'account-1',
+    discoveryUrl: 'https://identity.platform.connect.aveva.com/account/account-1/authentication/.well-known/openid-configuration',
+  };
+  const accountToken = { ...token({ sub: 'user-1', scope: 'api' }), tenant_id: null, account_id: 'account-1' };
+  const unverified = whoamiReport({ ...settings, flow: 'client-credentials' }, accountToken, undefined, NOW);
+  assert.equal(unverified.tenant, null);
+  assert.deepEqual(unverified.account, { id: 'account-1' });
+  assert.equal(unverified.verified_by, null);
+  assert.match(renderWhoami(unverified, new Chalk({ level: 0 }), NOW), /^Verified +not by the server/m);
+
+  const verified = whoamiReport(settings, accountToken, undefined, NOW, { sub: 'user-1', name: 'Alice', email: 'alice@example.com' });
+  assert.equal(verified.verified_by, 'userinfo');
+  assert.equal(verified.identity.name, 'Alice', 'userinfo claims fill in who it is');
+  const plain = renderWhoami(verified, new Chalk({ level: 0 }), NOW);
+  assert.match(plain, /^Account id +account-1$/m);
+  assert.doesNotMatch(plain, /^Tenant/m);
+  assert.equal(whoamiReport(SETTINGS, token({}), TENANT, NOW).verified_by, 'tenant-api');
 });
 
 test('local time carries its offset, half hours included', () => {

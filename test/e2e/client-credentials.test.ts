@@ -61,7 +61,7 @@ test('a cached token is not handed out for another tenant or client', async () =
 
 test('configure without a TTY names the missing flags; with them it writes a 0600 profile without the secret', async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
-  assertFailure(await runCli(['configure'], { env }), 2, /missing --resource, --tenant-id, --client-id/);
+  assertFailure(await runCli(['configure'], { env }), 2, /missing --resource, --tenant-id or --account-id, --client-id/);
 
   const configured = await runCli(
     ['configure', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-credentials'],

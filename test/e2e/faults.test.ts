@@ -150,13 +150,23 @@ test('token answers we cannot use are exit 5 and nothing is cached', async () =>
 });
 
 test('a discovery document whose issuer or endpoints are on another origin is refused', async () => {
-  for (const field of ['issuer', 'token_endpoint']) {
-    emulator.clearFaults();
-    emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, [field]: 'https://attacker.example/identity' }) });
-    assertFailure(await token(), 5, new RegExp(`points ${field} to https://attacker\\.example.*refusing`));
-  }
+  // An issuer elsewhere is most likely the wrong --resource (issue 13): exit 2 naming it.
+  emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, issuer: 'https://attacker.example/identity' }) });
+  const wrongIssuer = await token();
+  assertFailure(wrongIssuer, 2, /names issuer https:\/\/attacker\.example, another origin/);
+  assert.match(wrongIssuer.stderr, /if https:\/\/attacker\.example is the right server, use it in --resource/);
+  emulator.clearFaults();
+  emulator.addFault({ route: 'discovery', transform: (document) => ({ ...document, token_endpoint: 'https://attacker.example/identity' }) });
+  assertFailure(await token(), 5, /points token_endpoint to https:\/\/attacker\.example.*refusing/);
   assert.equal(emulator.counts.token, 0, 'the secret went nowhere');
   assertFailure(await token({ OCS_RESOURCE: 'http://ocs.example.com' }), 2, /https/);
+});
+
+test('OCS_RESOURCE=http://localhost:PORT against an issuer on 127.0.0.1 is exit 2 naming the issuer as the fix (issue 13)', async () => {
+  const result = await token({ OCS_RESOURCE: emulator.resource.replace('127.0.0.1', 'localhost') });
+  assertFailure(result, 2, new RegExp(`names issuer ${emulator.resource.replace(/\./g, '\\.')}, another origin than http://localhost:`));
+  assert.match(result.stderr, new RegExp(`if ${emulator.resource.replace(/\./g, '\\.')} is the right server, use it in --resource`));
+  assert.equal(emulator.counts.token, 0);
 });
 
 // --- Broken local state ----------------------------------------------------------------

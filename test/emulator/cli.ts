@@ -12,6 +12,8 @@ Runs an OCS / AVEVA Data Hub emulator (a real OpenID provider) on 127.0.0.1 unti
 Options:
   --port N               listen on port N (default: $PORT or ${DEFAULT_PORT}; 0 picks a free one)
   --token-ttl SECONDS    access token lifetime (default 3600)
+  --connect              CONNECT data services mode: an account instead of a tenant,
+                         identity on its own port, scope=api, the account API
   --fault ROUTE=SPEC     inject a fault; repeatable. SPEC is STATUS[:retry-after=S][:times=N]
                          or reset[:times=N] (drop the connection), e.g. token=503,
                          token=429:retry-after=2:times=1, tenants=500, token=reset
@@ -83,6 +85,41 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+function describeConnect(emu: Emulator, connect: NonNullable<Emulator['connect']>, faults: Fault[]): string {
+  const { resource } = emu;
+  // The derived discovery URL (identity.{host}) cannot resolve for 127.0.0.1: name it.
+  const common = `OCS_RESOURCE=${shellQuote(resource)} OCS_ACCOUNT_ID=${shellQuote(connect.accountId)} OCS_DISCOVERY_URL=${shellQuote(emu.discoveryUrl)}`;
+  return [
+    `CONNECT emulator: API on ${resource}, identity on ${connect.identityOrigin}`,
+    '',
+    `  discovery           ${emu.discoveryUrl}`,
+    `  account             ${connect.accountId}`,
+    `  data store          ${connect.dataStoreId} (${connect.streamIds.length} streams at ${resource}/api/account/${connect.accountId}/sds/${connect.dataStoreId}/v2/Streams)`,
+    `  client credentials  client id ${emu.confidentialClient.clientId} (scope api)`,
+    `                      secret    ${emu.confidentialClient.clientSecret}`,
+    `  PKCE client         client id ${emu.publicClient.clientId}`,
+    `                      redirects ${emu.publicClient.redirectUris.join(' ')}`,
+    `  test user           ${emu.user.login} / ${emu.user.password}`,
+    '',
+    '# client credentials:',
+    `export ${common} OCS_CLIENT_ID=${shellQuote(emu.confidentialClient.clientId)} OCS_CLIENT_SECRET=${shellQuote(emu.confidentialClient.clientSecret)}`,
+    '# PKCE (browser login):',
+    `export ${common} OCS_CLIENT_ID=${shellQuote(emu.publicClient.clientId)}`,
+    '',
+    ...describeFaults(faults),
+    'Ctrl-C to stop.',
+  ].join('\n');
+}
+
+function describeFaults(faults: Fault[]): string[] {
+  return faults.map((f) => {
+    const what = f.destroy ? 'connection reset' : f.status !== undefined ? `HTTP ${f.status}` : 'pass through';
+    const delay = f.delayMs ? ` after ${f.delayMs} ms` : '';
+    const headers = f.headers ? ` ${JSON.stringify(f.headers)}` : '';
+    return `fault: ${f.route} -> ${what}${delay}${headers}, ${f.times === undefined ? 'every request' : `next ${f.times} request(s)`}`;
+  });
+}
+
 function describe(emu: Emulator, faults: Fault[]): string {
   const { resource, tenantId } = emu;
   const lines = [
@@ -102,14 +139,9 @@ function describe(emu: Emulator, faults: Fault[]): string {
     '# PKCE (browser login):',
     `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.publicClient.clientId)}`,
     '',
+    ...describeFaults(faults),
+    'Ctrl-C to stop.',
   ];
-  for (const f of faults) {
-    const what = f.destroy ? 'connection reset' : f.status !== undefined ? `HTTP ${f.status}` : 'pass through';
-    const delay = f.delayMs ? ` after ${f.delayMs} ms` : '';
-    const headers = f.headers ? ` ${JSON.stringify(f.headers)}` : '';
-    lines.push(`fault: ${f.route} -> ${what}${delay}${headers}, ${f.times === undefined ? 'every request' : `next ${f.times} request(s)`}`);
-  }
-  lines.push('Ctrl-C to stop.');
   return lines.join('\n');
 }
 
@@ -119,6 +151,7 @@ function parseFlags(argv: string[]) {
     options: {
       port: { type: 'string' },
       'token-ttl': { type: 'string' },
+      connect: { type: 'boolean' },
       fault: { type: 'string', multiple: true },
       delay: { type: 'string', multiple: true },
       json: { type: 'boolean' },
@@ -159,7 +192,7 @@ async function main(argv: string[]): Promise<number> {
 
   let emu: Emulator;
   try {
-    emu = await startEmulator({ port, accessTokenTtl });
+    emu = await startEmulator({ port, accessTokenTtl, connect: Boolean(values.connect) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`emulator: port ${port} is in use; pick another with --port N (0 for any free port)`);
@@ -170,10 +203,10 @@ async function main(argv: string[]): Promise<number> {
   for (const fault of faults) emu.addFault(fault);
 
   if (values.json) {
-    const { resource, issuer, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user } = emu;
-    console.log(JSON.stringify({ resource, port: emu.port, issuer, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user }));
+    const { resource, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user, connect } = emu;
+    console.log(JSON.stringify({ resource, port: emu.port, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user, ...(connect ? { connect } : {}) }));
   } else {
-    console.log(describe(emu, faults));
+    console.log(emu.connect ? describeConnect(emu, emu.connect, faults) : describe(emu, faults));
   }
 
   await new Promise<void>((resolve) => {

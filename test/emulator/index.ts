@@ -10,12 +10,14 @@ import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { MemoryStore } from './memory-store.ts';
 import { createInteractions, errorPage, isInteractionError, sendHtml, type TestUser } from './interactions.ts';
-import { createProvider, ROUTES } from './provider.ts';
+import { ACCOUNT_API_SCOPE, createAccountApi } from './account-api.ts';
+import { createProvider, OCS_API_SCOPE, ROUTES } from './provider.ts';
 import { createTenantsApi } from './tenants-api.ts';
+import { createUserinfo } from './userinfo.ts';
 
-export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks';
+export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account';
 
-export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks'];
+export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account'];
 
 export interface Fault {
   route: Route;
@@ -42,6 +44,8 @@ export interface Fault {
 
 export interface RequestRecord {
   route: Route | 'other';
+  /** Which listener took it: CONNECT mode has identity on another origin than the API. */
+  origin: string;
   method: string;
   /** The request target as received: path and query string. */
   path: string;
@@ -55,6 +59,10 @@ export interface Emulator {
   port: number;
   apiVersion: 'v1';
   issuer: string;
+  /** Where the OpenID configuration is: {issuer}/.well-known/openid-configuration. */
+  discoveryUrl: string;
+  /** CONNECT mode only: the account, its identity origin (another port), a data store with streams. */
+  connect: { accountId: string; identityOrigin: string; dataStoreId: string; streamIds: string[] } | undefined;
   tenantId: string;
   tenantName: string;
   tenantAlias: string;
@@ -98,6 +106,13 @@ export interface EmulatorOptions {
    * listener (a forward proxy that maps the name to 127.0.0.1:port).
    */
   tls?: { key: string; cert: string; origin: string } | undefined;
+  /**
+   * CONNECT data services instead of OCS: identity on its own listener (another origin),
+   * discovery at /account/{accountId}/authentication/.well-known/openid-configuration there,
+   * client credentials given no API scope unless they ask for `api`, and an account API under
+   * {resource}/api/account/{accountId}/ that takes only this issuer's tokens.
+   */
+  connect?: { accountId?: string | undefined; dataStoreId?: string | undefined } | boolean | undefined;
 }
 
 // Fixed so that `npm run emulator` prints the same values every time.
@@ -117,9 +132,12 @@ export const DEFAULTS = {
     name: 'Alice Example',
     email: 'alice@example.com',
   } satisfies TestUser,
+  accountId: '3e1f0c7a-5b2d-4c68-9a41-8d7e6f5a4b03',
+  dataStoreId: 'emulated-store',
+  streamIds: ['pump-1.flow', 'pump-1.pressure', 'pump-2.flow', 'pump-2.pressure', 'tank-1.level'],
 } as const;
 
-const MOUNT = '/identity';
+const OCS_MOUNT = '/identity';
 const DEBUG = Boolean(process.env.EMULATOR_DEBUG);
 
 interface InFlight {
@@ -160,21 +178,41 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let closed = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((err: unknown) => {
-      console.error('OCS emulator: request failed:', err);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-      res.end('emulator error');
+  const listen = async (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, port: number) => {
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
+      handler(req, res).catch((err: unknown) => {
+        console.error('OCS emulator: request failed:', err);
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('emulator error');
+      });
+    };
+    const listener = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, serve) : createServer(serve);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, '127.0.0.1', () => resolve());
     });
+    return listener;
   };
-  const server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  const connectOptions = opts.connect === true ? {} : opts.connect || undefined;
+  const server = await listen((req, res) => handle(req, res, 'api'), opts.port ?? 0);
+  const servers = [server];
   const port = (server.address() as AddressInfo).port;
   const resource = opts.tls?.origin.replace(/\/+$/, '') ?? `http://127.0.0.1:${port}`;
-  const issuer = `${resource}${MOUNT}`;
+  let identityOrigin = resource;
+  let connect: Emulator['connect'];
+  if (connectOptions) {
+    const identityServer = await listen((req, res) => handle(req, res, 'identity'), 0);
+    servers.push(identityServer);
+    identityOrigin = `http://127.0.0.1:${(identityServer.address() as AddressInfo).port}`;
+    connect = {
+      accountId: connectOptions.accountId ?? DEFAULTS.accountId,
+      identityOrigin,
+      dataStoreId: connectOptions.dataStoreId ?? DEFAULTS.dataStoreId,
+      streamIds: [...DEFAULTS.streamIds],
+    };
+  }
+  const MOUNT = connect ? `/account/${connect.accountId}/authentication` : OCS_MOUNT;
+  const issuer = `${identityOrigin}${MOUNT}`;
   const apiResource = `${resource}/api`;
 
   const provider = createProvider({
@@ -190,6 +228,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenantOfGrant: (grantId) => tenantByGrant.get(grantId),
     onIssued: (jti) => issuedJtis.add(jti),
     extraAccessTokenClaims: opts.extraAccessTokenClaims ?? {},
+    apiScope: connect ? ACCOUNT_API_SCOPE : OCS_API_SCOPE,
+    defaultClientCredentialsScope: !connect,
   });
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));
@@ -214,14 +254,36 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenant,
     isRevoked: (jti) => revokedJtis.has(jti),
   });
+  const accountApi = connect
+    ? createAccountApi({
+        issuer,
+        audience: apiResource,
+        signingKey: verificationKey,
+        accountId: connect.accountId,
+        dataStoreId: connect.dataStoreId,
+        streamIds: connect.streamIds,
+        isRevoked: (jti) => revokedJtis.has(jti),
+      })
+    : undefined;
+  const userinfo = createUserinfo({ issuer, audience: apiResource, signingKey: verificationKey, user, isRevoked: (jti) => revokedJtis.has(jti) });
 
-  function classify(pathname: string): Route | 'other' {
+  /** What a listener serves: in CONNECT mode the API origin has no identity paths and vice versa. */
+  function classify(pathname: string, listener: 'api' | 'identity'): Route | 'other' {
+    if (connect && listener === 'api') {
+      return pathname.toLowerCase().startsWith('/api/account/') ? 'account' : 'other';
+    }
+    if (connect) return pathname.startsWith(`${MOUNT}/`) ? identityRoute(pathname) : 'other';
+    return identityRoute(pathname);
+  }
+
+  function identityRoute(pathname: string): Route | 'other' {
     switch (pathname) {
       case `${MOUNT}/.well-known/openid-configuration`: return 'discovery';
       case `${MOUNT}${ROUTES.jwks}`: return 'jwks';
       case `${MOUNT}${ROUTES.token}`: return 'token';
       case `${MOUNT}${ROUTES.authorization}`: return 'authorize';
       case `${MOUNT}${ROUTES.revocation}`: return 'revocation';
+      case `${MOUNT}${ROUTES.userinfo}`: return 'userinfo';
       default: return /^\/api\/v1\/tenants\/[^/]+$/i.test(pathname) ? 'tenants' : 'other';
     }
   }
@@ -246,13 +308,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, listener: 'api' | 'identity'): Promise<void> {
     const started = Date.now();
     const target = req.url ?? '/';
-    const url = new URL(target, resource);
-    const route = classify(url.pathname);
+    const origin = listener === 'identity' ? identityOrigin : resource;
+    const url = new URL(target, origin);
+    const route = classify(url.pathname, listener);
     if (route !== 'other') counts[route]++;
-    const record: RequestRecord = { route, method: req.method ?? 'GET', path: target };
+    const record: RequestRecord = { route, origin, method: req.method ?? 'GET', path: target };
     requests.push(record);
     if (DEBUG) res.on('finish', () => console.error(`emulator: ${record.method} ${target} -> ${res.statusCode} (${Date.now() - started} ms)`));
 
@@ -281,11 +344,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     inFlight.set(req, fault?.transform ? { record, transform: fault.transform } : { record });
     if (fault?.answerDelayMs !== undefined || fault?.loseAnswer) holdAnswer(res, fault);
 
+    const onIdentity = !connect || listener === 'identity';
     const interaction = /^\/identity\/interaction\/([^/]+)(\/abort)?$/.exec(url.pathname);
-    if (interaction?.[1]) {
+    if (interaction?.[1] && onIdentity) {
       await handleInteraction(req, res, decodeURIComponent(interaction[1]), interaction[2] !== undefined, record);
-    } else if (url.pathname === MOUNT || url.pathname.startsWith(`${MOUNT}/`)) {
+    } else if (route === 'userinfo') {
+      await userinfo(req, res);
+    } else if (onIdentity && (url.pathname === MOUNT || url.pathname.startsWith(`${MOUNT}/`))) {
       await toProvider(req, res, url);
+    } else if (route === 'account' && accountApi) {
+      await accountApi(req, res, url);
     } else if (route === 'tenants') {
       await tenantsApi(req, res, decodeURIComponent(url.pathname.split('/').pop() ?? ''));
     } else {
@@ -351,6 +419,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     port,
     apiVersion: 'v1',
     issuer,
+    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    connect,
     tenantId: tenant.id,
     tenantName: tenant.name,
     tenantAlias: tenant.alias,
@@ -381,10 +451,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     async close() {
       closed = true;
       for (const release of [...pendingDelays]) release();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (listener) =>
+            new Promise<void>((resolve) => {
+              listener.close(() => resolve());
+              listener.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

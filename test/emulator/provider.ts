@@ -17,6 +17,13 @@ export interface ProviderOptions {
   tenantOfGrant: (grantId: string) => string | undefined;
   onIssued: (jti: string) => void;
   extraAccessTokenClaims: Record<string, unknown>;
+  /** The API's scope: `ocsapi` (OCS) or `api` (CONNECT). */
+  apiScope: string;
+  /**
+   * OCS: a client-credentials request without scope gets the API scope, as IdentityServer
+   * does. CONNECT: not; its samples always send scope=api, and a token without it is refused.
+   */
+  defaultClientCredentialsScope: boolean;
 }
 
 // Paths under the /identity mount, as OCS's IdentityServer names them.
@@ -29,7 +36,7 @@ export const ROUTES = {
   jwks: '/.well-known/openid-configuration/jwks',
 } as const;
 
-export const API_SCOPE = 'ocsapi';
+export const OCS_API_SCOPE = 'ocsapi';
 
 export function createProvider(o: ProviderOptions): Provider {
   const day = 24 * 60 * 60;
@@ -80,16 +87,17 @@ export function createProvider(o: ProviderOptions): Provider {
           // none, and the OCS samples send no scope for client credentials; oidc-provider
           // would issue a scope-less token, so name the API scope on the client's behalf.
           const params = ctx.oidc?.params;
-          if (params?.grant_type === 'client_credentials' && !params.scope) params.scope = API_SCOPE;
+          if (o.defaultClientCredentialsScope && params?.grant_type === 'client_credentials' && !params.scope) params.scope = o.apiScope;
           return o.apiResource;
         },
         useGrantedResource: () => true,
         getResourceServerInfo(_ctx: KoaContext, indicator: string) {
           if (indicator !== o.apiResource) throw new errors.InvalidTarget();
-          return { scope: API_SCOPE, audience: o.apiResource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl };
+          return { scope: o.apiScope, audience: o.apiResource, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl };
         },
       },
     },
+    // Absolute path on the identity origin, whatever the mount: the emulator serves them there.
     interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/identity/interaction/${interaction.uid}` },
     rotateRefreshToken: true,
     async findAccount(_ctx: KoaContext, sub: string) {
@@ -101,7 +109,7 @@ export function createProvider(o: ProviderOptions): Provider {
     },
     async extraTokenClaims(_ctx: KoaContext, token: IssuedToken) {
       o.onIssued(token.jti);
-      if (token.kind === 'ClientCredentials') return { ...o.extraAccessTokenClaims, tid: o.tenantId };
+      if (token.kind === 'ClientCredentials') return o.defaultClientCredentialsScope ? { ...o.extraAccessTokenClaims, tid: o.tenantId } : { ...o.extraAccessTokenClaims };
       const claims: Record<string, unknown> = { ...o.extraAccessTokenClaims };
       const tid = token.grantId === undefined ? undefined : o.tenantOfGrant(token.grantId);
       if (tid) claims.tid = tid;

@@ -27,31 +27,8 @@ export function createTenantsApi(opts: TenantsApiOptions) {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-
-    const match = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1]) {
-      // RFC 6750 §3.1: no error code when the request carried no credentials at all.
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer' }).end();
-      return;
-    }
-
-    let claims: Record<string, unknown>;
-    try {
-      ({ payload: claims } = await jwtVerify(match[1], keys, {
-        issuer: opts.issuer,
-        audience: opts.audience,
-        typ: 'at+jwt',
-        algorithms: ['RS256'],
-      }));
-    } catch (err) {
-      const reason = err instanceof joseErrors.JWTExpired ? 'The token expired' : 'The token is invalid';
-      challenge(res, reason);
-      return;
-    }
-    if (typeof claims.jti === 'string' && opts.isRevoked(claims.jti)) {
-      challenge(res, 'The token was revoked');
-      return;
-    }
+    const claims = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    if (!claims) return;
 
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
     if (!scopes.includes('ocsapi')) {
@@ -81,11 +58,47 @@ export function createTenantsApi(opts: TenantsApiOptions) {
   };
 }
 
+export interface BearerCheck {
+  keys: ReturnType<typeof createLocalJWKSet>;
+  issuer: string;
+  audience: string;
+  isRevoked: (jti: string) => boolean;
+}
+
+/**
+ * The bearer token's claims when it is a live access token of this issuer for this API;
+ * otherwise the 401 is sent (RFC 6750 §3.1: no error code when no credentials came at all).
+ */
+export async function authenticate(req: IncomingMessage, res: ServerResponse, check: BearerCheck): Promise<Record<string, unknown> | undefined> {
+  const match = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!match?.[1]) {
+    res.writeHead(401, { 'WWW-Authenticate': 'Bearer' }).end();
+    return undefined;
+  }
+  let claims: Record<string, unknown>;
+  try {
+    ({ payload: claims } = await jwtVerify(match[1], check.keys, {
+      issuer: check.issuer,
+      audience: check.audience,
+      typ: 'at+jwt',
+      algorithms: ['RS256'],
+    }));
+  } catch (err) {
+    challenge(res, err instanceof joseErrors.JWTExpired ? 'The token expired' : 'The token is invalid');
+    return undefined;
+  }
+  if (typeof claims.jti === 'string' && check.isRevoked(claims.jti)) {
+    challenge(res, 'The token was revoked');
+    return undefined;
+  }
+  return claims;
+}
+
 function challenge(res: ServerResponse, description: string): void {
   res.writeHead(401, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` }).end();
 }
 
-function forbidden(res: ServerResponse, reason: string, wwwAuthenticate?: string): void {
+export function forbidden(res: ServerResponse, reason: string, wwwAuthenticate?: string): void {
   const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' };
   if (wwwAuthenticate) headers['WWW-Authenticate'] = wwwAuthenticate;
   res.writeHead(403, headers).end(JSON.stringify({

@@ -51,6 +51,13 @@ export async function storePkceSession(emulator: Emulator, configDir: string, pr
 
 /** A refresh token or client secret as ocs-auth stores it: bound to the emulator's issuer, client and tenant. */
 export function boundRecord(emulator: Emulator, value: string, clientId = emulator.publicClient.clientId): string {
-  const binding = { resource: emulator.resource, issuer: emulator.issuer, client_id: clientId, tenant_id: emulator.tenantId };
+  const binding = {
+    resource: emulator.resource,
+    discovery_url: `${emulator.issuer}/.well-known/openid-configuration`,
+    issuer: emulator.issuer,
+    client_id: clientId,
+    tenant_id: emulator.tenantId,
+    account_id: null,
+  };
   return JSON.stringify({ value, binding, stored_at: Date.now() });
 }
