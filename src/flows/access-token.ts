@@ -72,17 +72,17 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
  * With a stored secret (`secret` undefined), it is sent only if it was stored for the issuer,
  * client and tenant in force.
  */
-function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined, credential: SecretFingerprint | undefined): Promise<StoredToken> {
+async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined, credential: SecretFingerprint | undefined): Promise<StoredToken> {
+  const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
+  const what = {
+    profile: settings.profile,
+    missing: `no client secret stored for profile "${settings.profile}"`,
+    hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
+  };
+  if (secret === undefined) requireBinding(stored, bindingFor(settings, null), what);
   return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
-    const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
-    const clientSecret =
-      secret ??
-      requireBinding(stored, binding, {
-        profile: settings.profile,
-        missing: `no client secret stored for profile "${settings.profile}"`,
-        hint: `run \`${loginCommand(settings)}\`, or set OCS_CLIENT_SECRET`,
-      });
+    const clientSecret = secret ?? requireBinding(stored, binding, what);
     const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) }, deps.now);
     const token = toStoredToken(tokens, settings, metadata.issuer, credential);
     // A secret imported by `configure` is bound to its resource only until the issuer has accepted it.
@@ -98,13 +98,15 @@ function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secr
  */
 async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<StoredToken> {
   const record = await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token');
+  const what = {
+    profile: settings.profile,
+    missing: `no refresh token stored for profile "${settings.profile}": the browser login has ended`,
+    hint: `run \`${loginCommand(settings)}\``,
+  };
+  requireBinding(record, bindingFor(settings, null), what);
   return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
-    const refreshToken = requireBinding(record, binding, {
-      profile: settings.profile,
-      missing: `no refresh token stored for profile "${settings.profile}": the browser login has ended`,
-      hint: `run \`${loginCommand(settings)}\``,
-    });
+    const refreshToken = requireBinding(record, binding, what);
     const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), {
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
     });

@@ -36,7 +36,7 @@ export async function storeBoundSecret(store: SecretStore, owner: string, flow: 
   await store.set(secretAccount(owner, flow, kind), JSON.stringify(record));
 }
 
-/** Whether a secret of that kind is stored, bound or not: for `status`. */
+/** Whether a secret of that kind, as ocs-auth stores it, is there: for `status`. */
 export async function hasStoredSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<boolean> {
   return readRecord(await store.get(secretAccount(owner, flow, kind))) !== undefined;
 }
@@ -49,12 +49,16 @@ export async function readBoundSecret(store: SecretStore, owner: string, flow: F
 /**
  * The stored value, if it is bound to `expected`. A missing one means "log in"; one bound
  * elsewhere is refused before anything is sent, naming both places, so the person can choose.
+ * `expected.issuer` null: not discovered yet, so everything but the issuer is checked (a
+ * profile pointed at a server that does not answer is told so, rather than "unreachable").
  */
 export function requireBinding(record: BoundSecret | undefined, expected: Binding, what: { profile: string; missing: string; hint: string }): string {
   if (!record) throw new LoginRequiredError(what.missing, { hint: what.hint });
   if (!sameBinding(record.binding, expected)) {
+    // Where the resources match, the issuer is what differs, and what to show.
+    const withIssuer = record.binding.resource === expected.resource;
     throw new CredentialsElsewhereError(
-      `profile "${what.profile}" is logged in at ${describeBinding(record.binding)}, but the settings in force point to ${describeBinding(expected)}; nothing was sent there`,
+      `profile "${what.profile}" is logged in at ${describeBinding(record.binding, withIssuer)}, but the settings in force point to ${describeBinding(expected, withIssuer)}; nothing was sent there`,
     );
   }
   return record.value;
@@ -63,17 +67,16 @@ export function requireBinding(record: BoundSecret | undefined, expected: Bindin
 function sameBinding(stored: Binding, expected: Binding): boolean {
   return (
     stored.resource === expected.resource &&
-    (stored.issuer === null || stored.issuer === expected.issuer) &&
+    (stored.issuer === null || expected.issuer === null || stored.issuer === expected.issuer) &&
     stored.client_id === expected.client_id &&
     stored.tenant_id?.toLowerCase() === expected.tenant_id?.toLowerCase() &&
     stored.account_id === expected.account_id
   );
 }
 
-function describeBinding(binding: Binding): string {
-  const issuer = binding.issuer && binding.issuer !== binding.resource && !binding.issuer.startsWith(`${binding.resource}/`) ? ` (issuer ${binding.issuer})` : '';
+function describeBinding(binding: Binding, withIssuer: boolean): string {
   const where = binding.tenant_id === null ? `account ${binding.account_id}` : `tenant ${binding.tenant_id}`;
-  return `${binding.resource}${issuer}, client ${binding.client_id}, ${where}`;
+  return `${binding.resource}${withIssuer ? ` (issuer ${binding.issuer})` : ''}, client ${binding.client_id}, ${where}`;
 }
 
 function readRecord(text: string | undefined): BoundSecret | undefined {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { lockHostId } from '../../src/lock.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { assertFailure, CLI, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { assertFailure, CLI, closedPort, runCli, tempConfigDir } from '../helpers/cli.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { keychainStore, keyringSkip } from '../helpers/keychain.ts';
 import { boundRecord, storePkceSession } from '../helpers/pkce-session.ts';
@@ -71,6 +71,25 @@ test('a flag or variable pointing elsewhere does not carry a stored client secre
   assertFailure(otherClient, 3, /client .*nothing was sent/);
   assert.match(otherClient.stderr, /--client-id points the profile elsewhere/);
   assert.equal(emulator.counts.token, 0, 'the secret is not sent for another client either');
+});
+
+test('pointed at a server that does not even answer, the profile is said to be logged in elsewhere (exit 3), not "unreachable"', async () => {
+  await storePkceSession(emulator, configDir, 'default');
+  const nowhere = `http://127.0.0.1:${await closedPort()}`;
+  const result = await watch.run(['token', '--force'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: nowhere } });
+  assertFailure(result, 3, new RegExp(`logged in at ${emulator.resource}.*point to ${nowhere}`));
+});
+
+test('a refresh token bound to another issuer of the same resource is not sent (exit 3)', async () => {
+  await storePkceSession(emulator, configDir, 'default');
+  const entries = await credentials();
+  const record = JSON.parse(entries['default/pkce/refresh-token']!) as { binding: { issuer: string } };
+  record.binding.issuer = `${emulator.issuer}/previous-deployment`;
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: { ...entries, 'default/pkce/refresh-token': JSON.stringify(record) } }));
+  emulator.resetCounts();
+  const result = await watch.run(['token', '--force'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assertFailure(result, 3, /previous-deployment.*nothing was sent/);
+  assert.equal(emulator.counts.token, 0);
 });
 
 test('a token the server issued for another tenant than the configured one is refused and not cached (exit 2)', async () => {
