@@ -5,33 +5,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { test } from 'node:test';
+import type { Emulator } from '../emulator/index.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, CLI, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
 
-let emulator: Emulator;
-let connect: NonNullable<Emulator['connect']>;
-let configDir: string;
-let cleanup: () => Promise<void>;
-
-before(async () => {
-  emulator = await startEmulator({ connect: true });
-  connect = emulator.connect!;
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
-afterEach(() => cleanup());
+useE2eFixture({ connect: true });
+/** The CONNECT side of this file's emulator: account, data store, identity origin. */
+const connect = (): NonNullable<Emulator['connect']> => emulator.connect!;
 
 /** What a CI job sets for CONNECT: no config file, no keychain. */
 function ciEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     OCS_RESOURCE: emulator.resource,
-    OCS_ACCOUNT_ID: connect.accountId,
+    OCS_ACCOUNT_ID: connect().accountId,
     OCS_DISCOVERY_URL: emulator.discoveryUrl,
     OCS_CLIENT_ID: emulator.confidentialClient.clientId,
     OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret,
@@ -42,7 +30,7 @@ function ciEnv(extra: Record<string, string | undefined> = {}): Record<string, s
 }
 
 async function listStreams(token: string): Promise<Response> {
-  return fetch(`${emulator.resource}/api/account/${connect.accountId}/sds/${connect.dataStoreId}/v2/Streams`, {
+  return fetch(`${emulator.resource}/api/account/${connect().accountId}/sds/${connect().dataStoreId}/v2/Streams`, {
     headers: { Authorization: `Bearer ${token}` },
   });
 }
@@ -53,7 +41,7 @@ function secretSent(): boolean {
 
 test('the emulator is CONNECT-shaped: identity on another origin, a token without scope=api is refused by the API', async () => {
   assert.notEqual(new URL(emulator.issuer).origin, new URL(emulator.resource).origin);
-  assert.equal(emulator.issuer, `${connect.identityOrigin}/account/${connect.accountId}/authentication`);
+  assert.equal(emulator.issuer, `${connect().identityOrigin}/account/${connect().accountId}/authentication`);
   const tokenEndpoint = `${emulator.issuer}/connect/token`;
   const grant = async (scope?: string) => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: emulator.confidentialClient.clientId, client_secret: emulator.confidentialClient.clientSecret });
@@ -68,13 +56,13 @@ test('env-only client credentials (OCS_ACCOUNT_ID + OCS_DISCOVERY_URL) send scop
   const result = await runCli(['token', '--json'], { env: ciEnv() });
   assert.equal(result.code, 0, result.stderr);
   const document = JSON.parse(result.stdout) as Record<string, unknown>;
-  assert.equal(document.account_id, connect.accountId);
+  assert.equal(document.account_id, connect().accountId);
   assert.ok('tenant_id' in document);
   assert.equal(document.tenant_id, null);
   assert.equal(document.flow, 'client-credentials');
   const tokenRequest = emulator.requests.find((request) => request.route === 'token');
   assert.equal(tokenRequest?.body?.scope, 'api');
-  assert.equal(tokenRequest?.origin, connect.identityOrigin);
+  assert.equal(tokenRequest?.origin, connect().identityOrigin);
 
   const page = await listStreams(document.access_token as string);
   assert.equal(page.status, 200);
@@ -106,54 +94,54 @@ test('a configured account profile: configure, login, whoami (says what was not 
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   const configured = await runCli(
     [
-      'configure', '-p', 'cds', '--resource', emulator.resource, '--account-id', connect.accountId, '--discovery-url', emulator.discoveryUrl,
+      'configure', '-p', 'cds', '--resource', emulator.resource, '--account-id', connect().accountId, '--discovery-url', emulator.discoveryUrl,
       '--client-id', emulator.confidentialClient.clientId, '--client-credentials', '--client-secret-stdin',
     ],
     { env, input: `${emulator.confidentialClient.clientSecret}\n` },
   );
   assert.equal(configured.code, 0, configured.stderr);
   const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
-  assert.match(ini, new RegExp(`account_id = ${connect.accountId}`));
+  assert.match(ini, new RegExp(`account_id = ${connect().accountId}`));
   assert.doesNotMatch(ini, /tenant_id/);
   assert.doesNotMatch(ini, new RegExp(emulator.confidentialClient.clientSecret));
 
   const login = await runCli(['login', '-p', 'cds', '--client-credentials'], { env: { ...env, OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret } });
   assert.equal(login.code, 0, login.stderr);
-  assert.match(login.stderr, new RegExp(`Logged in to account ${connect.accountId} as client ${emulator.confidentialClient.clientId}`));
+  assert.match(login.stderr, new RegExp(`Logged in to account ${connect().accountId} as client ${emulator.confidentialClient.clientId}`));
 
   const whoami = await runCli(['whoami', '-p', 'cds', '--json'], { env });
   assert.equal(whoami.code, 0, whoami.stderr);
   const report = JSON.parse(whoami.stdout) as Record<string, unknown>;
-  assert.deepEqual(report.account, { id: connect.accountId });
+  assert.deepEqual(report.account, { id: connect().accountId });
   assert.equal(report.tenant, null);
   assert.equal(report.verified_by, null);
   assert.match((await runCli(['whoami', '-p', 'cds'], { env })).stdout, /^Verified +not by the server/m);
 
   const status = await runCli(['status', '--json'], { env });
   const profile = (JSON.parse(status.stdout) as { profiles: Record<string, unknown>[] }).profiles.find((entry) => entry.profile === 'cds');
-  assert.equal(profile?.account_id, connect.accountId);
+  assert.equal(profile?.account_id, connect().accountId);
   assert.equal(profile?.tenant_id, null);
   assert.equal(profile?.logged_in, true);
 
   // --account-id outranks the OCS_TENANT_ID the caller had exported, and the command sees only the account.
-  const exec = await runCli(['exec', '-p', 'cds', '--account-id', connect.accountId, '--', 'sh', '-c', 'echo "$OCS_ACCOUNT_ID|${OCS_TENANT_ID-unset}|$OCS_API_BASE"'], {
+  const exec = await runCli(['exec', '-p', 'cds', '--account-id', connect().accountId, '--', 'sh', '-c', 'echo "$OCS_ACCOUNT_ID|${OCS_TENANT_ID-unset}|$OCS_API_BASE"'], {
     env: { ...env, OCS_TENANT_ID: 'left-over' },
   });
   assert.equal(exec.code, 0, exec.stderr);
-  assert.equal(exec.stdout.trim(), `${connect.accountId}|unset|${emulator.resource}/api/account/${connect.accountId}`);
+  assert.equal(exec.stdout.trim(), `${connect().accountId}|unset|${emulator.resource}/api/account/${connect().accountId}`);
 
   // logout finds the revocation endpoint through the account's discovery URL.
   emulator.resetCounts();
   const logout = await runCli(['logout', '-p', 'cds'], { env });
   assert.equal(logout.code, 0, logout.stderr);
   assert.equal(emulator.counts.revocation, 1);
-  assert.ok(emulator.requests.filter((request) => request.route !== 'other').every((request) => request.origin === connect.identityOrigin));
+  assert.ok(emulator.requests.filter((request) => request.route !== 'other').every((request) => request.origin === connect().identityOrigin));
 });
 
 test('PKCE for an account in real Chromium: no acr_values, whoami checks the token at userinfo', async () => {
   const env = {
     OCS_RESOURCE: emulator.resource,
-    OCS_ACCOUNT_ID: connect.accountId,
+    OCS_ACCOUNT_ID: connect().accountId,
     OCS_DISCOVERY_URL: emulator.discoveryUrl,
     OCS_CLIENT_ID: emulator.publicClient.clientId,
     OCS_AUTH_CONFIG_DIR: configDir,
@@ -172,12 +160,12 @@ test('PKCE for an account in real Chromium: no acr_values, whoami checks the tok
   });
   void done.then((result: CliResult) => found(`no URL; exit ${result.code}: ${result.stderr}`));
   const authorize = new URL(await url);
-  assert.equal(authorize.origin, connect.identityOrigin);
+  assert.equal(authorize.origin, connect().identityOrigin);
   assert.equal(authorize.searchParams.get('acr_values'), null);
   await completeBrowserLogin(authorize.href, emulator.user);
   const login = await done;
   assert.equal(login.code, 0, login.stderr);
-  assert.match(login.stderr, new RegExp(`Logged in to account ${connect.accountId} as ${emulator.user.name}`));
+  assert.match(login.stderr, new RegExp(`Logged in to account ${connect().accountId} as ${emulator.user.name}`));
 
   const whoami = await runCli(['whoami', '--json'], { env });
   assert.equal(whoami.code, 0, whoami.stderr);
@@ -243,9 +231,10 @@ test('an issuer differing only in path case or a trailing slash is accepted, and
   const quiet = await runCli(['token'], { env: ciEnv() });
   assert.equal(quiet.code, 0, quiet.stderr);
   assert.doesNotMatch(quiet.stderr, /issuer/);
-  await cleanup();
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  const verbose = await runCli(['token', '--verbose'], { env: ciEnv() });
+  // A fresh config folder: no cached discovery document, so it is fetched, and judged, again.
+  const fresh = await tempConfigDir();
+  const verbose = await runCli(['token', '--verbose'], { env: ciEnv({ OCS_AUTH_CONFIG_DIR: fresh.dir }) });
+  await fresh.cleanup();
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stderr, /issuer \S+\/Authentication\/ differs in its path from \S+\/authentication.*accepted/);
 });

@@ -2,17 +2,17 @@
 // folder with the emulator's faults and counts reset. The node test runner gives each file a
 // process of its own, so these live bindings belong to the importing file alone.
 import { after, afterEach, before, beforeEach } from 'node:test';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
 import { clientCredentialsEnv, tempConfigDir } from './cli.ts';
 
 export let emulator: Emulator;
 export let configDir: string;
 
 /** Registers the hooks; call once at the top of a test file. */
-export function useE2eFixture(): void {
+export function useE2eFixture(options: EmulatorOptions = {}): void {
   let cleanup: () => Promise<void>;
   before(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator(options);
   });
   after(() => emulator.close());
   beforeEach(async () => {
