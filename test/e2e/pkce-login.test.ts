@@ -134,6 +134,11 @@ test('with offline_access a refresh token is stored; other paths on the callback
   const authorizeUrl = await url;
   const stray = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
   assert.equal(stray.status, 404);
+  // What a web page's <img src="http://127.0.0.1:PORT/callback.html"> sends: no state, no code.
+  for (const query of ['', '?error=access_denied', '?state=guessed']) {
+    const probe = await fetch(`http://127.0.0.1:${port}/callback.html${query}`);
+    assert.equal(probe.status, 400, query);
+  }
   await completeBrowserLogin(authorizeUrl, emulator.user);
 
   const result = await done;
@@ -193,6 +198,24 @@ test('a port in use fails at once (exit 2), naming the port and --redirect-uri',
   } finally {
     await new Promise((resolve) => busy.close(resolve));
   }
+  await assertNothingStored();
+});
+
+test('a process on [::1]:port, where a browser may send "localhost", fails the login at once (exit 2), naming the address and port', async () => {
+  const port = await closedPort();
+  const squatter = createServer();
+  await new Promise<void>((resolve, reject) => {
+    squatter.once('error', reject);
+    squatter.listen({ port, host: '::1', ipv6Only: true }, () => resolve());
+  });
+  try {
+    const result = await runCli(['login', '--pkce', '--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`], { env: pkceEnv() });
+    assertFailure(result, 2, new RegExp(`port ${port} on ::1 is already in use`));
+    assert.doesNotMatch(result.stderr, /connect\/authorize/, 'no URL is shown for a login whose code could go astray');
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
+  assert.ok(await portIsFree(port), 'the 127.0.0.1 half is closed again');
   await assertNothingStored();
 });
 
