@@ -61,6 +61,8 @@ export interface CallbackExpectations {
   state: string;
   /** Checked against an `iss` in the redirect (RFC 9207), so a mix-up with another provider fails. */
   issuer: string;
+  /** The provider promises `iss` in every redirect (discovery's authorization_response_iss_parameter_supported). */
+  issRequired?: boolean;
 }
 
 // An authorization response is a code, a state and perhaps an issuer and session state: far
@@ -178,6 +180,14 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
     );
   }
   const iss = single('iss');
+  if (expected.issRequired && !query.has('iss')) {
+    // RFC 9207 §2.4: a provider that promises iss and answers without it is not the one we asked.
+    return fail(
+      400,
+      'This sign-in answer does not name the identity provider, which it promised to do, so it was refused. Nothing was stored.',
+      new CredentialsRejectedError(`the sign-in answer does not name its issuer, although ${expected.issuer} says it always does (RFC 9207); nothing was stored`),
+    );
+  }
   if (query.has('iss') && iss !== expected.issuer) {
     return fail(
       400,

@@ -9,6 +9,8 @@ export interface ProviderMetadata {
   authorization_endpoint?: string;
   revocation_endpoint?: string;
   end_session_endpoint?: string;
+  /** RFC 9207: the authorization response names the issuer, and must. */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 export function discoveryUrl(resource: string): string {
@@ -57,6 +59,7 @@ export function processDiscoveryResponse(response: HttpResponse, resource: strin
     authorization_endpoint: endpoint('authorization_endpoint', false),
     revocation_endpoint: endpoint('revocation_endpoint', false),
     end_session_endpoint: endpoint('end_session_endpoint', false),
+    authorization_response_iss_parameter_supported: document.authorization_response_iss_parameter_supported === true ? true : undefined,
   });
 }
 

@@ -176,6 +176,19 @@ test('access_denied on the redirect fails the login (exit 4) and stores nothing'
   await assertNothingStored();
 });
 
+test('a redirect without iss, from a provider that promises one (RFC 9207), fails the login (exit 4) and stores nothing', async () => {
+  emulator.omitIssFromRedirects();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const landed = await completeBrowserLogin(await url, emulator.user);
+  assert.ok(landed.searchParams.get('code'), 'the browser brought a code');
+  assert.equal(landed.searchParams.get('iss'), null, 'and no iss');
+
+  assertFailure(await done, 4, /does not name its issuer/);
+  assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
+  await assertNothingStored();
+});
+
 test('the timeout ends the login (exit 3) and frees the port', async () => {
   const port = await closedPort();
   const started = Date.now();

@@ -62,6 +62,11 @@ export interface Emulator {
   /** Zero the counts and empty the request log. */
   resetCounts(): void;
   addFault(fault: Fault): void;
+  /**
+   * Until clearFaults(): redirects back to the client carry no `iss`, although discovery still
+   * advertises authorization_response_iss_parameter_supported, as a mix-up attacker's would.
+   */
+  omitIssFromRedirects(): void;
   clearFaults(): void;
   /**
    * Every access token issued so far is answered 401 by the tenants endpoint; every grant,
@@ -145,6 +150,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const store = new MemoryStore();
   const pendingDelays = new Set<() => void>();
   let closed = false;
+  let omitIss = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
   const server = createServer((req, res) => {
@@ -288,6 +294,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         url.searchParams.set('prompt', [...prompt, 'consent'].join(' '));
       }
     }
+    if (omitIss) withoutIssInLocation(res);
     const target = url.pathname + url.search;
     // oidc-provider derives its mount path (and so every URL it advertises) from originalUrl.
     Object.assign(req, { originalUrl: target });
@@ -337,8 +344,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new TypeError('times must be a positive integer');
       faults.push({ fault, remaining: fault.times });
     },
+    omitIssFromRedirects() {
+      omitIss = true;
+    },
     clearFaults() {
       faults.length = 0;
+      omitIss = false;
     },
     revokeAllTokens() {
       for (const jti of issuedJtis) revokedJtis.add(jti);
@@ -354,6 +365,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** Takes `iss` out of any redirect the provider answers on this response. */
+function withoutIssInLocation(res: ServerResponse): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name: string, value: number | string | readonly string[]) => {
+    // Relative redirects stay inside the provider (interaction pages): only the way out matters.
+    if (name.toLowerCase() !== 'location' || typeof value !== 'string' || !URL.canParse(value)) return setHeader(name, value);
+    const location = new URL(value);
+    location.searchParams.delete('iss');
+    return setHeader(name, location.href);
   };
 }
 

@@ -130,6 +130,18 @@ test('a code under a forged or missing state fails the login (exit 4) and says s
   }
 });
 
+test('a redirect without iss is refused when the provider promised one (RFC 9207), accepted when it did not', async () => {
+  const port = await closedPort();
+  const strict = await listenForCallback({ redirectUri: `http://localhost:${port}/cb`, state: STATE, issuer: ISSUER, issRequired: true });
+  const refused = assert.rejects(strict.wait({ timeoutMs: 5000 }), (error: unknown) => error instanceof CredentialsRejectedError && /does not name its issuer/.test(error.message));
+  assert.equal((await get(`http://127.0.0.1:${port}/cb?code=abc&state=${STATE}`)).status, 400);
+  await refused;
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  await get(`${base}/callback.html?code=abc&state=${STATE}`);
+  assert.deepEqual(await waiting, { code: 'abc', iss: undefined });
+});
+
 test('an issuer other than ours in the redirect is refused (RFC 9207)', async () => {
   const { server, base } = await start();
   const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), CredentialsRejectedError);
