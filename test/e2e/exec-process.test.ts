@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { configDir, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { skipWithout } from '../helpers/requirements.ts';
 
 useE2eFixture();
 
 const SCRIPT = '/usr/bin/script';
-const noScript = !existsSync(SCRIPT) && !process.env.CI && 'no script(1)';
+const noScript = skipWithout(existsSync(SCRIPT), 'no script(1)');
 
 function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI, hasStackTrace } from '../helpers/cli.ts';
 import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { skipWithout } from '../helpers/requirements.ts';
 
 useE2eFixture();
 
@@ -44,7 +45,7 @@ test('a config folder this user may not write (EACCES) is exit 2 naming it', asy
   }
 });
 
-test('a config folder on a read-only file system (EROFS) is exit 2 naming it', { skip: !isRoot && !process.env.CI && 'a read-only bind mount needs root' }, async () => {
+test('a config folder on a read-only file system (EROFS) is exit 2 naming it', { skip: skipWithout(isRoot, 'a read-only bind mount needs root') }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-erofs-'));
   try {
     // A private mount namespace: the read-only bind mount is seen by this one command alone.

@@ -159,15 +159,23 @@ test('logout --all empties the keychain of every profile and env session', { ski
   );
   assert.equal(login.code, 0, login.stderr);
   assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_STORAGE: undefined }) })).code, 0);
+  // "Not found" is exit 1 with nothing said; any other failure is a broken keyring, which
+  // must fail the test rather than pass for an empty one.
   const lookup = (account: string) =>
-    promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', account]).then(({ stdout }) => stdout, () => '');
+    promisify(execFile)('secret-tool', ['lookup', 'service', 'ocs-auth', 'username', account]).then(
+      ({ stdout }) => stdout,
+      (error: { code?: unknown; stderr?: string }) => {
+        if (error.code === 1 && !error.stderr) return '';
+        throw error;
+      },
+    );
   assert.equal(await lookup(`${profile}/client-credentials/client-secret`), emulator.confidentialClient.clientSecret);
 
   const logout = await runCli(['logout', '--all'], { env });
   assert.equal(logout.code, 0, logout.stderr);
   assert.equal(await lookup(`${profile}/client-credentials/client-secret`), '');
   assert.equal(await lookup(`${profile}/client-credentials/access-token`), '');
-  const { stdout } = await promisify(execFile)('secret-tool', ['search', '--all', 'service', 'ocs-auth']).catch(() => ({ stdout: '' }));
+  const { stdout } = await promisify(execFile)('secret-tool', ['search', '--all', 'service', 'ocs-auth']);
   assert.doesNotMatch(stdout, /env-/);
   const token = await runCli(['token', '--profile', profile], { env });
   assert.equal(token.code, 3, token.stderr);
