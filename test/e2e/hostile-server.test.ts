@@ -46,3 +46,11 @@ test('OCS_AUTH_HTTP_TIMEOUT outside whole seconds 1-300 is a usage error naming 
   const fine = await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_HTTP_TIMEOUT: '300' }) });
   assert.equal(fine.code, 0, fine.stderr);
 });
+
+test('an answer over 1 MiB is a network failure (exit 5), not read to its end', async () => {
+  emulator.addFault({ route: 'discovery', status: 200, body: `{"issuer":"${'x'.repeat(1024 * 1024)}"}`, times: 1 });
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /answered with more than 1 MiB/);
+  // Discovery answers normally now (and is cached): the token endpoint floods.
+  emulator.addFault({ route: 'token', status: 200, body: JSON.stringify({ access_token: 'a', token_type: 'Bearer', expires_in: 60, padding: 'x'.repeat(2 * 1024 * 1024) }) });
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /answered with more than 1 MiB/);
+});
