@@ -34,6 +34,9 @@ async function portIsFree(port: number): Promise<boolean> {
 
 /** `login --pkce` with the URL caught from stderr (as a person would copy it) as soon as it is printed. */
 function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { done: Promise<CliResult>; url: Promise<string> } {
+  // The emulator matches redirect URIs exactly, as OCS does: the one this login uses is registered.
+  const redirectUri = args[args.indexOf('--redirect-uri') + 1];
+  if (args.includes('--redirect-uri') && redirectUri) emulator.registerRedirectUri(redirectUri);
   let found: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (found = resolve));
   let stderr = '';
@@ -72,6 +75,7 @@ async function tenantStatus(token: string): Promise<number> {
 test('a browser login in real Chromium through BROWSER and a localhost redirect stores a token the API accepts; token --pkce prints it', async () => {
   const port = await closedPort();
   const redirectUri = `http://localhost:${port}/callback.html`;
+  emulator.registerRedirectUri(redirectUri);
   // BROWSER is a small script that records the URL it is given, as a real browser command would receive it.
   const urlFile = join(configDir, 'opened-url');
   const script = join(configDir, 'browser.mjs');

@@ -100,6 +100,7 @@ test('after a browser login: the user by name and email, the public client, the 
   let stderr = '';
   let found: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (found = resolve));
+  emulator.registerRedirectUri(`http://127.0.0.1:${port}/callback.html`);
   const login = runCli(['login', '--pkce', '--no-browser', '--redirect-uri', `http://127.0.0.1:${port}/callback.html`], {
     env: pkceEnv(),
     onStderr: (text) => {

@@ -67,6 +67,8 @@ export interface Emulator {
    * advertises authorization_response_iss_parameter_supported, as a mix-up attacker's would.
    */
   omitIssFromRedirects(): void;
+  /** Adds a redirect URI to the public client's: matched exactly, as OCS does, port included. */
+  registerRedirectUri(uri: string): void;
   clearFaults(): void;
   /**
    * Every access token issued so far is answered 401 by the tenants endpoint; every grant,
@@ -100,7 +102,7 @@ export const DEFAULTS = {
   clientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d001',
   clientSecret: 'emulator-secret-not-for-production',
   publicClientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d002',
-  // Native clients' loopback redirects ignore the port (RFC 8252 §7.3), so any port works.
+  // Matched exactly, port included, as OCS does: tests on other ports register theirs.
   redirectUris: ['http://localhost:5004/callback.html', 'http://127.0.0.1:5004/callback.html'],
   user: {
     sub: '7f4b2c9e-3d61-4a85-b0e2-9c1d5f8a6e33',
@@ -346,6 +348,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     omitIssFromRedirects() {
       omitIss = true;
+    },
+    registerRedirectUri(uri) {
+      if (!publicClient.redirectUris.includes(uri)) publicClient.redirectUris.push(uri);
     },
     clearFaults() {
       faults.length = 0;
