@@ -55,9 +55,12 @@ test('exec passes a SIGINT sent to ocs-auth alone (kill -INT) on to the command,
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  let sent = false;
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     stdout += text;
-    if (text.includes('ready')) child.kill('SIGINT');
+    if (sent || !stdout.includes('ready')) return;
+    sent = true;
+    child.kill('SIGINT');
   });
   const code = await exited;
   clearTimeout(timer);
@@ -74,9 +77,12 @@ test('exec on a terminal: one Ctrl-C reaches the command once', { skip: noScript
   let screen = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  let sent = false;
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     screen += text;
-    if (text.includes('ready')) child.stdin.write('\x03');
+    if (sent || !screen.includes('ready')) return;
+    sent = true;
+    child.stdin.write('\x03');
   });
   const code = await exited;
   clearTimeout(timer);
