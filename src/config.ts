@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ini from 'ini';
+import { checkPrivate } from './config-folder.js';
 import { UsageError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';
@@ -49,6 +50,8 @@ export async function loadConfigFile(dir: string): Promise<ConfigFile> {
   const path = configFilePath(dir);
   let text: string;
   try {
+    await checkPrivate(dir, 'folder');
+    await checkPrivate(path, 'file');
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};

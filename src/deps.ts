@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserOutcome } from './browser.js';
-import type { InterruptSignal } from './errors.js';
+import { UsageError, type InterruptSignal } from './errors.js';
 import type { HttpClient } from './flows/http.js';
 import type { IO } from './io.js';
 import type { Prompter } from './prompter.js';
@@ -48,6 +48,22 @@ export interface HttpClientSetup {
 }
 
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
+// Long enough for the slowest identity server; short enough that a hung request cannot hold
+// a session lock for long (the lock's stale limit is set above this maximum).
+export const HTTP_TIMEOUT_RANGE = { min: 1, max: 300 } as const;
+
+/** OCS_AUTH_HTTP_TIMEOUT in seconds: unset or empty is the default, anything but a whole number in range is exit 2. */
+export function httpTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const text = env.OCS_AUTH_HTTP_TIMEOUT?.trim();
+  if (!text) return DEFAULT_HTTP_TIMEOUT_SECONDS;
+  const seconds = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= HTTP_TIMEOUT_RANGE.min && seconds <= HTTP_TIMEOUT_RANGE.max)) {
+    throw new UsageError(`OCS_AUTH_HTTP_TIMEOUT must be a whole number of seconds from ${HTTP_TIMEOUT_RANGE.min} to ${HTTP_TIMEOUT_RANGE.max}, not "${text}"`, {
+      hint: `unset it for the default of ${DEFAULT_HTTP_TIMEOUT_SECONDS} s`,
+    });
+  }
+  return seconds;
+}
 
 export function processDeps(): Deps {
   const env = process.env;
@@ -61,7 +77,7 @@ export function processDeps(): Deps {
     async createHttpClient({ trace, signal, caFile }) {
       const { createHttpClient } = await import('./http-client.js');
       const ca = caFile === undefined ? undefined : await (await import('./tls-trust.js')).trustWithCaFile(caFile, env);
-      const seconds = Number(env.OCS_AUTH_HTTP_TIMEOUT) || DEFAULT_HTTP_TIMEOUT_SECONDS;
+      const seconds = httpTimeoutSeconds(env);
       return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace, signal, env, ca });
     },
     async createPrompter(signal) {

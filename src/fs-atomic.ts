@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fsUsageError, makeFolder } from './fs-errors.js';
+
+// A temporary file older than this was left by a writer that died between open and rename
+// (a crash, SIGKILL, power loss): no live writer takes a minute to write a few kilobytes.
+const STALE_TEMPORARY_MS = 60_000;
 
 /**
  * Write a file so that readers see the old content or the new, never half of it, and
  * the file never exists with wider permissions than `mode`, not even for a moment.
+ *
+ * A writer killed before the rename leaves its temporary file behind, mode `mode` (0600
+ * for secrets) from its first byte, in our own folder. Nothing can unlink a file for a
+ * process that is already dead, so the next write of the same file removes such leftovers.
  */
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
-  await makeFolder(dirname(path));
+  const folder = dirname(path);
+  await makeFolder(folder);
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx', mode);
@@ -23,4 +32,35 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     await rm(temporary, { force: true }).catch(() => undefined);
     throw fsUsageError(error, 'write', path);
   }
+  // The rename lives in the folder: without this, a crash soon after may bring back the old file.
+  await syncFolder(folder);
+  await removeStaleTemporaries(path);
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  // Windows cannot open a folder as a file; NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function removeStaleTemporaries(path: string): Promise<void> {
+  const folder = dirname(path);
+  const ours = new RegExp(`^${escapeRegExp(basename(path))}\\.[0-9a-f]{12}\\.tmp$`);
+  const names = await readdir(folder).catch(() => []);
+  const cutoff = Date.now() - STALE_TEMPORARY_MS;
+  for (const name of names.filter((candidate) => ours.test(candidate))) {
+    const file = join(folder, name);
+    // Best effort: another process may be removing the same leftover.
+    const info = await stat(file).catch(() => undefined);
+    if (info && info.mtimeMs < cutoff) await rm(file, { force: true }).catch(() => undefined);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

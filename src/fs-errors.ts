@@ -33,6 +33,10 @@ export async function makeFolder(dir: string): Promise<void> {
   } catch (error) {
     // mkdir -p answers EEXIST when a file stands where a folder of the path should be.
     const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'EEXIST' ? fsUsageError(Object.assign(error as Error, { code: 'ENOTDIR' }), 'write', dir) : fsUsageError(error, 'write', dir);
+    if (code === 'EEXIST') throw fsUsageError(Object.assign(error as Error, { code: 'ENOTDIR' }), 'write', dir);
+    // Node's recursive mkdir answers ENOENT on a read-only file system; a plain mkdir of the
+    // last step, whose parent exists by now, names the real cause (EROFS).
+    if (code === 'ENOENT') await mkdir(dir, { mode: 0o700 }).catch((plain: unknown) => Promise.reject(fsUsageError(plain, 'write', dir)));
+    throw fsUsageError(error, 'write', dir);
   }
 }

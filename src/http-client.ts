@@ -1,6 +1,6 @@
 import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
-import got, { RequestError, type Agents, type Got, type Options, type OptionsInit, type Response } from 'got';
+import got, { RequestError, type Agents, type CancelableRequest, type Got, type Options, type OptionsInit, type Response } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
 import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
@@ -26,6 +26,9 @@ const RETRY_STATUSES = [429, 500, 502, 503, 504];
 // Timeouts are not retried: a hanging server would otherwise triple the wait.
 const RETRY_ERRORS = ['ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED'];
 const NO_RETRY = { limit: 0 };
+// Discovery documents, token answers and tenant records are a few kilobytes. A body beyond
+// this is a broken or hostile server, and is not read to its end (nor held in memory).
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The real HttpClient: got with a timeout, bounded jittered retries, and errors mapped to exit 5. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -73,17 +76,27 @@ async function send(
   const proxy = proxyFor(new URL(url), options.env);
   // got's own timeout is per attempt; this one bounds the whole request, retries included.
   const deadline = AbortSignal.timeout(options.timeoutMs);
+  let oversized = false;
   try {
-    const response = (await client(url, {
+    const request = client(url, {
       ...init,
       context: { ...init.context, startedAt: Date.now(), ...(proxy ? { proxy: describeProxy(proxy) } : {}) },
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       ...(proxy ? { agent: proxies.for(proxy) } : {}),
       ...(requestOptions.headers ? { headers: requestOptions.headers } : {}),
       ...(requestOptions.retry === false ? { retry: NO_RETRY } : {}),
-    } as OptionsInit)) as Response<string>;
+    } as OptionsInit) as CancelableRequest<Response<string>>;
+    request.on('downloadProgress', ({ transferred, total }) => {
+      if (oversized || Math.max(transferred, total ?? 0) <= MAX_BODY_BYTES) return;
+      oversized = true;
+      request.cancel();
+    });
+    const response = await request;
     return { status: response.statusCode, headers: response.headers, body: String(response.body), url: response.url };
   } catch (error) {
+    if (oversized) {
+      throw new NetworkError(`${safeHost(url)} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MiB; refusing to read it`, { cause: error });
+    }
     if (signal?.aborted) {
       throw new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(signal), cause: error });
     }

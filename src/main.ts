@@ -92,7 +92,7 @@ export function reportError(error: unknown, deps: Deps, verbose: boolean, noColo
   const ui = new Ui(deps.io, wantsColor(deps.io, deps.env, noColor));
   if (error instanceof OcsAuthError) {
     ui.error(error.message, error.hint);
-    if (verbose && error.cause instanceof Error && error.cause.stack) ui.info(ui.style.dim(error.cause.stack));
+    if (verbose && error.cause instanceof Error && error.cause.stack) ui.detail(error.cause.stack);
     return error.exitCode;
   }
   ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, verbose ? undefined : 'run again with --verbose for details, and report it as a bug');

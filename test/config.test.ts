@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, chown, readFile, stat, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { configFilePath, loadConfigFile, parseConfig, saveConfigFile } from '../src/config.ts';
 import { UsageError } from '../src/errors.ts';
@@ -47,22 +50,67 @@ test('comments and blank lines are fine', () => {
   assert.deepEqual(parseConfig('; comment\n# another\n\n[p1]\ntenant_id = abc\n', 'f'), { p1: { tenant_id: 'abc' } });
 });
 
-test('an unreadable config file is a usage error', async () => {
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+/**
+ * Runs `code` (an ES module body with `dir` defined) in a Node process as an unprivileged
+ * user: as root, which CI is and which reads any file, through setpriv as nobody; else as
+ * this user. Resolves to what it printed.
+ */
+async function asUnprivileged(dir: string, code: string): Promise<string> {
+  const program = `const dir = ${JSON.stringify(dir)};\n${code}`;
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', program];
+  const [file, ...args] = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...node] : node;
+  const { stdout } = await promisify(execFile)(file!, args, { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  return stdout.trim();
+}
+
+test('an unreadable config file is a usage error naming it (run as an unprivileged user: root reads anything)', async () => {
   const { dir, cleanup } = await tempConfigDir();
   try {
     await writeFile(configFilePath(dir), '[default]\n', { mode: 0o000 });
-    // root reads anything: only assert where permissions bite
-    if (process.getuid?.() !== 0) await assert.rejects(loadConfigFile(dir), UsageError);
+    if (isRoot) {
+      await chown(dir, NOBODY, NOBODY);
+      await chown(configFilePath(dir), NOBODY, NOBODY);
+    }
+    const output = await asUnprivileged(
+      dir,
+      `const { loadConfigFile } = await import(${JSON.stringify(fileURLToPath(new URL('../src/config.ts', import.meta.url)))});
+try { await loadConfigFile(dir); console.log('read it'); } catch (error) { console.log(error.constructor.name + ' ' + error.exitCode + ': ' + error.message); }`,
+    );
+    assert.equal(output, `UsageError 2: cannot read ${configFilePath(dir)}: permission denied`);
   } finally {
     await cleanup();
   }
 });
 
-test('values that would break the INI structure are refused, not written', async () => {
+test('a config folder or config.ini that others may write, or that another user owns, is refused as ssh would (exit 2, path and fix named)', async () => {
   const { dir, cleanup } = await tempConfigDir();
+  const refused = async (pattern: RegExp, hint: RegExp) =>
+    assert.rejects(loadConfigFile(dir), (error: unknown) => {
+      assert.ok(error instanceof UsageError, String(error));
+      assert.match(error.message, pattern);
+      assert.match(error.hint ?? '', hint);
+      return true;
+    });
   try {
-    await assert.rejects(saveConfigFile(dir, { default: { scope: 'openid\n[evil]\nresource = https://evil' } }), UsageError);
-    await assert.rejects(saveConfigFile(dir, { 'a]b': { scope: 'x' } }), UsageError);
+    await saveConfigFile(dir, { default: { tenant_id: 't' } });
+    assert.deepEqual(await loadConfigFile(dir), { default: { tenant_id: 't' } });
+    await chmod(dir, 0o770);
+    await refused(new RegExp(`^${dir} is writable by its group`), new RegExp(`chmod go-w '${dir}'`));
+    await chmod(dir, 0o707);
+    await refused(/is writable by everyone/, /chmod go-w/);
+    await chmod(dir, 0o755);
+    assert.deepEqual(await loadConfigFile(dir), { default: { tenant_id: 't' } }, 'readable by others is fine: no secret lives in config.ini');
+    await chmod(configFilePath(dir), 0o666);
+    await refused(new RegExp(`^${configFilePath(dir)} is writable by everyone`), /chmod go-w/);
+    await chmod(configFilePath(dir), 0o600);
+    if (isRoot || process.env.CI === 'true') {
+      // Root can give the folder away; in CI the suite runs as root, so this never skips there.
+      await chown(dir, NOBODY, NOBODY);
+      await refused(new RegExp(`^${dir} belongs to another user \\(uid ${NOBODY}\\)`), /chown/);
+    }
   } finally {
     await cleanup();
   }

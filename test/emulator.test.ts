@@ -153,7 +153,9 @@ async function startCallbackServer(): Promise<{ server: Server; redirectUri: str
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, redirectUri: `http://127.0.0.1:${port}/callback.html`, hits };
+  const redirectUri = `http://127.0.0.1:${port}/callback.html`;
+  emu.registerRedirectUri(redirectUri);
+  return { server, redirectUri, hits };
 }
 
 function pkceRequest(redirectUri: string, scope = 'openid ocsapi offline_access') {
@@ -267,6 +269,17 @@ describe('PKCE login in headless Chromium', () => {
     } finally {
       cb.server.close();
     }
+  });
+
+  test('redirect URIs match exactly, as on OCS: a loopback URI on an unregistered port is refused, not redirected to', async () => {
+    const registered = pkceRequest('http://127.0.0.1:5004/callback.html');
+    assert.equal((await fetch(registered.url, { redirect: 'manual' })).status, 303);
+    for (const uri of ['http://127.0.0.1:5005/callback.html', 'http://localhost:5004/other.html', 'http://[::1]:5004/callback.html']) {
+      const response = await fetch(pkceRequest(uri).url, { redirect: 'manual' });
+      assert.equal(response.status, 400, uri);
+      assert.match(await response.text(), /redirect_uri/, uri);
+    }
+    assert.equal((await fetch(pkceRequest('HTTP://LOCALHOST:5004/callback.html').url, { redirect: 'manual' })).status, 303, 'case aside, as IdentityServer compares');
   });
 
   test('cancelling sign-in redirects with error=access_denied', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../src/errors.ts';
@@ -7,9 +7,8 @@ import { writeFileAtomic } from '../src/fs-atomic.ts';
 import { acquireLock } from '../src/lock.ts';
 import { tempConfigDir } from './helpers/cli.ts';
 
-// Tests run as root, for whom permission bits do not bite: a file where a folder should be
-// (ENOTDIR) and a folder where a file should be (EISDIR) stand in for EACCES and EROFS, which
-// take the same path through fsUsageError.
+// A file where a folder should be (ENOTDIR) and a folder where a file should be (EISDIR);
+// test/e2e/file-system.test.ts makes EACCES and EROFS happen for real.
 test('a folder that cannot hold our files is a usage error naming the path, and leaves no temporary file', async () => {
   const { dir, cleanup } = await tempConfigDir();
   try {
@@ -41,6 +40,24 @@ test('a lock wait ends at once when the interrupt signal aborts, as SIGTERM (143
     }
     await release();
     assert.deepEqual(await readdir(dir), []);
+  } finally {
+    await cleanup();
+  }
+});
+
+test("a write removes the temporary files an earlier writer of the same file left when it died, not a live writer's", async () => {
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    const target = join(dir, 'credentials.json');
+    const crashed = join(dir, 'credentials.json.0123456789ab.tmp');
+    const live = join(dir, 'credentials.json.ba9876543210.tmp');
+    const other = join(dir, 'config.ini.0123456789ab.tmp');
+    for (const file of [crashed, live, other]) await writeFile(file, 'secret', { mode: 0o600 });
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await utimes(crashed, twoMinutesAgo, twoMinutesAgo);
+    await utimes(other, twoMinutesAgo, twoMinutesAgo);
+    await writeFileAtomic(target, '{}');
+    assert.deepEqual((await readdir(dir)).sort(), ['config.ini.0123456789ab.tmp', 'credentials.json', 'credentials.json.ba9876543210.tmp']);
   } finally {
     await cleanup();
   }

@@ -12,6 +12,7 @@ import {
   tokenDocument,
   tokenFormat,
 } from '../src/token-output.ts';
+import { requirePresent, skipWithout } from './helpers/requirements.ts';
 
 const run = promisify(execFile);
 
@@ -58,7 +59,7 @@ async function evaluated(shell: string, args: string[], line: string): Promise<s
 }
 
 for (const shell of ['sh', 'bash', 'dash']) {
-  test(`sh syntax: every hostile value comes back unchanged from ${shell}`, { skip: !existsSync(`/bin/${shell}`) && `no /bin/${shell}` }, async () => {
+  test(`sh syntax: every hostile value comes back unchanged from ${shell}`, { skip: skipWithout(existsSync(`/bin/${shell}`), `no /bin/${shell}`) }, async () => {
     for (const value of HOSTILE) {
       const line = exportCommand('sh', 'OCS_TOKEN', value);
       assert.match(line, /^export OCS_TOKEN='/);
@@ -69,11 +70,11 @@ for (const shell of ['sh', 'bash', 'dash']) {
 }
 
 const fish = ['/usr/bin/fish', '/usr/local/bin/fish'].find((path) => existsSync(path));
-test('fish syntax: every hostile value comes back unchanged from fish', { skip: !fish && 'fish is not installed (.ci/run installs it)' }, async () => {
+test('fish syntax: every hostile value comes back unchanged from fish', { skip: skipWithout(fish, 'fish is not installed (.ci/run installs it)') }, async () => {
   for (const value of HOSTILE) {
     const line = exportCommand('fish', 'OCS_TOKEN', value);
     assert.match(line, /^set -gx OCS_TOKEN '/);
-    const { stdout } = await run(fish!, ['--no-config', '-c', `${line}\nprintf %s "$OCS_TOKEN"`]);
+    const { stdout } = await run(requirePresent(fish, 'fish'), ['--no-config', '-c', `${line}\nprintf %s "$OCS_TOKEN"`]);
     assert.equal(stdout, value, line);
   }
 });

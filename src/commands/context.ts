@@ -39,7 +39,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
     settings: async (flags) => resolveSettings(flags, deps.env, await loadConfig()),
     flowDeps(storage, network = {}) {
       let http: Promise<HttpClient> | undefined;
-      const trace = verbose ? (line: string) => ui.info(ui.style.dim(line)) : undefined;
+      const trace = verbose ? (line: string) => ui.detail(line) : undefined;
       return {
         store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
         tokens: fileTokenCache(dir),

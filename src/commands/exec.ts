@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,12 @@ export const EXIT_NOT_RUNNABLE = 126;
 
 // Ctrl-C, `kill`, a closed terminal: the command decides what they mean, ocs-auth only waits for it.
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * The secrets ocs-auth itself reads from its environment. The point of exec is that the
+ * command gets a short-lived token and nothing more, so these stay behind.
+ */
+export const SECRET_VARIABLES: readonly string[] = ['OCS_CLIENT_SECRET'];
 
 export const register: Register = (program, deps, outcome) => {
   const command = program
@@ -57,7 +64,7 @@ export const register: Register = (program, deps, outcome) => {
 export async function run([file, ...args]: string[], options: ExecOptions, context: CommandContext): Promise<number> {
   const { settings, token } = await accessToken(options, context);
   const env: NodeJS.ProcessEnv = {
-    ...context.deps.env,
+    ...withoutSecrets(context.deps.env),
     [TOKEN_VARIABLE]: token.access_token,
     OCS_RESOURCE: settings.resource,
     OCS_API_VERSION: settings.apiVersion,
@@ -72,11 +79,32 @@ export async function run([file, ...args]: string[], options: ExecOptions, conte
   return runChild(file!, args, env, context.ui);
 }
 
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = { ...env };
+  for (const name of SECRET_VARIABLES) delete kept[name];
+  return kept;
+}
+
+/**
+ * Starts the command as Windows would (PATHEXT, .cmd and .bat through cmd.exe with every
+ * argument escaped) and as Node does elsewhere. cross-spawn is loaded only here, so that
+ * `token` never pays for it.
+ */
+export async function spawnCommand(file: string, args: string[], options: SpawnOptions): Promise<ChildProcess> {
+  const { default: crossSpawn } = await import('cross-spawn');
+  return crossSpawn(file, args, options);
+}
+
 /** Runs the command on this terminal and resolves to the exit status a shell would report for it. */
-function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, ui: Ui): Promise<number> {
+async function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, ui: Ui): Promise<number> {
+  const child = await spawnCommand(file, args, { env, stdio: 'inherit' });
   return new Promise((resolve) => {
-    const child = spawn(file, args, { env, stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => {
+      // A Ctrl-C reaches every process of the terminal's foreground group, the command
+      // included: passing it on as well would make one Ctrl-C two.
+      if (signal === 'SIGINT' && childHadSigintFromTerminal()) return;
+      child.kill(signal);
+    };
     for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
     let settled = false;
     const settle = (status: number) => {
@@ -96,6 +124,42 @@ function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, ui: Ui):
     });
     child.on('exit', (code, signal) => settle(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
+}
+
+/**
+ * Whether a SIGINT that reached ocs-auth reached the command too: true when ocs-auth runs in
+ * the foreground process group of its terminal, where Ctrl-C comes from, because the command
+ * shares that group. A `kill -INT` aimed at ocs-auth alone from elsewhere (a script, a
+ * supervisor, a background job) finds it outside the foreground group and is passed on. Node
+ * does not tell a handler who sent a signal, so the one case this cannot tell apart is a
+ * `kill -INT` from another terminal while ocs-auth is in the foreground of its own.
+ * On Windows, Ctrl-C goes to every process of the console, and Node's kill() would not
+ * deliver a Ctrl-C but end the command outright.
+ */
+export function childHadSigintFromTerminal(platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') return true;
+  const groups = processGroups();
+  return groups !== undefined && groups.foreground > 0 && groups.foreground === groups.own;
+}
+
+/** This process's group and its terminal's foreground group (-1 or 0: no terminal). */
+function processGroups(): { own: number; foreground: number } | undefined {
+  try {
+    // Linux: /proc/self/stat is "pid (comm) state ppid pgrp session tty_nr tpgid …", and comm
+    // may itself hold spaces and parentheses.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { own: Number(fields[2]), foreground: Number(fields[5]) };
+  } catch {
+    // macOS and the BSDs have no /proc, but ps knows both.
+    try {
+      const output = execFileSync('ps', ['-o', 'pgid=,tpgid=', '-p', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const [own, foreground] = output.trim().split(/\s+/).map(Number);
+      return own === undefined || foreground === undefined ? undefined : { own, foreground };
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**

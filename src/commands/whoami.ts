@@ -11,6 +11,7 @@ import { fetchUserinfo } from '../flows/userinfo.js';
 import type { Register } from '../main.js';
 import type { CompleteSettings } from '../settings.js';
 import { relativeTime } from '../time-format.js';
+import { terminalText } from '../ui.js';
 import { secondsLeft } from '../token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
@@ -140,7 +141,9 @@ const FLOW_NAMES: Record<Flow, string> = {
 };
 
 /** Aligned "label  value" lines, like `gh auth status`: easy to read, and to grep. */
-export function renderWhoami(report: WhoamiReport, style: ChalkInstance, nowMs: number): string {
+export function renderWhoami(serverReport: WhoamiReport, style: ChalkInstance, nowMs: number): string {
+  // Names, emails, tenant names and scopes come from servers: shown, never obeyed.
+  const report = JSON.parse(JSON.stringify(serverReport), (_key, value: unknown) => (typeof value === 'string' ? terminalText(value) : value)) as WhoamiReport;
   const { identity, tenant, account } = report;
   const none = style.dim('(none)');
   const rows: [string, string][] = [];

@@ -51,7 +51,12 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   const state = randomToken();
   const nonce = randomToken();
   const scope = settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE);
-  const server = await listenForCallback({ redirectUri: settings.redirectUri, state, issuer: metadata.issuer });
+  const server = await listenForCallback({
+    redirectUri: settings.redirectUri,
+    state,
+    issuer: metadata.issuer,
+    issRequired: metadata.authorization_response_iss_parameter_supported === true,
+  });
   let code: string;
   try {
     await request.showAuthorizeUrl(
@@ -75,7 +80,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     http,
     metadata.token_endpoint,
     { clientId: settings.clientId, code, codeVerifier: pkce.verifier, redirectUri: settings.redirectUri },
-    { nonce, issuer: metadata.issuer },
+    { nonce, issuer: metadata.issuer, clientId: settings.clientId },
     deps.now,
   );
   const token = toStoredToken(tokens, settings, metadata.issuer);

@@ -1,14 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError, type OcsAuthError } from '../errors.js';
 
 // The loopback end of a browser login (RFC 8252 §7.3): a one-shot HTTP server on 127.0.0.1
-// that waits for the identity provider to redirect the browser back with a code.
+// (and ::1 for "localhost") that waits for the identity provider to redirect the browser
+// back with a code.
 
 export interface RedirectTarget {
   port: number;
   /** As the browser sends it: the redirect URI's path, percent-encoded. */
   path: string;
+  /**
+   * Where to listen. A browser may resolve "localhost" to ::1 as well as to 127.0.0.1, and
+   * whoever holds the address it tries first gets the code: so both are ours.
+   */
+  hosts: readonly string[];
 }
 
 /** Only a plain-http loopback URI can be served here; anything else is a configuration mistake. */
@@ -19,8 +25,8 @@ export function parseRedirectUri(redirectUri: string): RedirectTarget {
   } catch {
     throw new UsageError(`invalid redirect URI "${redirectUri}"`, { hint: 'expected e.g. http://localhost:5004/callback.html' });
   }
-  // The server listens on 127.0.0.1 only (SPEC "Security"): a browser sent to ::1, another
-  // loopback address or another host would never reach it.
+  // The server listens on loopback only (SPEC "Security"): a browser sent to another host
+  // would never reach it.
   if (url.protocol !== 'http:' || (url.hostname !== 'localhost' && url.hostname !== '127.0.0.1')) {
     throw new UsageError(`the redirect URI must be http://localhost:PORT/… or http://127.0.0.1:PORT/… for a browser login, not "${redirectUri}"`, {
       hint: 'pass --redirect-uri with a loopback URI registered for the client, e.g. http://localhost:5004/callback.html',
@@ -29,7 +35,7 @@ export function parseRedirectUri(redirectUri: string): RedirectTarget {
   if (url.search || url.hash || url.username || url.password) {
     throw new UsageError(`the redirect URI must have no query, fragment or user, not "${redirectUri}"`);
   }
-  return { port: url.port === '' ? 80 : Number(url.port), path: url.pathname };
+  return { port: url.port === '' ? 80 : Number(url.port), path: url.pathname, hosts: url.hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['127.0.0.1'] };
 }
 
 export interface AuthorizationResponse {
@@ -55,6 +61,8 @@ export interface CallbackExpectations {
   state: string;
   /** Checked against an `iss` in the redirect (RFC 9207), so a mix-up with another provider fails. */
   issuer: string;
+  /** The provider promises `iss` in every redirect (discovery's authorization_response_iss_parameter_supported). */
+  issRequired?: boolean;
 }
 
 // An authorization response is a code, a state and perhaps an issuer and session state: far
@@ -73,7 +81,7 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
   const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
   let settled = false;
 
-  const server = createServer((request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     if (settled) {
       // The login is over; only a straggler on a kept-alive connection can get here.
       answer(response, 410, 'This login has already finished. You can close this tab.');
@@ -86,24 +94,12 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       settled = true;
       settle(result);
     }
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, target.port, expected.redirectUri)));
-    server.listen({ host: '127.0.0.1', port: target.port, exclusive: true }, () => resolve());
-  });
+  };
+  const servers = await listenOnAll(target, expected.redirectUri, onRequest);
 
   let closing: Promise<void> | undefined;
   const close = (graceful: boolean): Promise<void> =>
-    (closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      if (graceful) {
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
-      } else {
-        server.closeAllConnections();
-      }
-    }));
+    (closing ??= Promise.all(servers.map((server) => closeServer(server, graceful))).then(() => undefined));
 
   return {
     port: target.port,
@@ -142,7 +138,7 @@ export interface RedirectReply {
  * Judges one request to the loopback server, from its method and raw request target alone:
  * pure, so that hostile input can be thrown at it directly (test/fuzz.test.ts).
  */
-export function answerRedirect(method: string, requestTarget: string, target: RedirectTarget, expected: CallbackExpectations): RedirectReply {
+export function answerRedirect(method: string, requestTarget: string, target: Pick<RedirectTarget, 'path'>, expected: CallbackExpectations): RedirectReply {
   if (requestTarget.length > MAX_REQUEST_TARGET) {
     return { status: 414, page: 'This request is too long to be a sign-in answer.', headers: {} };
   }
@@ -165,10 +161,16 @@ export function answerRedirect(method: string, requestTarget: string, target: Re
   const fail = (status: number, page: string, error: OcsAuthError): RedirectReply => ({ status, page, headers: { Connection: 'close' }, outcome: { error } });
 
   // The state is checked before anything else is believed, error redirects included: an
-  // answer that does not carry it was not started by this login (RFC 6749 §10.12). Exit 4:
-  // the code handed in is a credential, and it is this tool that rejects it.
+  // answer that does not carry it was not started by this login (RFC 6749 §10.12).
   const state = single('state');
   if (state === undefined || !sameText(state, expected.state)) {
+    if (!query.has('code')) {
+      // A web page's <img>, a local probe, a stale tab: nothing that could be the answer.
+      // Ending the login on it would let any page cut a login short, so keep waiting.
+      return { status: 400, page: 'This is not the sign-in answer this login waits for; it was ignored. The login in the terminal is still waiting.', headers: {} };
+    }
+    // A code under another state is a session being slipped in (login CSRF). Exit 4: the
+    // code handed in is a credential, and it is this tool that rejects it.
     return fail(
       400,
       'This sign-in answer does not belong to the login waiting in the terminal, so it was refused. Nothing was stored.',
@@ -178,6 +180,14 @@ export function answerRedirect(method: string, requestTarget: string, target: Re
     );
   }
   const iss = single('iss');
+  if (expected.issRequired && !query.has('iss')) {
+    // RFC 9207 §2.4: a provider that promises iss and answers without it is not the one we asked.
+    return fail(
+      400,
+      'This sign-in answer does not name the identity provider, which it promised to do, so it was refused. Nothing was stored.',
+      new CredentialsRejectedError(`the sign-in answer does not name its issuer, although ${expected.issuer} says it always does (RFC 9207); nothing was stored`),
+    );
+  }
   if (query.has('iss') && iss !== expected.issuer) {
     return fail(
       400,
@@ -232,11 +242,55 @@ function timeoutError(timeoutMs: number, redirectUri: string): LoginRequiredErro
   });
 }
 
-function listenError(error: NodeJS.ErrnoException, port: number, redirectUri: string): Error {
+/**
+ * One server per address of the target, all or none: a redirect to an address someone else
+ * holds would hand them the code. A machine without IPv6 at all (::1 is not an address of
+ * it, EADDRNOTAVAIL or EAFNOSUPPORT) has no ::1 for anyone to take, so 127.0.0.1 suffices.
+ */
+async function listenOnAll(target: RedirectTarget, redirectUri: string, onRequest: (request: IncomingMessage, response: ServerResponse) => void): Promise<Server[]> {
+  const servers: Server[] = [];
+  try {
+    for (const host of target.hosts) {
+      const server = createServer(onRequest);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host, port: target.port, exclusive: true, ipv6Only: true }, () => resolve());
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (host === '::1' && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        throw listenError(error as NodeJS.ErrnoException, host, target.port, redirectUri);
+      }
+      servers.push(server);
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => closeServer(server, false)));
+    throw error;
+  }
+  return servers;
+}
+
+function closeServer(server: Server, graceful: boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if (graceful) {
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+    } else {
+      server.closeAllConnections();
+    }
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number, redirectUri: string): Error {
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const hint = `stop what uses it, or pass --redirect-uri with another port that is registered for the client (now ${redirectUri})`;
-  if (error.code === 'EADDRINUSE') return new UsageError(`port ${port} on 127.0.0.1 is already in use, so the login cannot wait there for the browser`, { hint });
-  if (error.code === 'EACCES') return new UsageError(`not allowed to listen on port ${port} on 127.0.0.1`, { hint });
-  return new UsageError(`cannot listen on 127.0.0.1:${port} for the browser login: ${error.message}`, { hint, cause: error });
+  if (error.code === 'EADDRINUSE') {
+    return new UsageError(`port ${port} on ${host} is already in use, so the login cannot wait there for the browser`, { hint });
+  }
+  if (error.code === 'EACCES') return new UsageError(`not allowed to listen on ${address}`, { hint });
+  return new UsageError(`cannot listen on ${address} for the browser login: ${error.message}`, { hint, cause: error });
 }
 
 function sameText(actual: string, expected: string): boolean {

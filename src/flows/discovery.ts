@@ -11,6 +11,8 @@ export interface ProviderMetadata {
   revocation_endpoint?: string;
   end_session_endpoint?: string;
   userinfo_endpoint?: string;
+  /** RFC 9207: the authorization response names the issuer, and must. */
+  authorization_response_iss_parameter_supported?: boolean;
 }
 
 const OPTIONAL_ENDPOINTS = ['authorization_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'userinfo_endpoint'] as const;
@@ -80,6 +82,7 @@ export function trustedMetadata(document: Record<string, unknown>, discoveryUrl:
   for (const name of OPTIONAL_ENDPOINTS) {
     if (document[name] !== undefined) metadata[name] = endpoint(name);
   }
+  if (document.authorization_response_iss_parameter_supported === true) metadata.authorization_response_iss_parameter_supported = true;
   return metadata;
 }
 

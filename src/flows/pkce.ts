@@ -90,24 +90,48 @@ export interface CodeTokens extends TokenSet {
   idTokenClaims?: Record<string, unknown>;
 }
 
+/** What an ID token must say to belong to this login. */
+export interface IdTokenExpectations {
+  nonce: string;
+  issuer: string;
+  clientId: string;
+}
+
+// How far this machine's clock may be off the server's. Generous, as laptop clocks drift and
+// a login refused for it cannot be fixed by the person; five minutes is Kerberos' choice too.
+export const CLOCK_SKEW_SECONDS = 300;
+
 /**
  * Validates the exchange's answer. The ID token came straight from the token endpoint of the
- * discovered issuer, so its signature need not be checked (OpenID Connect Core §3.1.3.7,
- * item 6), but its nonce must be ours: that is what ties it to this login.
+ * discovered issuer over the connection we opened, so its signature need not be checked
+ * (OpenID Connect Core §3.1.3.7, item 6); its claims must still be about this login, for this
+ * client, and current (items 2-4, 9, 10 and 11).
+ *
+ * Hand-written rather than panva's oauth4webapi, whose processAuthorizationCodeResponse makes
+ * the same checks: it runs on Node 20 but wants a WHATWG Response from its own fetch, with its
+ * own error codes, while every flow here goes through one HttpClient (got: retries, proxy,
+ * extra CAs, redacted traces) and maps failures to the SPEC's exit codes. The checks are these
+ * few lines, each tested against crafted ID tokens (test/flows/pkce.test.ts).
  */
-export function processAuthorizationCodeResponse(response: HttpResponse, requestedAt: number, expected: { nonce: string; issuer: string }): CodeTokens {
+export function processAuthorizationCodeResponse(response: HttpResponse, requestedAt: number, expected: IdTokenExpectations): CodeTokens {
   const tokens: CodeTokens = processTokenResponse(response, requestedAt);
   const idToken = jsonObject(response)?.id_token;
   if (idToken === undefined) return tokens;
   const claims = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
   if (!claims) throw new NetworkError('the token endpoint answered an ID token that is not a JWT');
-  if (claims.nonce !== expected.nonce) {
-    throw new NetworkError('the ID token does not carry the nonce of this login; refusing it', {
-      hint: 'start the login again; if it happens again, the identity provider is not behaving',
-    });
+  const refuse = (why: string) =>
+    new NetworkError(`the ID token ${why}; refusing it`, { hint: 'start the login again; if it happens again, the identity provider is not behaving' });
+  if (claims.nonce !== expected.nonce) throw refuse('does not carry the nonce of this login');
+  if (claims.iss !== expected.issuer) throw refuse(`was issued by "${String(claims.iss)}", not by ${expected.issuer}`);
+  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audience.includes(expected.clientId)) throw refuse(`is meant for ${JSON.stringify(claims.aud)}, not for client ${expected.clientId}`);
+  if (claims.azp !== undefined && claims.azp !== expected.clientId) throw refuse(`was requested by client ${JSON.stringify(claims.azp)}, not ${expected.clientId}`);
+  const nowSeconds = requestedAt / 1000;
+  if (typeof claims.exp !== 'number' || claims.exp + CLOCK_SKEW_SECONDS <= nowSeconds) {
+    throw refuse(typeof claims.exp === 'number' ? `expired at ${new Date(claims.exp * 1000).toISOString()}` : 'has no expiry (exp)');
   }
-  if (claims.iss !== expected.issuer) {
-    throw new NetworkError(`the ID token was issued by "${String(claims.iss)}", not by ${expected.issuer}; refusing it`);
+  if (typeof claims.iat !== 'number' || claims.iat - CLOCK_SKEW_SECONDS > nowSeconds) {
+    throw refuse(typeof claims.iat === 'number' ? `claims to be issued in the future (${new Date(claims.iat * 1000).toISOString()}); check this machine's clock` : 'has no issue time (iat)');
   }
   tokens.idTokenClaims = claims;
   return tokens;
@@ -117,7 +141,7 @@ export async function authorizationCodeGrant(
   http: HttpClient,
   tokenEndpoint: string,
   exchange: CodeExchange,
-  expected: { nonce: string; issuer: string },
+  expected: IdTokenExpectations,
   now: () => number,
 ): Promise<CodeTokens> {
   // The lifetime counts from before the request, so the token is never thought fresher than it is.

@@ -1,5 +1,6 @@
 import { CredentialsRejectedError, EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
 import { jsonObject, type HttpResponse } from './http.js';
+import { jwtClaims } from './jwt.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -18,6 +19,12 @@ const MISCONFIGURED = new Set(['invalid_request', 'invalid_scope', 'unsupported_
 // OCS issues 60 to 3600 s. A claimed lifetime beyond a year is a broken answer, and one
 // large enough would overflow the expiry to Infinity: a token cached forever.
 const MAX_LIFETIME_SECONDS = 366 * 24 * 3600;
+// For an answer without expires_in (RFC 6749 makes it only RECOMMENDED) whose access token
+// is no JWT with an exp: ten minutes. Longer than the default --min-validity (300 s), so the
+// token is reused at all; far shorter than the usual hour, so a token that dies early costs
+// scripts few failures. Guessing long would hand out dead tokens; guessing short only costs
+// requests.
+export const ASSUMED_LIFETIME_SECONDS = 600;
 
 /** Turns a token endpoint answer into a TokenSet, or into the typed error it stands for. */
 export function processTokenResponse(response: HttpResponse, now: number): TokenSet {
@@ -32,7 +39,7 @@ export function processTokenResponse(response: HttpResponse, now: number): Token
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
     throw new NetworkError(`the token endpoint answered token_type "${String(tokenType)}", expected Bearer`);
   }
-  const lifetime = expiresIn === undefined ? 3600 : Number(expiresIn);
+  const lifetime = expiresIn === undefined ? lifetimeFromJwt(accessToken, now) : Number(expiresIn);
   if (!Number.isFinite(lifetime) || lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS || typeof expiresIn === 'boolean') {
     throw new NetworkError(`the token endpoint answered an unusable expires_in (${JSON.stringify(expiresIn)})`);
   }
@@ -40,6 +47,15 @@ export function processTokenResponse(response: HttpResponse, now: number): Token
   if (typeof refreshToken === 'string' && refreshToken !== '') tokens.refreshToken = refreshToken;
   if (typeof scope === 'string') tokens.scope = scope;
   return tokens;
+}
+
+/** What is left of a JWT access token's life by its exp claim, else the assumed short life. */
+function lifetimeFromJwt(accessToken: string, now: number): number {
+  const exp = jwtClaims(accessToken)?.exp;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return ASSUMED_LIFETIME_SECONDS;
+  // An exp already past (or this close) says the clocks disagree: the assumed life is safer.
+  const left = Math.floor(exp - now / 1000);
+  return left > 0 ? Math.min(left, MAX_LIFETIME_SECONDS) : ASSUMED_LIFETIME_SECONDS;
 }
 
 function tokenError(response: HttpResponse, body: Record<string, unknown> | undefined): Error {

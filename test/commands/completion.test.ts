@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cliOnPath } from '../helpers/cli-on-path.ts';
 import { runCli, tempConfigDir } from '../helpers/cli.ts';
+import { requirePresent, skipWithout } from '../helpers/requirements.ts';
 
 const run = promisify(execFile);
 const ZSH = ['/usr/bin/zsh', '/bin/zsh'].find((path) => existsSync(path));
@@ -77,8 +78,8 @@ test('no shell, or one we do not know, is a usage error', async () => {
 
 test('the scripts parse: bash -n, zsh -n, fish --no-execute', async () => {
   await run('bash', ['-n', scripts.bash!]);
-  if (ZSH) await run(ZSH, ['-n', scripts.zsh!]);
-  if (FISH) await run(FISH, ['--no-execute', scripts.fish!]);
+  if (skipWithout(ZSH, 'zsh') === false) await run(requirePresent(ZSH, 'zsh'), ['-n', scripts.zsh!]);
+  if (skipWithout(FISH, 'fish') === false) await run(requirePresent(FISH, 'fish'), ['--no-execute', scripts.fish!]);
 });
 
 /** COMPREPLY for a command line already split into words the way bash splits them. */
@@ -116,12 +117,12 @@ test('bash completes commands, options, choices and profile names', async () => 
 /** What zsh offers after a Tab on `line`: a real interactive zsh on a pseudo-terminal (zpty). */
 async function zshComplete(line: string): Promise<string[]> {
   const out = join(dir, `zsh-${Math.random().toString(36).slice(2)}`);
-  await run(ZSH!, ['-f', ZSH_DRIVER, scripts.zsh!, out, line], { env, timeout: 20_000 });
+  await run(requirePresent(ZSH, 'zsh'), ['-f', ZSH_DRIVER, scripts.zsh!, out, line], { env, timeout: 20_000 });
   const text = await readFile(out, 'utf8').catch(() => '');
   return [...new Set(text.split('\n').filter(Boolean))];
 }
 
-test('zsh completes commands, options, choices, profile names and the command after exec --', { skip: !ZSH && missing('zsh') }, async () => {
+test('zsh completes commands, options, choices, profile names and the command after exec --', { skip: skipWithout(ZSH, missing('zsh')) }, async () => {
   assert.deepEqual(await zshComplete('ocs-auth to'), ['token']);
   assert.deepEqual(await zshComplete('ocs-auth token --sh'), ['--shell']);
   assert.deepEqual(await zshComplete('ocs-auth token --shell '), SHELLS);
@@ -132,11 +133,11 @@ test('zsh completes commands, options, choices, profile names and the command af
 });
 
 async function fishComplete(line: string): Promise<string[]> {
-  const { stdout } = await run(FISH!, ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], { env });
+  const { stdout } = await run(requirePresent(FISH, 'fish'), ['--no-config', '-c', `source ${scripts.fish}; complete -C ${JSON.stringify(line)}`], { env });
   return stdout.split('\n').filter(Boolean).map((candidate) => candidate.split('\t')[0]!);
 }
 
-test('fish completes commands, options, choices, profile names and the command after exec --', { skip: !FISH && missing('fish') }, async () => {
+test('fish completes commands, options, choices, profile names and the command after exec --', { skip: skipWithout(FISH, missing('fish')) }, async () => {
   assert.deepEqual(await fishComplete('ocs-auth to'), ['token']);
   assert.deepEqual(await fishComplete('ocs-auth token --sh'), ['--shell']);
   assert.deepEqual((await fishComplete('ocs-auth token --shell ')).sort(), [...SHELLS].sort());

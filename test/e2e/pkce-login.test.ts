@@ -34,6 +34,9 @@ async function portIsFree(port: number): Promise<boolean> {
 
 /** `login --pkce` with the URL caught from stderr (as a person would copy it) as soon as it is printed. */
 function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { done: Promise<CliResult>; url: Promise<string> } {
+  // The emulator matches redirect URIs exactly, as OCS does: the one this login uses is registered.
+  const redirectUri = args[args.indexOf('--redirect-uri') + 1];
+  if (args.includes('--redirect-uri') && redirectUri) emulator.registerRedirectUri(redirectUri);
   let found: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (found = resolve));
   let stderr = '';
@@ -79,6 +82,7 @@ async function tenantStatus(token: string): Promise<number> {
 test('a browser login in real Chromium through BROWSER and a localhost redirect stores a token the API accepts; token --pkce prints it', async () => {
   const port = await closedPort();
   const redirectUri = `http://localhost:${port}/callback.html`;
+  emulator.registerRedirectUri(redirectUri);
   // BROWSER is a small script that records the URL it is given, as a real browser command would receive it.
   const urlFile = join(configDir, 'opened-url');
   const script = join(configDir, 'browser.mjs');
@@ -141,6 +145,11 @@ test('with offline_access a refresh token is stored; other paths on the callback
   const authorizeUrl = await url;
   const stray = await fetch(`http://127.0.0.1:${port}/favicon.ico`);
   assert.equal(stray.status, 404);
+  // What a web page's <img src="http://127.0.0.1:PORT/callback.html"> sends: no state, no code.
+  for (const query of ['', '?error=access_denied', '?state=guessed']) {
+    const probe = await fetch(`http://127.0.0.1:${port}/callback.html${query}`);
+    assert.equal(probe.status, 400, query);
+  }
   await completeBrowserLogin(authorizeUrl, emulator.user);
 
   const result = await done;
@@ -180,6 +189,19 @@ test('access_denied on the redirect fails the login (exit 4) and stores nothing'
   await assertNothingStored();
 });
 
+test('a redirect without iss, from a provider that promises one (RFC 9207), fails the login (exit 4) and stores nothing', async () => {
+  emulator.omitIssFromRedirects();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const landed = await completeBrowserLogin(await url, emulator.user);
+  assert.ok(landed.searchParams.get('code'), 'the browser brought a code');
+  assert.equal(landed.searchParams.get('iss'), null, 'and no iss');
+
+  assertFailure(await done, 4, /does not name its issuer/);
+  assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
+  await assertNothingStored();
+});
+
 test('the timeout ends the login (exit 3) and frees the port', async () => {
   const port = await closedPort();
   const started = Date.now();
@@ -202,6 +224,24 @@ test('a port in use fails at once (exit 2), naming the port and --redirect-uri',
   } finally {
     await new Promise((resolve) => busy.close(resolve));
   }
+  await assertNothingStored();
+});
+
+test('a process on [::1]:port, where a browser may send "localhost", fails the login at once (exit 2), naming the address and port', async () => {
+  const port = await closedPort();
+  const squatter = createServer();
+  await new Promise<void>((resolve, reject) => {
+    squatter.once('error', reject);
+    squatter.listen({ port, host: '::1', ipv6Only: true }, () => resolve());
+  });
+  try {
+    const result = await runCli(['login', '--pkce', '--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`], { env: pkceEnv() });
+    assertFailure(result, 2, new RegExp(`port ${port} on ::1 is already in use`));
+    assert.doesNotMatch(result.stderr, /connect\/authorize/, 'no URL is shown for a login whose code could go astray');
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
+  assert.ok(await portIsFree(port), 'the 127.0.0.1 half is closed again');
   await assertNothingStored();
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { skipWithout } from '../helpers/requirements.ts';
 
 useE2eFixture();
 
@@ -44,7 +45,7 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-test('token on a terminal logs in first when it must, then prints the token', { skip: !existsSync(SCRIPT) && 'no script(1)' }, async () => {
+test('token on a terminal logs in first when it must, then prints the token', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   const configured = await runCli(
     ['configure', '--client-credentials', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId],

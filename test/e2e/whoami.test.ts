@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { emulator, envOnly, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, CLI, closedPort, runCli } from '../helpers/cli.ts';
+import { skipWithout } from '../helpers/requirements.ts';
 
 useE2eFixture();
 
@@ -43,7 +44,7 @@ test('client credentials: the client, the tenant name from the API, flow, expiry
 
 const SCRIPT = '/usr/bin/script';
 
-test('on a terminal the view is coloured, unless NO_COLOR or --no-color', { skip: !existsSync(SCRIPT) && 'no script(1) to give it a terminal' }, async () => {
+test('on a terminal the view is coloured, unless NO_COLOR or --no-color', { skip: skipWithout(existsSync(SCRIPT), 'no script(1) to give it a terminal') }, async () => {
   const onTerminal = async (args: string, extra: Record<string, string> = {}) => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: undefined, ...envOnly(), ...extra })) if (value !== undefined) env[key] = value;
@@ -99,6 +100,7 @@ test('after a browser login: the user by name and email, the public client, the 
   let stderr = '';
   let found: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => (found = resolve));
+  emulator.registerRedirectUri(`http://127.0.0.1:${port}/callback.html`);
   const login = runCli(['login', '--pkce', '--no-browser', '--redirect-uri', `http://127.0.0.1:${port}/callback.html`], {
     env: pkceEnv(),
     onStderr: (text) => {

@@ -19,6 +19,8 @@ Options:
                          token=429:retry-after=2:times=1, tenants=500, token=reset
   --delay ROUTE=MS[:times=N]
                          wait MS milliseconds before answering; repeatable
+  --redirect-uri URI     register another redirect URI for the PKCE client; repeatable.
+                         Matched exactly, port included, as OCS does
   --json                 print one line of JSON with the settings once listening
   -h, --help             show this help
 
@@ -154,6 +156,7 @@ function parseFlags(argv: string[]) {
       connect: { type: 'boolean' },
       fault: { type: 'string', multiple: true },
       delay: { type: 'string', multiple: true },
+      'redirect-uri': { type: 'string', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -201,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   for (const fault of faults) emu.addFault(fault);
+  for (const uri of values['redirect-uri'] ?? []) emu.registerRedirectUri(uri);
 
   if (values.json) {
     const { resource, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user, connect } = emu;

@@ -75,6 +75,13 @@ export interface Emulator {
   /** Zero the counts and empty the request log. */
   resetCounts(): void;
   addFault(fault: Fault): void;
+  /**
+   * Until clearFaults(): redirects back to the client carry no `iss`, although discovery still
+   * advertises authorization_response_iss_parameter_supported, as a mix-up attacker's would.
+   */
+  omitIssFromRedirects(): void;
+  /** Adds a redirect URI to the public client's: matched exactly, as OCS does, port included. */
+  registerRedirectUri(uri: string): void;
   clearFaults(): void;
   /**
    * Every access token issued so far is answered 401 by the tenants endpoint; every grant,
@@ -123,7 +130,7 @@ export const DEFAULTS = {
   clientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d001',
   clientSecret: 'emulator-secret-not-for-production',
   publicClientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d002',
-  // Native clients' loopback redirects ignore the port (RFC 8252 §7.3), so any port works.
+  // Matched exactly, port included, as OCS does: tests on other ports register theirs.
   redirectUris: ['http://localhost:5004/callback.html', 'http://127.0.0.1:5004/callback.html'],
   user: {
     sub: '7f4b2c9e-3d61-4a85-b0e2-9c1d5f8a6e33',
@@ -176,6 +183,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const store = new MemoryStore();
   const pendingDelays = new Set<() => void>();
   let closed = false;
+  let omitIss = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
   const listen = async (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, port: number) => {
@@ -388,6 +396,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         url.searchParams.set('prompt', [...prompt, 'consent'].join(' '));
       }
     }
+    if (omitIss) withoutIssInLocation(res);
     const target = url.pathname + url.search;
     // oidc-provider derives its mount path (and so every URL it advertises) from originalUrl.
     Object.assign(req, { originalUrl: target });
@@ -439,8 +448,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new TypeError('times must be a positive integer');
       faults.push({ fault, remaining: fault.times });
     },
+    omitIssFromRedirects() {
+      omitIss = true;
+    },
+    registerRedirectUri(uri) {
+      if (!publicClient.redirectUris.includes(uri)) publicClient.redirectUris.push(uri);
+    },
     clearFaults() {
       faults.length = 0;
+      omitIss = false;
     },
     revokeAllTokens() {
       for (const jti of issuedJtis) revokedJtis.add(jti);
@@ -461,6 +477,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         ),
       );
     },
+  };
+}
+
+/** Takes `iss` out of any redirect the provider answers on this response. */
+function withoutIssInLocation(res: ServerResponse): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name: string, value: number | string | readonly string[]) => {
+    // Relative redirects stay inside the provider (interaction pages): only the way out matters.
+    if (name.toLowerCase() !== 'location' || typeof value !== 'string' || !URL.canParse(value)) return setHeader(name, value);
+    const location = new URL(value);
+    location.searchParams.delete('iss');
+    return setHeader(name, location.href);
   };
 }
 

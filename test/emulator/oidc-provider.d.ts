@@ -81,6 +81,7 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Record<string, unknown>);
     readonly issuer: string;
     Grant: new (init: { accountId: string; clientId: string }) => Grant;
+    Client: { prototype: { redirectUriAllowed(this: { clientId: string }, value: string): boolean } };
     use(middleware: KoaMiddleware): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;

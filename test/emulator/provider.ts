@@ -39,6 +39,19 @@ export const ROUTES = {
 export const OCS_API_SCOPE = 'ocsapi';
 
 export function createProvider(o: ProviderOptions): Provider {
+  const provider = configureProvider(o);
+  // OCS (IdentityServer) compares redirect URIs as strings, ignoring case only: a loopback
+  // redirect on another port is refused, although RFC 8252 §7.3 (and oidc-provider, for
+  // native clients) would let the port vary. The list is read live, so tests can register
+  // the URIs they use (Emulator.registerRedirectUri).
+  provider.Client.prototype.redirectUriAllowed = function (value: string): boolean {
+    const uris = this.clientId === o.publicClient.clientId ? o.publicClient.redirectUris : [];
+    return uris.some((uri) => uri.toLowerCase() === value.toLowerCase());
+  };
+  return provider;
+}
+
+function configureProvider(o: ProviderOptions): Provider {
   const day = 24 * 60 * 60;
 
   return new Provider(o.issuer, {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError } from '../../src/errors.ts';
 import { listenForCallback, parseRedirectUri, type CallbackServer } from '../../src/flows/callback-server.ts';
@@ -32,9 +33,9 @@ function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 test('the redirect URI gives port and path; only plain-http loopback URIs are accepted', () => {
-  assert.deepEqual(parseRedirectUri('http://localhost:5004/callback.html'), { port: 5004, path: '/callback.html' });
-  assert.deepEqual(parseRedirectUri('http://127.0.0.1:8080/a%20b/'), { port: 8080, path: '/a%20b/' });
-  assert.deepEqual(parseRedirectUri('http://localhost/cb'), { port: 80, path: '/cb' });
+  assert.deepEqual(parseRedirectUri('http://localhost:5004/callback.html'), { port: 5004, path: '/callback.html', hosts: ['127.0.0.1', '::1'] });
+  assert.deepEqual(parseRedirectUri('http://127.0.0.1:8080/a%20b/'), { port: 8080, path: '/a%20b/', hosts: ['127.0.0.1'] });
+  assert.deepEqual(parseRedirectUri('http://localhost/cb'), { port: 80, path: '/cb', hosts: ['127.0.0.1', '::1'] });
   for (const uri of ['https://localhost:5004/cb', 'http://example.com:5004/cb', 'http://[::1]:5004/cb', 'http://localhost:5004/cb?x=1', 'http://localhost:5004/cb#f', 'not a uri']) {
     assert.throws(() => parseRedirectUri(uri), UsageError, uri);
   }
@@ -53,14 +54,50 @@ test('the one redirect with our state gives the code, answers a page, and frees 
   assert.equal(await isListening(server.port), false);
 });
 
-test('it listens on 127.0.0.1 only, not on other interfaces', async () => {
-  const { server } = await start();
+test('for localhost it listens on 127.0.0.1 and ::1, for 127.0.0.1 there alone; never on other interfaces', async () => {
+  const localhost = await start();
   try {
-    assert.equal(await isListening(server.port, '127.0.0.1'), true);
-    assert.equal(await isListening(server.port, '::1'), false);
+    assert.equal(await isListening(localhost.server.port, '127.0.0.1'), true);
+    assert.equal(await isListening(localhost.server.port, '::1'), true, 'a browser that tries ::1 first reaches us, not someone else');
   } finally {
-    await server.close();
+    await localhost.server.close();
   }
+  assert.equal(await isListening(localhost.server.port, '::1'), false, 'closed on both');
+  const numeric = await start('127.0.0.1');
+  try {
+    assert.equal(await isListening(numeric.server.port, '127.0.0.1'), true);
+    assert.equal(await isListening(numeric.server.port, '::1'), false);
+  } finally {
+    await numeric.server.close();
+  }
+});
+
+test('another process on [::1]:port fails a localhost login up front, naming the address and port', async () => {
+  const port = await closedPort();
+  const squatter = createServer().listen({ port, host: '::1', ipv6Only: true });
+  await once(squatter, 'listening');
+  try {
+    await assert.rejects(listenForCallback({ redirectUri: `http://localhost:${port}/cb`, state: STATE, issuer: ISSUER }), (error: unknown) => {
+      assert.ok(error instanceof UsageError, String(error));
+      assert.match(error.message, new RegExp(`port ${port} on ::1 is already in use`));
+      return true;
+    });
+    assert.equal(await isListening(port, '127.0.0.1'), false, 'the 127.0.0.1 half is not left behind');
+  } finally {
+    squatter.close();
+  }
+});
+
+test('a stray request to the callback path without our state, or with another state and no code, gets a page and the wait goes on', async () => {
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  for (const query of ['', 'state=forged', 'error=access_denied', 'error=access_denied&state=forged', `state=${STATE}x&error=login_required`]) {
+    const page = await get(`${base}/callback.html${query ? `?${query}` : ''}`);
+    assert.equal(page.status, 400, query);
+    assert.match(page.body, /still waiting/, query);
+  }
+  await get(`${base}/callback.html?code=real&state=${STATE}`);
+  assert.equal((await waiting).code, 'real');
 });
 
 test('other paths get 404, other methods 405, oversized requests 414, and the wait goes on', async () => {
@@ -77,8 +114,8 @@ test('other paths get 404, other methods 405, oversized requests 414, and the wa
   assert.equal((await waiting).code, 'real');
 });
 
-test('a forged or missing state fails the login (exit 4) and says so in the page', async () => {
-  for (const query of ['code=abc&state=forged', 'code=abc', `code=abc&state=${STATE}&state=${STATE}`, 'error=access_denied&state=forged']) {
+test('a code under a forged or missing state fails the login (exit 4) and says so in the page', async () => {
+  for (const query of ['code=abc&state=forged', 'code=abc', `code=abc&state=${STATE}&state=${STATE}`]) {
     const { server, base } = await start();
     const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), (error: unknown) => {
       assert.ok(error instanceof CredentialsRejectedError, String(error));
@@ -91,6 +128,18 @@ test('a forged or missing state fails the login (exit 4) and says so in the page
     assert.match(page.body, /does not belong/);
     assert.equal(await isListening(server.port), false);
   }
+});
+
+test('a redirect without iss is refused when the provider promised one (RFC 9207), accepted when it did not', async () => {
+  const port = await closedPort();
+  const strict = await listenForCallback({ redirectUri: `http://localhost:${port}/cb`, state: STATE, issuer: ISSUER, issRequired: true });
+  const refused = assert.rejects(strict.wait({ timeoutMs: 5000 }), (error: unknown) => error instanceof CredentialsRejectedError && /does not name its issuer/.test(error.message));
+  assert.equal((await get(`http://127.0.0.1:${port}/cb?code=abc&state=${STATE}`)).status, 400);
+  await refused;
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  await get(`${base}/callback.html?code=abc&state=${STATE}`);
+  assert.deepEqual(await waiting, { code: 'abc', iss: undefined });
 });
 
 test('an issuer other than ours in the redirect is refused (RFC 9207)', async () => {

@@ -7,6 +7,7 @@ import {
   authorizationUrl,
   codeChallenge,
   createPkce,
+  CLOCK_SKEW_SECONDS,
   processAuthorizationCodeResponse,
   randomToken,
   type AuthorizationRequest,
@@ -77,7 +78,9 @@ test('an authorize endpoint that has a query keeps it', () => {
 
 const idToken = (claims: Record<string, unknown>) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
 const respond = (status: number, body: unknown): HttpResponse => ({ status, headers: {}, body: JSON.stringify(body), url: 'https://x.example/identity/connect/token' });
-const EXPECTED = { nonce: 'nonce-1', issuer: 'https://x.example/identity' };
+const EXPECTED = { nonce: 'nonce-1', issuer: 'https://x.example/identity', clientId: 'client-1' };
+// Valid at t=0 and t=1 s, when these tests receive their answers.
+const CURRENT = { aud: 'client-1', iat: 0, exp: 3600 };
 
 test('the code exchange answer keeps the refresh token and the ID token claims when the nonce is ours', () => {
   const tokens = processAuthorizationCodeResponse(
@@ -86,7 +89,7 @@ test('the code exchange answer keeps the refresh token and the ID token claims w
       token_type: 'Bearer',
       expires_in: 3600,
       refresh_token: 'r',
-      id_token: idToken({ iss: EXPECTED.issuer, nonce: 'nonce-1', sub: 'u1', name: 'Alice' }),
+      id_token: idToken({ iss: EXPECTED.issuer, nonce: 'nonce-1', ...CURRENT, sub: 'u1', name: 'Alice' }),
     }),
     1_000,
     EXPECTED,
@@ -94,17 +97,40 @@ test('the code exchange answer keeps the refresh token and the ID token claims w
   assert.equal(tokens.accessToken, 'a');
   assert.equal(tokens.refreshToken, 'r');
   assert.equal(tokens.expiresAt, 3_601_000);
-  assert.deepEqual(tokens.idTokenClaims, { iss: EXPECTED.issuer, nonce: 'nonce-1', sub: 'u1', name: 'Alice' });
+  assert.deepEqual(tokens.idTokenClaims, { iss: EXPECTED.issuer, nonce: 'nonce-1', ...CURRENT, sub: 'u1', name: 'Alice' });
   assert.equal(processAuthorizationCodeResponse(respond(200, { access_token: 'a', token_type: 'Bearer' }), 0, EXPECTED).idTokenClaims, undefined);
 });
 
 test('an ID token with another nonce or issuer, or no JWT at all, is refused', () => {
   const answer = (token: unknown) => respond(200, { access_token: 'a', token_type: 'Bearer', id_token: token });
-  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ iss: EXPECTED.issuer, nonce: 'other' })), 0, EXPECTED), NetworkError);
-  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ iss: EXPECTED.issuer })), 0, EXPECTED), /nonce/);
-  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ iss: 'https://evil.example', nonce: 'nonce-1' })), 0, EXPECTED), /issued by/);
+  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ ...CURRENT, iss: EXPECTED.issuer, nonce: 'other' })), 0, EXPECTED), NetworkError);
+  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ ...CURRENT, iss: EXPECTED.issuer })), 0, EXPECTED), /nonce/);
+  assert.throws(() => processAuthorizationCodeResponse(answer(idToken({ ...CURRENT, iss: 'https://evil.example', nonce: 'nonce-1' })), 0, EXPECTED), /issued by/);
   assert.throws(() => processAuthorizationCodeResponse(answer('not-a-jwt'), 0, EXPECTED), NetworkError);
   assert.throws(() => processAuthorizationCodeResponse(answer(42), 0, EXPECTED), NetworkError);
+});
+
+test('an ID token for another client, expired, or from the future is refused; clocks may differ by the allowed skew', () => {
+  const now = 1_700_000_000;
+  const good = { iss: EXPECTED.issuer, nonce: 'nonce-1', aud: 'client-1', iat: now - 10, exp: now + 300 };
+  const check = (claims: Record<string, unknown>) =>
+    processAuthorizationCodeResponse(respond(200, { access_token: 'a', token_type: 'Bearer', expires_in: 60, id_token: idToken(claims) }), now * 1000, EXPECTED);
+  assert.ok(check(good).idTokenClaims);
+  assert.ok(check({ ...good, aud: ['other-api', 'client-1'], azp: 'client-1' }).idTokenClaims, 'several audiences, ours among them, azp ours');
+  assert.ok(check({ ...good, exp: now - CLOCK_SKEW_SECONDS + 5 }).idTokenClaims, 'expired by less than the skew');
+  assert.ok(check({ ...good, iat: now + CLOCK_SKEW_SECONDS - 5 }).idTokenClaims, 'issued "later" by less than the skew');
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ ...good, aud: 'client-2' }, /meant for "client-2", not for client client-1/],
+    [{ ...good, aud: ['client-2'] }, /not for client client-1/],
+    [{ ...good, aud: undefined }, /not for client client-1/],
+    [{ ...good, azp: 'client-2' }, /requested by client "client-2"/],
+    [{ ...good, exp: now - CLOCK_SKEW_SECONDS - 1 }, /expired at/],
+    [{ ...good, exp: undefined }, /no expiry/],
+    [{ ...good, exp: String(now + 300) }, /no expiry/],
+    [{ ...good, iat: now + CLOCK_SKEW_SECONDS + 60 }, /issued in the future/],
+    [{ ...good, iat: undefined }, /no issue time/],
+  ];
+  for (const [claims, message] of refused) assert.throws(() => check(claims), (error: unknown) => error instanceof NetworkError && message.test(error.message), JSON.stringify(claims));
 });
 
 test('the code exchange posts the verifier once, never retried, and maps invalid_grant to exit 4', async () => {

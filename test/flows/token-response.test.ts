@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CredentialsRejectedError, NetworkError, UsageError } from '../../src/errors.ts';
 import type { HttpResponse } from '../../src/flows/http.ts';
-import { processTokenResponse } from '../../src/flows/token-response.ts';
+import { ASSUMED_LIFETIME_SECONDS, processTokenResponse } from '../../src/flows/token-response.ts';
 
 const respond = (status: number, body: unknown): HttpResponse => ({
   status,
@@ -39,4 +39,15 @@ test('OAuth errors map to exit codes by meaning', () => {
   assert.throws(() => processTokenResponse(respond(400, { error: 'invalid_grant', error_description: 'expired' }), 0), /invalid_grant: expired/);
   assert.throws(() => processTokenResponse(respond(400, { error: 'invalid_scope' }), 0), UsageError);
   assert.throws(() => processTokenResponse(respond(401, 'nope'), 0), CredentialsRejectedError);
+});
+
+test('without expires_in, the lifetime is what the access token JWT has left by its exp, else a short assumed one', () => {
+  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  const now = 1_700_000_000_000;
+  const answer = (accessToken: string) => processTokenResponse(respond(200, { access_token: accessToken, token_type: 'Bearer' }), now);
+  assert.equal(answer(jwt({ exp: now / 1000 + 120 })).expiresAt, now + 120_000);
+  assert.equal(answer('opaque-token').expiresAt, now + ASSUMED_LIFETIME_SECONDS * 1000);
+  assert.equal(answer(jwt({ sub: 'x' })).expiresAt, now + ASSUMED_LIFETIME_SECONDS * 1000);
+  assert.equal(answer(jwt({ exp: now / 1000 - 10 })).expiresAt, now + ASSUMED_LIFETIME_SECONDS * 1000, 'an exp already past says the clocks disagree');
+  assert.ok(ASSUMED_LIFETIME_SECONDS < 3600 && ASSUMED_LIFETIME_SECONDS > 300);
 });

@@ -1,0 +1,60 @@
+// A config folder ocs-auth cannot write, for the real reasons: permissions that bite (as an
+// unprivileged user: root writes anything) and a read-only mount (in a private mount
+// namespace). Both are the user's to fix: exit 2 naming the path, never exit 1.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { CLI, hasStackTrace } from '../helpers/cli.ts';
+import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { skipWithout } from '../helpers/requirements.ts';
+
+useE2eFixture();
+
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+/** The CLI's exit code and stderr for `token --client-credentials` run through `wrapper`. */
+async function token(configDir: string, wrapper: string[]): Promise<{ code: number; stderr: string }> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+  for (const [key, value] of Object.entries(envOnly({ OCS_AUTH_CONFIG_DIR: configDir }))) if (value !== undefined) env[key] = value;
+  try {
+    const { stderr } = await promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, CLI, 'token', '--client-credentials'], { env });
+    return { code: 0, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stderr: string };
+    return { code: failure.code, stderr: failure.stderr };
+  }
+}
+
+test('a config folder this user may not write (EACCES) is exit 2 naming it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-eacces-'));
+  try {
+    await chmod(dir, 0o500);
+    // Root ignores the mode: run as nobody, who then owns the folder, so that only the mode stops it.
+    if (isRoot) await chown(dir, NOBODY, NOBODY);
+    const result = await token(dir, isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : ['env']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: permission denied`));
+    assert.ok(!hasStackTrace(result.stderr), result.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a config folder on a read-only file system (EROFS) is exit 2 naming it', { skip: skipWithout(isRoot, 'a read-only bind mount needs root') }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-erofs-'));
+  try {
+    // A private mount namespace: the read-only bind mount is seen by this one command alone.
+    const script = `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"`;
+    const result = await token(dir, ['unshare', '--mount', 'sh', '-c', script, dir]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: read-only file system`));
+    assert.ok(!hasStackTrace(result.stderr), result.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,56 @@
+// What a server, or a mistyped setting, must not be able to do to ocs-auth: drive the
+// terminal with escape sequences in its text, flood it with an endless body, or give it a
+// timeout that means nothing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startEmulator } from '../emulator/index.ts';
+import { assertFailure, clientCredentialsEnv, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+
+useE2eFixture();
+
+// Sets the window title, then clears the screen.
+const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J';
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+test("a server's error_description reaches stderr without its escape sequences", async () => {
+  emulator.addFault({ route: 'token', status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: `bad client${HOSTILE} \u009b31mred ünïcødé ✓` }) });
+  const result = await runCli(['token', '--client-credentials'], { env: envOnly() });
+  assertFailure(result, 4, /invalid_client: bad client/);
+  assert.doesNotMatch(result.stderr, CONTROL, JSON.stringify(result.stderr));
+  assert.match(result.stderr, /ünïcødé ✓/, 'printable Unicode stays');
+});
+
+test("a tenant name from the API is shown by whoami without its escape sequences", async () => {
+  const hostile = await startEmulator({ tenantName: `Evil${HOSTILE}Corp` });
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    const result = await runCli(['whoami'], { env: clientCredentialsEnv(hostile, dir) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, CONTROL, JSON.stringify(result.stdout));
+    assert.match(result.stdout, /EvilCorp/);
+    const json = await runCli(['whoami', '--json'], { env: clientCredentialsEnv(hostile, dir) });
+    assert.equal((JSON.parse(json.stdout) as { tenant: { name: string } }).tenant.name, `Evil${HOSTILE}Corp`, 'JSON carries the data as it came, escaped by JSON itself');
+  } finally {
+    await cleanup();
+    await hostile.close();
+  }
+});
+
+test('OCS_AUTH_HTTP_TIMEOUT outside whole seconds 1-300 is a usage error naming the variable and the range', async () => {
+  for (const value of ['-1', 'abc', '0', '1e9', '301', '2.5', '0x10']) {
+    const result = await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_HTTP_TIMEOUT: value }) });
+    assertFailure(result, 2, /OCS_AUTH_HTTP_TIMEOUT must be a whole number of seconds from 1 to 300/);
+  }
+  assert.equal(emulator.counts.token, 0, 'nothing was asked of the server');
+  const fine = await runCli(['token', '--client-credentials'], { env: envOnly({ OCS_AUTH_HTTP_TIMEOUT: '300' }) });
+  assert.equal(fine.code, 0, fine.stderr);
+});
+
+test('an answer over 1 MiB is a network failure (exit 5), not read to its end', async () => {
+  emulator.addFault({ route: 'discovery', status: 200, body: `{"issuer":"${'x'.repeat(1024 * 1024)}"}`, times: 1 });
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /answered with more than 1 MiB/);
+  // Discovery answers normally now (and is cached): the token endpoint floods.
+  emulator.addFault({ route: 'token', status: 200, body: JSON.stringify({ access_token: 'a', token_type: 'Bearer', expires_in: 60, padding: 'x'.repeat(2 * 1024 * 1024) }) });
+  assertFailure(await runCli(['token', '--client-credentials'], { env: envOnly() }), 5, /answered with more than 1 MiB/);
+});
