@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsUsageError, makeFolder } from './fs-errors.js';
@@ -9,6 +8,8 @@ import { fsUsageError, makeFolder } from './fs-errors.js';
  */
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   await makeFolder(dirname(path));
+  // Imported here: node:crypto costs a cached `ocs-auth token`, which writes nothing, ~5 ms to load.
+  const { randomBytes } = await import('node:crypto');
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx', mode);
