@@ -11,7 +11,8 @@
 //   belong in devDependencies.
 // - Only KEEP_EXTERNAL stays in node_modules, and those are package.json's `dependencies`.
 // Type-checking is tsc's job: npm run typecheck.
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
@@ -34,6 +35,18 @@ if (declared.join() !== external.join()) {
     ].join('\n'),
   );
 }
+
+/**
+ * Packages that a bundled dependency requires as it loads but uses only on request: a stand-in
+ * loads the real module when a property is first read. It lists no keys (esbuild's import
+ * helpers copy the keys of every module they import, which would load it at once), so it only
+ * fits a package used through property reads: name each with the reason.
+ */
+const LOAD_ON_FIRST_USE = {
+  // got requires it for HTTP/2, which ocs-auth never asks for; as it loads it opens a TLS
+  // socket, and Node then parses every root certificate: ~20 ms of each new token.
+  'http2-wrapper': 'got, for HTTP/2 only',
+};
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
 function packageName(specifier) {
@@ -76,8 +89,31 @@ const vendorFiles = {
   },
 };
 
+const loadOnFirstUse = {
+  name: 'load-on-first-use',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LOAD_ON_FIRST_USE).join('|').replace(/[.*+?^${}()[\]\\\/]/g, '\\$&')})$`);
+    build.onResolve({ filter }, async ({ path, resolveDir, kind, pluginData }) => {
+      if (pluginData === 'real') return undefined;
+      const real = await build.resolve(path, { resolveDir, kind, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'load-on-first-use' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, ({ path }) => ({
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(path)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+});`,
+      loader: 'js',
+      resolveDir: '/',
+    }));
+  },
+};
+
 rmSync(new URL('dist', root), { recursive: true, force: true });
-await build({
+const cli = await build({
   ...common,
   stdin: {
     contents: "export { main } from './src/main.ts'; export { processDeps } from './src/deps.ts';",
@@ -90,9 +126,18 @@ await build({
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [vendorFiles],
+  metafile: true,
+  write: false,
 });
-// Turned on before main.cjs loads, so that its own compilation is cached too.
-await build({ ...common, entryPoints: ['src/compile-cache.ts'], outfile: 'dist/compile-cache.cjs' });
+// On Node < 22.1, dist/compile-cache.cjs compiles these files with node:vm, where import()
+// fails once the code comes from the cache. So main.cjs imports through dist/import.cjs,
+// which that cache leaves alone (as it does any file that still says `import(`).
+const dynamicImports = Object.values(cli.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external).map((entry) => entry.path));
+let mainCode = cli.outputFiles[0].text;
+for (const specifier of new Set(dynamicImports)) mainCode = mainCode.replaceAll(`import(${JSON.stringify(specifier)})`, `__import(${JSON.stringify(specifier)})`);
+mkdirSync(new URL('dist', root));
+writeFileSync(new URL('dist/main.cjs', root), `const __import = require('./import.cjs');\n${mainCode}`);
+writeFileSync(new URL('dist/import.cjs', root), "'use strict';\n// See scripts/build.mjs.\nmodule.exports = (specifier) => import(specifier);\n");
 await Promise.all(
   [...vendored].map((specifier) =>
     build({
@@ -100,6 +145,21 @@ await Promise.all(
       entryPoints: [specifier],
       outfile: `dist/vendor/${specifier}.cjs`,
       external: Object.keys(KEEP_EXTERNAL),
+      plugins: [loadOnFirstUse],
     }),
   ),
 );
+
+// Loaded before main.cjs, so that main.cjs's own compilation is cached too. On Node < 22.1 its
+// cache entries are named by this digest of the code, which costs nothing at run time.
+const digest = createHash('sha256');
+for (const file of readdirSync(new URL('dist', root), { recursive: true }).sort()) {
+  const path = new URL(`dist/${file}`, root);
+  if (statSync(path).isFile()) digest.update(`${file}\0`).update(readFileSync(path)).update('\0');
+}
+await build({
+  ...common,
+  entryPoints: ['src/compile-cache.ts'],
+  outfile: 'dist/compile-cache.cjs',
+  define: { __OCS_AUTH_BUILD_ID__: JSON.stringify(digest.digest('hex').slice(0, 16)) },
+});
