@@ -13,7 +13,7 @@
 // Type-checking is tsc's job: npm run typecheck.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
 const KEEP_EXTERNAL = {
@@ -22,6 +22,7 @@ const KEEP_EXTERNAL = {
 };
 
 const root = new URL('..', import.meta.url);
+const requireForBuild = createRequire(import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const declared = Object.keys(manifest.dependencies ?? {}).sort();
 const external = Object.keys(KEEP_EXTERNAL).sort();
@@ -37,15 +38,17 @@ if (declared.join() !== external.join()) {
 }
 
 /**
- * Packages that a bundled dependency requires as it loads but uses only on request: a stand-in
- * loads the real module when a property is first read. It lists no keys (esbuild's import
- * helpers copy the keys of every module they import, which would load it at once), so it only
- * fits a package used through property reads: name each with the reason.
+ * Modules that the CLI or a bundled dependency requires as it loads but uses only on request:
+ * a stand-in loads the real module when one of its exports is first read. Name each with the
+ * reason.
  */
 const LOAD_ON_FIRST_USE = {
   // got requires it for HTTP/2, which ocs-auth never asks for; as it loads it opens a TLS
   // socket, and Node then parses every root certificate: ~20 ms of each new token.
   'http2-wrapper': 'got, for HTTP/2 only',
+  // commander (for subcommands in files of their own, which ocs-auth has none of) and exec
+  // spawn processes; loading it (and node:net with it) costs every `ocs-auth token` ~1 ms.
+  'node:child_process': 'commander and exec, to spawn',
 };
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
@@ -93,19 +96,19 @@ const loadOnFirstUse = {
   name: 'load-on-first-use',
   setup(build) {
     const filter = new RegExp(`^(${Object.keys(LOAD_ON_FIRST_USE).join('|').replace(/[.*+?^${}()[\]\\\/]/g, '\\$&')})$`);
-    build.onResolve({ filter }, async ({ path, resolveDir, kind, pluginData }) => {
-      if (pluginData === 'real') return undefined;
+    build.onResolve({ filter }, async ({ path, resolveDir, kind, pluginData, namespace }) => {
+      if (pluginData === 'real' || namespace === 'load-on-first-use') return undefined;
       const real = await build.resolve(path, { resolveDir, kind, pluginData: 'real' });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: real.path, namespace: 'load-on-first-use' };
     });
+    // The stand-in has the real module's keys (read here, at build time), each a getter that
+    // loads the real module: esbuild's import helpers copy keys as getters, so named, default
+    // and namespace imports and plain require() all stay lazy.
     build.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, ({ path }) => ({
       contents: `let real;
 const load = () => (real ??= require(${JSON.stringify(path)}));
-module.exports = new Proxy({}, {
-  get: (_, key) => load()[key],
-  has: (_, key) => key in load(),
-});`,
+for (const key of ${JSON.stringify(Object.keys(requireForBuild(path)))}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] });`,
       loader: 'js',
       resolveDir: '/',
     }));
@@ -125,7 +128,7 @@ const cli = await build({
   // src/ is ESM and finds package.json through import.meta.url.
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [vendorFiles],
+  plugins: [loadOnFirstUse, vendorFiles],
   metafile: true,
   write: false,
 });
