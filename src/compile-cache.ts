@@ -19,7 +19,7 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 
 declare const __OCS_AUTH_BUILD_ID__: string | undefined;
 
-type ModuleInternals = { prototype: { _compile(this: CachedModule, content: string, filename: string): unknown }; wrap(content: string): string };
+type ModuleInternals = { prototype: { _compile(this: CachedModule, content: string, filename: string, ...rest: unknown[]): unknown }; wrap(content: string): string };
 type CachedModule = { exports: unknown };
 
 /**
@@ -49,11 +49,12 @@ function cacheCompiledCode(codeDir: string, cacheDir: string): void {
   const Module = module as unknown as ModuleInternals;
   const compile = Module.prototype._compile;
   const produced: Array<{ script: vm.Script; file: string }> = [];
-  Module.prototype._compile = function (content, filename) {
+  Module.prototype._compile = function (content, filename, ...rest) {
     const name = relative(codeDir, filename);
     // import() fails in code that node:vm read from a cache (Node 20), and asking node:vm for
     // it prints an experimental warning: files that use it compile as usual.
-    if (name.startsWith('..') || isAbsolute(name) || /\bimport\(/.test(content)) return compile.call(this, content, filename);
+    // Newer Nodes pass more arguments (the module format): handed on untouched.
+    if (name.startsWith('..') || isAbsolute(name) || /\bimport\(/.test(content)) return compile.call(this, content, filename, ...rest);
     const file = join(cacheDir, name.split(sep).join('+'));
     let cachedData: Buffer | undefined;
     try {
