@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-import module from 'node:module';
-
-// Node >= 22.1 keeps V8's compiled code between runs (scripts call `ocs-auth token` in
-// loops); it must be on before the CLI's own modules load, hence the dynamic imports.
-module.enableCompileCache?.();
-const { processDeps } = await import('../dist/deps.js');
-const { main } = await import('../dist/main.js');
-process.exitCode = await main(process.argv.slice(2), processDeps());
+// CommonJS (see bin/package.json): an ESM entry starts Node's ESM loader, which alone costs
+// more than `ocs-auth token` does with a cached token. scripts/build.mjs says more.
+'use strict';
+const { join } = require('node:path');
+const dist = join(__dirname, '..', 'dist');
+require(join(dist, 'compile-cache.cjs')).enableCompileCache(dist);
+const { main, processDeps } = require(join(dist, 'main.cjs'));
+main(process.argv.slice(2), processDeps()).then((code) => {
+  process.exitCode = code;
+});

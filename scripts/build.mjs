@@ -1,23 +1,172 @@
-// Bundles the CLI into dist/ with esbuild. One file per entry loads far faster than a tree
-// of modules (ocs-auth token is called in loops). got, inquirer, the keychain binding and
-// the browser opener stay outside the bundle and are imported only where they are needed;
-// the code that imports them lazily becomes chunks of its own. Type-checking is tsc's job:
-// npm run typecheck.
-import { rmSync } from 'node:fs';
+// Bundles the CLI into dist/ with esbuild. Scripts call `ocs-auth token` in loops, so start-up
+// is most of its cost, and what costs most is loading modules:
+// - dist/main.cjs holds all of src/ in one CommonJS file. CommonJS, because Node's ESM loader
+//   costs several milliseconds per start that require() does not (resolving each file, and a
+//   facade over every built-in module that touches all its lazy getters). Code that src/
+//   imports with import() is wrapped, so it runs only when first needed.
+// - Every other dependency is bundled into dist/vendor/<package>.cjs, one file each, required
+//   only where src/ imports it: got (the HTTP stack) and the prompts load only for the
+//   commands that need them. Any pure-JS dependency added later is bundled the same way, so
+//   users run the versions the tests ran, not whatever npm resolves for them: such packages
+//   belong in devDependencies.
+// - Only KEEP_EXTERNAL stays in node_modules, and those are package.json's `dependencies`.
+// Type-checking is tsc's job: npm run typecheck.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: ['src/main.ts', 'src/deps.ts'],
-  outdir: 'dist',
+const KEEP_EXTERNAL = {
+  '@napi-rs/keyring': 'a native binding, installed per platform through optionalDependencies',
+  open: 'runs the xdg-open script it ships, which it finds next to its own files',
+};
+
+const root = new URL('..', import.meta.url);
+const requireForBuild = createRequire(import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+const declared = Object.keys(manifest.dependencies ?? {}).sort();
+const external = Object.keys(KEEP_EXTERNAL).sort();
+if (declared.join() !== external.join()) {
+  const bundled = declared.filter((name) => !(name in KEEP_EXTERNAL));
+  const undeclared = external.filter((name) => !declared.includes(name));
+  throw new Error(
+    [
+      ...bundled.map((name) => `${name} is bundled into dist/, so npm users must not install it: move it to devDependencies (or, if it cannot be bundled, add it to KEEP_EXTERNAL in scripts/build.mjs, saying why).`),
+      ...undeclared.map((name) => `${name} stays external (KEEP_EXTERNAL), so it must be in dependencies.`),
+    ].join('\n'),
+  );
+}
+
+/**
+ * Modules that the CLI or a bundled dependency requires as it loads but uses only on request:
+ * a stand-in loads the real module when one of its exports is first read. Name each with the
+ * reason.
+ */
+const LOAD_ON_FIRST_USE = {
+  // got requires it for HTTP/2, which ocs-auth never asks for; as it loads it opens a TLS
+  // socket, and Node then parses every root certificate: ~20 ms of each new token.
+  'http2-wrapper': 'got, for HTTP/2 only',
+  // commander (for subcommands in files of their own, which ocs-auth has none of) and exec
+  // spawn processes; loading it (and node:net with it) costs every `ocs-auth token` ~1 ms.
+  'node:child_process': 'commander and exec, to spawn',
+  // @noble/hashes' utilities load node:crypto for random bytes, which ocs-auth never asks
+  // them for; its SHA-256 checks an env-only session's cached token, where node:crypto would
+  // cost ~5 ms.
+  '@noble/hashes/crypto': '@noble/hashes, for random bytes only',
+};
+
+/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+const common = {
   bundle: true,
-  splitting: true,
   minify: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.12',
-  external: ['got', '@inquirer/prompts', '@napi-rs/keyring', 'open'],
-  // commander is CommonJS and calls require() for Node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  absWorkingDir: new URL('.', root).pathname,
+  // Only the versions in package-lock.json: never a copy found further up the tree.
+  nodePaths: [],
   logLevel: 'warning',
+};
+
+/** Bare imports from src/: each package becomes its own file in dist/vendor/, loaded where src/ imports it. */
+const vendored = new Set();
+const vendorFiles = {
+  name: 'vendor-files',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, ({ path, kind }) => {
+      if (kind === 'entry-point' || isBuiltin(path)) return undefined;
+      if (packageName(path) in KEEP_EXTERNAL) return { path, external: true };
+      vendored.add(path);
+      return { path, namespace: 'vendor' };
+    });
+    // A stand-in module between src/ and the vendored file. src/ is ESM under "type": "module",
+    // and esbuild then gives a default import Node's CommonJS meaning (module.exports) even for
+    // a file that esbuild itself compiled from ESM (got); from here, with no package type, a
+    // default import is that file's own default export, or module.exports for a CommonJS package.
+    build.onLoad({ filter: /.*/, namespace: 'vendor' }, ({ path }) => {
+      const file = JSON.stringify(`./vendor/${path}.cjs`);
+      return { contents: `export * from ${file}; export { default } from ${file};`, loader: 'js' };
+    });
+    build.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor' }, ({ path }) => ({ path, external: true }));
+  },
+};
+
+const loadOnFirstUse = {
+  name: 'load-on-first-use',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LOAD_ON_FIRST_USE).join('|').replace(/[.*+?^${}()[\]\\\/]/g, '\\$&')})$`);
+    build.onResolve({ filter }, async ({ path, resolveDir, kind, pluginData, namespace }) => {
+      if (pluginData === 'real' || namespace === 'load-on-first-use') return undefined;
+      const real = await build.resolve(path, { resolveDir, kind, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'load-on-first-use' };
+    });
+    // The stand-in has the real module's keys (read here, at build time), each a getter that
+    // loads the real module: esbuild's import helpers copy keys as getters, so named, default
+    // and namespace imports and plain require() all stay lazy.
+    build.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, ({ path }) => ({
+      contents: `let real;
+const load = () => (real ??= require(${JSON.stringify(path)}));
+for (const key of ${JSON.stringify(Object.keys(requireForBuild(path)))}) Object.defineProperty(module.exports, key, { enumerable: true, get: () => load()[key] });`,
+      loader: 'js',
+      resolveDir: '/',
+    }));
+  },
+};
+
+rmSync(new URL('dist', root), { recursive: true, force: true });
+const cli = await build({
+  ...common,
+  stdin: {
+    contents: "export { main } from './src/main.ts'; export { processDeps } from './src/deps.ts';",
+    resolveDir: common.absWorkingDir,
+    loader: 'ts',
+    sourcefile: 'cli.ts',
+  },
+  outfile: 'dist/main.cjs',
+  // src/ is ESM and finds package.json through import.meta.url.
+  define: { 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [loadOnFirstUse, vendorFiles],
+  metafile: true,
+  write: false,
+});
+// On Node < 22.1, dist/compile-cache.cjs compiles these files with node:vm, where import()
+// fails once the code comes from the cache. So main.cjs imports through dist/import.cjs,
+// which that cache leaves alone (as it does any file that still says `import(`).
+const dynamicImports = Object.values(cli.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.kind === 'dynamic-import' && entry.external).map((entry) => entry.path));
+let mainCode = cli.outputFiles[0].text;
+for (const specifier of new Set(dynamicImports)) mainCode = mainCode.replaceAll(`import(${JSON.stringify(specifier)})`, `__import(${JSON.stringify(specifier)})`);
+mkdirSync(new URL('dist', root));
+writeFileSync(new URL('dist/main.cjs', root), `const __import = require('./import.cjs');\n${mainCode}`);
+writeFileSync(new URL('dist/import.cjs', root), "'use strict';\n// See scripts/build.mjs.\nmodule.exports = (specifier) => import(specifier);\n");
+await Promise.all(
+  [...vendored].map((specifier) =>
+    build({
+      ...common,
+      entryPoints: [specifier],
+      outfile: `dist/vendor/${specifier}.cjs`,
+      external: Object.keys(KEEP_EXTERNAL),
+      plugins: [loadOnFirstUse],
+    }),
+  ),
+);
+
+// Loaded before main.cjs, so that main.cjs's own compilation is cached too. On Node < 22.1 its
+// cache entries are named by this digest of the code, which costs nothing at run time.
+const digest = createHash('sha256');
+for (const file of readdirSync(new URL('dist', root), { recursive: true }).sort()) {
+  const path = new URL(`dist/${file}`, root);
+  if (statSync(path).isFile()) digest.update(`${file}\0`).update(readFileSync(path)).update('\0');
+}
+await build({
+  ...common,
+  entryPoints: ['src/compile-cache.ts'],
+  outfile: 'dist/compile-cache.cjs',
+  define: { __OCS_AUTH_BUILD_ID__: JSON.stringify(digest.digest('hex').slice(0, 16)) },
 });

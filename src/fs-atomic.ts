@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsUsageError, makeFolder } from './fs-errors.js';
@@ -18,6 +17,8 @@ const STALE_TEMPORARY_MS = 60_000;
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const folder = dirname(path);
   await makeFolder(folder);
+  // Imported here: node:crypto costs a cached `ocs-auth token`, which writes nothing, ~5 ms to load.
+  const { randomBytes } = await import('node:crypto');
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temporary, 'wx', mode);

@@ -57,7 +57,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const token =
       settings.flow === 'pkce'
         ? await refreshPkceSession(deps, settings)
-        : await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : fingerprints!.secretFingerprint(environmentSecret));
+        : await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret));
     await cacheToken(deps, session, token);
     if (deps.interrupted?.aborted) {
       throw new InterruptedError('interrupted; the renewed login was stored first', { signal: interruptSignal(deps.interrupted) });

@@ -1,22 +1,24 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import type { SecretFingerprint } from './stored-token.js';
 
 // A salted hash, never the secret: enough to tell that OCS_CLIENT_SECRET changed since a
-// token was cached, useless for finding the secret. Loaded only where a secret comes from
-// the environment, so other sessions' cached `token` never loads node:crypto.
+// token was cached, useless for finding the secret. Checked on every cached `token` of an
+// env-only session, so it is the audited pure-JS SHA-256 of @noble/hashes rather than
+// node:crypto, whose loading alone costs a cached token a quarter of its start-up.
 
-export function secretFingerprint(secret: string): SecretFingerprint {
+export async function secretFingerprint(secret: string): Promise<SecretFingerprint> {
+  // Only here, when a new token is cached: node:crypto is already loaded on that path.
+  const { randomBytes } = await import('node:crypto');
   const salt = randomBytes(16).toString('base64url');
   return { salt, sha256: digest(salt, secret) };
 }
 
 export function matchesFingerprint(fingerprint: SecretFingerprint | undefined, secret: string): boolean {
-  if (fingerprint === undefined) return false;
-  const expected = Buffer.from(fingerprint.sha256);
-  const actual = Buffer.from(digest(fingerprint.salt, secret));
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  // Compared in plain: the fingerprint and the secret are both this user's, on this machine.
+  return fingerprint !== undefined && fingerprint.sha256 === digest(fingerprint.salt, secret);
 }
 
 function digest(salt: string, secret: string): string {
-  return createHash('sha256').update(`${salt}\n${secret}`).digest('base64url');
+  return bytesToHex(sha256(utf8ToBytes(`${salt}\n${secret}`)));
 }

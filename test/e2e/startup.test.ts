@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import module from 'node:module';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { runCli } from '../helpers/cli.ts';
+
+useE2eFixture();
+
+/** Every module a run loads, as NODE_DEBUG=module reports it: built-ins by name, files by path. */
+function loadedModules(stderr: string): string[] {
+  const loaded = new Set<string>();
+  for (const match of stderr.matchAll(/Module\._load REQUEST (\S+) parent: (\S+)|load built-in module (\S+)|load "([^"]+)"/g)) {
+    const name = match[1] ?? match[3] ?? match[4]!;
+    loaded.add(name.startsWith('.') ? join(match[2]!, '..', name) : name);
+  }
+  return [...loaded];
+}
+
+test('a cached token loads no HTTP stack, no prompts, no node:crypto and nothing from node_modules', async () => {
+  assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
+  const warm = await runCli(['token', '--client-credentials'], { env: envOnly({ NODE_DEBUG: 'module' }) });
+  assert.equal(warm.code, 0, warm.stderr);
+  const loaded = loadedModules(warm.stderr);
+  assert.ok(loaded.some((name) => name.endsWith('main.cjs')), `NODE_DEBUG=module reported the CLI's own bundle: ${loaded.join(', ')}`);
+  const heavy = loaded.filter((name) => /^(node:)?(crypto|https?|http2|net|tls|zlib)$|node_modules|vendor[/\\](got|@inquirer)/.test(name));
+  assert.deepEqual(heavy, [], 'loaded on the hot path');
+});
+
+test('the compile cache lives in the per-user cache folder, works from the cache, and a folder that cannot be made costs nothing', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'ocs-auth-cache-home-'));
+  try {
+    const env = envOnly({ XDG_CACHE_HOME: home, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined });
+    // --force writes the token, which imports node:crypto with import(): from cached code the
+    // second time (on Node 20, node:vm's cached code cannot import() by itself).
+    for (const run of ['first', 'cached']) {
+      const result = await runCli(['token', '--client-credentials', '--force'], { env });
+      assert.equal(result.code, 0, `${run} run: ${result.stderr}`);
+      assert.equal(result.stderr, '', `${run} run`);
+    }
+    const entries = await readdir(join(home, 'ocs-auth', 'compile-cache'), { recursive: true });
+    assert.ok(entries.length > 0, `Node ${process.version} cached nothing under ${home}`);
+    // Node < 22.1: the CLI's own cache, which must take main.cjs (the build keeps import() out of it).
+    if (!('enableCompileCache' in module)) assert.ok(entries.some((entry) => entry.endsWith('main.cjs')), entries.join(', '));
+
+    const off = await mkdtemp(join(tmpdir(), 'ocs-auth-cache-off-'));
+    const disabled = await runCli(['token', '--client-credentials'], { env: { ...env, XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.deepEqual(await readdir(off), [], 'NODE_DISABLE_COMPILE_CACHE turns it off');
+    await rm(off, { recursive: true });
+
+    // A file where the cache folder would go: the folder cannot be made.
+    const blocked = join(home, 'blocked');
+    await writeFile(blocked, '');
+    const second = await runCli(['token', '--client-credentials'], { env: { ...env, XDG_CACHE_HOME: blocked } });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stderr, '');
+    assert.match(second.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+});
