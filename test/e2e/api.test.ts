@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { NAMESPACES, STREAM_IDS } from '../emulator/tenant-data-api.ts';
 import { assertFailure, CLI, hasStackTrace, type CliOptions } from '../helpers/cli.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { storePkceSession } from '../helpers/pkce-session.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
 
 const watch = new SecretWatch();
@@ -78,6 +79,25 @@ test('a relative PATH that climbs out of the API base with .. is refused; wrong 
   assertFailure(await api(['Tenants/{account}/Namespaces']), 2, /\{account\} needs a CONNECT account profile/);
   assertFailure(await api(['Tenants/{tenant}/Namespaces/{namespace}/Streams']), 2, /--namespace/);
   assert.equal(emulator.requests.length, 0);
+});
+
+/** The CLI on a terminal of its own (util-linux `script`): stdout is a TTY. */
+function onTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const quoted = [process.execPath, CLI, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...envOnly(env) } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: output.replace(/\r\n/g, '\n') })));
+}
+
+test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is left as sent', async () => {
+  const shown = await onTerminal(['api', 'Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials' });
+  assert.equal(shown.code, 0, shown.output);
+  assert.match(shown.output, /\u001b\[/, 'coloured');
+  assert.equal(shown.output.replace(/\u001b\[\d+(;\d+)*m/g, ''), `${JSON.stringify(expectedNamespaces(), null, 2)}\n`);
+  const plain = await onTerminal(['api', 'Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials', NO_COLOR: '1' });
+  assert.equal(plain.code, 0, plain.output);
+  assert.equal(plain.output, JSON.stringify(expectedNamespaces()));
 });
 
 // --- What is sent -----------------------------------------------------------------------
@@ -249,6 +269,7 @@ test('the body is streamed: it reaches stdout while the server is still sending 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let received = 0;
+  const finished = emulator.heldAnswersFinished();
   let finishedBeforeOutput: number | undefined;
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -261,8 +282,34 @@ test('the body is streamed: it reaches stdout while the server is still sending 
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   assert.equal(code, 0, stderr);
-  assert.equal(finishedBeforeOutput, 0, 'output began before the server had sent it all');
+  assert.equal(finishedBeforeOutput, finished, 'output began before the server had sent it all');
   assert.equal(received, Math.floor((bytes - 2) / 8) * 8 + 1);
+});
+
+test('Ctrl-C while the body streams ends the command at once with 130', async () => {
+  const finished = emulator.heldAnswersFinished();
+  const child = spawn(process.execPath, [CLI, 'api', 'Tenants/{tenant}/Namespaces/plant/Held?bytes=4000000'], {
+    env: { ...process.env, ...envOnly({ OCS_AUTH_FLOW: 'client-credentials' }) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdout.once('data', () => child.kill('SIGINT'));
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.equal(emulator.heldAnswersFinished(), finished, 'the CLI did not wait for the rest');
+  assert.match(stderr, /interrupted/);
+  assert.ok(!hasStackTrace(stderr), stderr);
+  emulator.releaseHeldAnswers();
+});
+
+test('a browser-login (PKCE) profile works as well: its refresh token gets the access token', async () => {
+  const tokens = await storePkceSession(emulator, configDir, 'user');
+  watch.secret(tokens.refresh_token, tokens.access_token);
+  const result = await watch.run(['api', '--profile', 'user', 'Tenants/{tenant}/Namespaces'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), expectedNamespaces());
 });
 
 // --- CONNECT --------------------------------------------------------------------------------
