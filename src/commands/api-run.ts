@@ -13,6 +13,8 @@ import type { ApiOptions } from './api.js';
 import { settingFlags, type CommandContext } from './context.js';
 import { accessToken } from './token.js';
 
+const REPEATABLE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
 /** How much of an error answer is read for the reason on stderr; the rest is not waited for. */
 const REASON_BYTES = 64 * 1024;
 
@@ -50,7 +52,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
     return;
   }
   const response = await send(request.url);
-  await failUnlessAnswered(response, settings);
+  await failUnlessAnswered(response, request.method, settings);
   if (options.include) out.write(head(response));
   await writeBody(response, out, style);
   if (!isSuccess(response.status)) throw answered(response, request.url);
@@ -103,7 +105,7 @@ async function paginate(
   for (let url: URL | undefined = first; url !== undefined; ) {
     seen.add(url.href);
     const response = await send(url);
-    await failUnlessAnswered(response, settings);
+    await failUnlessAnswered(response, 'GET', settings);
     if (options.include && pages.length === 0) out.write(head(response));
     if (!isSuccess(response.status)) {
       await writeBody(response, out, style);
@@ -138,7 +140,7 @@ function isSuccess(status: number): boolean {
  * on stderr and nothing on stdout: these say nothing about what was asked, only that it could
  * not be answered. Every other answer is the caller's to read.
  */
-async function failUnlessAnswered(response: StreamResponse, settings: CompleteSettings): Promise<void> {
+async function failUnlessAnswered(response: StreamResponse, method: string, settings: CompleteSettings): Promise<void> {
   const { status } = response;
   if (status !== 401 && status !== 403 && status !== 429 && status < 500) return;
   const reason = status === 401 ? challengeReason(response.headers['www-authenticate']) : errorReason(await readReason(response.body));
@@ -152,7 +154,11 @@ async function failUnlessAnswered(response: StreamResponse, settings: CompleteSe
           : `the ${settings.accountId === undefined ? 'tenant' : 'account'}'s roles may not allow this, or the token is not for it`,
     });
   }
-  throw new NetworkError(`the API at ${where} answered ${said}${status === 429 ? '' : ' after retries'}`, { hint: 'try again later' });
+  // The HTTP client repeats only what may be repeated (src/http-client.ts, sendStream).
+  const retried = status === 429 || REPEATABLE_METHODS.has(method);
+  throw new NetworkError(`the API at ${where} answered ${said}${retried ? ' after retries' : ''}`, {
+    hint: retried ? 'try again later' : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
+  });
 }
 
 function challengeReason(challenge: string | string[] | undefined): string | undefined {

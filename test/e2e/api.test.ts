@@ -212,7 +212,9 @@ test('a 500 is retried and the answer that follows printed; a lasting 500 is exi
 
 test('a POST that meets a 500 is not sent again: the server may have acted on it', async () => {
   emulator.addFault({ route: 'tenant-data', status: 500 });
-  assertFailure(await api(['-f', 'a=1', 'Tenants/{tenant}/Namespaces/plant/Echo']), 5, /answered 500/);
+  const result = await api(['-f', 'a=1', 'Tenants/{tenant}/Namespaces/plant/Echo']);
+  assertFailure(result, 5, /answered 500 Internal Server Error: HTTP 500 injected by the OCS emulator\n/);
+  assert.match(result.stderr, /a POST is not sent again after a 500/);
   assert.equal(tenantRequests().length, 1);
 });
 
