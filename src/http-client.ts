@@ -131,7 +131,11 @@ async function sendStream(client: Got, options: HttpClientOptions, proxies: Prox
       interrupt?.removeEventListener('abort', onInterrupt);
       const code = transportErrorCode(error);
       const repeatable = code !== undefined && (NOTHING_SENT_ERRORS.has(code) || (IDEMPOTENT_METHODS.has(request.method) && RETRY_ERRORS.includes(code)));
-      if (repeatable && !controller.signal.aborted && (await waitToRetry(attempt, undefined, startedAt, options, `${code}`))) continue;
+      const delay = repeatable && !controller.signal.aborted ? retryDelay(attempt, undefined, startedAt, options) : undefined;
+      if (delay !== undefined) {
+        await pause(delay, `${code}`, attempt, options);
+        continue;
+      }
       throw requestFailure(error, url, options, proxy, { interrupt, timedOut: controller.signal.reason === 'timeout' });
     } finally {
       clearTimeout(timer);
@@ -140,13 +144,13 @@ async function sendStream(client: Got, options: HttpClientOptions, proxies: Prox
     const status = response.status;
     if (RETRY_STATUSES.includes(status) && (status === 429 || IDEMPOTENT_METHODS.has(request.method))) {
       const retryAfter = retryAfterMs(response.headers['retry-after']);
-      if (retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS) {
-        const willRetry = await waitToRetry(attempt, retryAfter, startedAt, options, `status ${status}`);
-        if (willRetry) {
-          response.body.destroy();
-          interrupt?.removeEventListener('abort', onInterrupt);
-          continue;
-        }
+      const delay = retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS ? retryDelay(attempt, retryAfter, startedAt, options) : undefined;
+      if (delay !== undefined) {
+        // The connection is let go now, not held through the wait.
+        response.body.destroy();
+        interrupt?.removeEventListener('abort', onInterrupt);
+        await pause(delay, `status ${status}`, attempt, options);
+        continue;
       }
     }
     response.body.once('close', () => interrupt?.removeEventListener('abort', onInterrupt));
@@ -154,14 +158,17 @@ async function sendStream(client: Got, options: HttpClientOptions, proxies: Prox
   }
 }
 
-/** Waits before attempt `attempt + 1` and says whether it is worth making: false when out of attempts or time. */
-async function waitToRetry(attempt: number, retryAfter: number | undefined, startedAt: number, options: HttpClientOptions, reason: string): Promise<boolean> {
-  if (attempt >= STREAM_ATTEMPTS || options.signal?.aborted) return false;
+/** How long to wait before attempt `attempt + 1`; undefined when out of attempts, or when it would start after the time is up. */
+function retryDelay(attempt: number, retryAfter: number | undefined, startedAt: number, options: HttpClientOptions): number | undefined {
+  if (attempt >= STREAM_ATTEMPTS) return undefined;
   const delay = retryAfter ?? 250 * 2 ** (attempt - 1) * (0.5 + Math.random());
-  if (Date.now() - startedAt + delay >= options.timeoutMs) return false;
+  return Date.now() - startedAt + delay < options.timeoutMs ? delay : undefined;
+}
+
+/** The wait before a retry; Ctrl-C ends it, and the next attempt then reports the interruption. */
+async function pause(delay: number, reason: string, attempt: number, options: HttpClientOptions): Promise<void> {
   options.trace?.(`  retry ${attempt} after ${reason}`);
   await setTimeoutPromise(delay, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
-  return !options.signal?.aborted;
 }
 
 /** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -210,6 +210,12 @@ test('a 500 is retried and the answer that follows printed; a lasting 500 is exi
   assert.equal(tenantRequests().length, 3);
 });
 
+test('an API that does not answer in OCS_AUTH_HTTP_TIMEOUT is exit 5, timed out', async () => {
+  emulator.addFault({ route: 'tenant-data', delayMs: 4000 });
+  const result = await api(['Tenants/{tenant}/Namespaces'], { env: { OCS_AUTH_HTTP_TIMEOUT: '1' } });
+  assertFailure(result, 5, /timed out \(1 s, retries included\)/);
+});
+
 test('a POST that meets a 500 is not sent again: the server may have acted on it', async () => {
   emulator.addFault({ route: 'tenant-data', status: 500 });
   const result = await api(['-f', 'a=1', 'Tenants/{tenant}/Namespaces/plant/Echo']);
