@@ -1,8 +1,8 @@
 // What `ocs-auth api` does, loaded only when it runs (src/commands/api.ts registers it).
 import { readFile } from 'node:fs/promises';
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
 import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
@@ -58,7 +58,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
   if (!isSuccess(response.status)) throw answered(response, request.url);
 }
 
-async function buildRequest(url: URL, options: ApiOptions, context: CommandContext): Promise<{ url: URL; method: string } & StreamRequest> {
+async function buildRequest(url: URL, options: ApiOptions, context: CommandContext): Promise<StreamRequest & { url: URL }> {
   const headers = Object.fromEntries(options.header.map(parseHeader));
   const fields = options.field.map(parseField);
   const body = options.input === undefined ? undefined : await readInput(options.input, context);
@@ -79,7 +79,7 @@ async function buildRequest(url: URL, options: ApiOptions, context: CommandConte
 }
 
 async function readInput(file: string, context: CommandContext): Promise<Buffer> {
-  if (file === '-') return readAll(context.deps.io.stdin);
+  if (file === '-') return readAll(context.deps.io.stdin).catch((error: unknown) => Promise.reject(new UsageError(`cannot read --input from stdin: ${(error as Error).message}`, { cause: error })));
   try {
     return await readFile(file);
   } catch (error) {
@@ -87,7 +87,7 @@ async function readInput(file: string, context: CommandContext): Promise<Buffer>
   }
 }
 
-function authorized(request: { method: string } & StreamRequest, accessToken: string): StreamRequest {
+function authorized(request: StreamRequest, accessToken: string): StreamRequest {
   return { method: request.method, headers: { ...request.headers, Authorization: `Bearer ${accessToken}` }, body: request.body };
 }
 
@@ -111,7 +111,7 @@ async function paginate(
       await writeBody(response, out, style);
       throw answered(response, url);
     }
-    const text = (await readAll(response.body)).toString('utf8');
+    const text = (await readAnswer(response)).toString('utf8');
     let page: unknown;
     try {
       page = JSON.parse(text);
@@ -125,6 +125,7 @@ async function paginate(
         hint: 'drop --paginate to get this page alone',
       });
     }
+    // A server that sends the same page again would otherwise be asked forever.
     url = next !== undefined && !seen.has(next.href) ? next : undefined;
   }
   const merged = mergePages(pages);
@@ -183,7 +184,7 @@ function head(response: StreamResponse): string {
  */
 async function writeBody(response: StreamResponse, out: Writable, style: ChalkInstance | undefined): Promise<void> {
   if (style && /\bjson\b/i.test(String(response.headers['content-type'] ?? ''))) {
-    const text = (await readAll(response.body)).toString('utf8');
+    const text = (await readAnswer(response)).toString('utf8');
     try {
       out.write(`${highlightJson(JSON.parse(text), style)}\n`);
     } catch {
@@ -202,12 +203,13 @@ async function writeBody(response: StreamResponse, out: Writable, style: ChalkIn
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  } catch (error) {
-    throw bodyFailure(error, undefined);
-  }
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+/** A body that has to be whole to be used: a page to merge, JSON to indent. */
+function readAnswer(response: StreamResponse): Promise<Buffer> {
+  return readAll(response.body).catch((error: unknown) => Promise.reject(bodyFailure(error, response)));
 }
 
 /** The start of an error answer, enough for its reason; the connection is then let go. */
@@ -228,8 +230,7 @@ async function readReason(body: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function bodyFailure(error: unknown, response: StreamResponse | undefined): unknown {
+function bodyFailure(error: unknown, response: StreamResponse): unknown {
   if (error instanceof OcsAuthError) return error;
-  const where = response ? ` from ${new URL(response.url).host}` : '';
-  return new NetworkError(`the answer${where} broke off: ${(error as Error).message}`, { cause: error });
+  return new NetworkError(`the answer from ${new URL(response.url).host} broke off: ${(error as Error).message}`, { cause: error });
 }
