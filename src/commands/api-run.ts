@@ -59,8 +59,8 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
 }
 
 async function buildRequest(url: URL, options: ApiOptions, context: CommandContext): Promise<StreamRequest & { url: URL }> {
-  const headers = Object.fromEntries(options.header.map(parseHeader));
-  const fields = options.field.map(parseField);
+  const headers = Object.fromEntries((options.header ?? []).map(parseHeader));
+  const fields = (options.field ?? []).map(parseField);
   const body = options.input === undefined ? undefined : await readInput(options.input, context);
   // Lists are read with GET, so with --paginate fields stay the query.
   const method = (options.method ?? ((fields.length > 0 && !options.paginate) || body !== undefined ? 'POST' : 'GET')).toUpperCase();

@@ -5,8 +5,8 @@ import { addCacheOptions } from './token.js';
 
 export interface ApiOptions extends ProfileOptions, FlowOptions {
   method?: string;
-  header: string[];
-  field: string[];
+  header?: string[];
+  field?: string[];
   input?: string;
   include?: boolean;
   paginate?: boolean;
@@ -15,7 +15,7 @@ export interface ApiOptions extends ProfileOptions, FlowOptions {
   force?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -23,8 +23,8 @@ export const register: Register = (program, deps) => {
     .description('send an authenticated request to the API, as `gh api` does; the answer\'s body goes to stdout')
     .argument('<path>', 'relative to the API base ({resource}/api/{apiVersion} or {resource}/api/account/{accountId}), or to the resource root when it starts with /')
     .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f unless --paginate)')
-    .option('-H, --header <line>', "an extra header, 'Name: value' (repeatable)", collect, [])
-    .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect, [])
+    .option('-H, --header <line>', "an extra header, 'Name: value' (repeatable)", collect)
+    .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
     .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list')

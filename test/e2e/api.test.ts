@@ -105,12 +105,13 @@ test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is lef
 const echoPath = 'Tenants/{tenant}/Namespaces/{namespace}/Echo';
 
 test('-f is the query of a GET and a JSON object body otherwise (POST by default); -H headers go along', async () => {
-  const get = await api(['-X', 'GET', '--namespace', 'plant', '-f', 'count=2', '-f', 'name=a b', '-H', 'X-Trace: one', echoPath]);
+  const get = await api(['-X', 'GET', '--namespace', 'plant', '-f', 'count=2', '-f', 'name=a b', '-H', 'X-Trace: one', '-H', 'Accept: text/csv', echoPath]);
   assert.equal(get.code, 0, get.stderr);
   const got = JSON.parse(get.stdout) as { Method: string; Query: Record<string, string>; Headers: Record<string, string>; Body: unknown };
   assert.equal(got.Method, 'GET');
   assert.deepEqual(got.Query, { count: '2', name: 'a b' });
   assert.equal(got.Headers['x-trace'], 'one');
+  assert.equal(got.Headers.accept, 'text/csv', "the user's Accept replaces the default one");
   assert.equal(got.Body, null);
 
   const post = await api(['--namespace', 'plant', '-f', 'Id=pump', '-f', 'Description=x=y', echoPath]);
