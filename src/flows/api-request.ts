@@ -83,7 +83,8 @@ export function parseField(pair: string): [string, string] {
   return [pair.slice(0, equals), pair.slice(equals + 1)];
 }
 
-// Where the lists of the AVEVA APIs are: CONNECT's `items` (sds v2), ADH's `Results`, OData's `value`.
+// Where a page's list is when it has more than one array: CONNECT's `items` (sds v2, as its
+// samples read it), then the usual others (`Results`, OData's `value`, `data`), any case.
 const LIST_KEYS = ['items', 'results', 'value', 'data'];
 const CONTINUATION_KEY = 'continuationtoken';
 export const CONTINUATION_PARAMETER = 'continuationToken';

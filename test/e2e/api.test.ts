@@ -157,7 +157,7 @@ test('-i prints the status line and headers, then a blank line, then the body', 
 
 // --- Pages ------------------------------------------------------------------------------
 
-test('--paginate follows continuationToken (ADH Results / ContinuationToken) and prints one merged list', async () => {
+test('--paginate follows continuationToken (spelt Results / ContinuationToken here) and prints one merged list', async () => {
   const result = await api(['--paginate', '--namespace', 'plant', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/{namespace}/Streams']);
   assert.equal(result.code, 0, result.stderr);
   const merged = JSON.parse(result.stdout) as { Results: { Id: string }[]; ContinuationToken: unknown };

@@ -43,7 +43,7 @@ export class HeldAnswers {
 
 // {resource}/api/v1/Tenants/{tenantId}/…: a little of what `ocs-auth api` is pointed at in OCS,
 // with the token checks of the tenant call. Namespaces (a plain list), Streams (paged with
-// continuationToken, ADH-style `Results`/`ContinuationToken`), a data view's data (paged with
+// continuationToken, spelt `Results`/`ContinuationToken` where CONNECT spells `items`/`continuationToken`), a data view's data (paged with
 // Link: rel="next", the ADH data views way), Echo (says what it was sent), Held (a large
 // answer that stops half way until the test says go), and a JSON 404 for anything else.
 export function createTenantDataApi(opts: TenantDataApiOptions) {
