@@ -50,6 +50,14 @@ export class NetworkError extends OcsAuthError {
  */
 export class EndpointUnreachableError extends NetworkError {}
 
+/**
+ * `api` only: the API answered a 4xx other than 401/403 (a bad request, a missing resource).
+ * Its body is on stdout, for the script to read; the error is the one line on stderr.
+ */
+export class ApiError extends OcsAuthError {
+  readonly exitCode = 6;
+}
+
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';
 
 /** What a shell reports for a process a signal ended: 128 + the signal's number. */

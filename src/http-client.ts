@@ -1,9 +1,10 @@
 import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
-import got, { RequestError, type Agents, type CancelableRequest, type Got, type Options, type OptionsInit, type Response } from 'got';
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
+import got, { RequestError, type Agents, type CancelableRequest, type Delays, type Got, type Method, type Options, type OptionsInit, type Response } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
-import type { HttpClient, HttpResponse, RequestOptions } from './flows/http.js';
+import type { HttpClient, HttpResponse, RequestOptions, StreamRequest, StreamResponse } from './flows/http.js';
 import { describeProxy, proxyFor, type Proxy } from './proxy-env.js';
 import { describeTlsFailure } from './tls-trust.js';
 
@@ -61,6 +62,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     get: (url, requestOptions) => request(url, { method: 'GET' }, requestOptions),
     // got turns `form` into a body before any hook runs, so the trace gets its redacted copy here.
     postForm: (url, form, requestOptions) => request(url, { method: 'POST', form, context: { traceFields: redactForm(form) } }, requestOptions),
+    stream: (url, streamRequest) => sendStream(client, options, proxies, url, streamRequest),
   };
 }
 
@@ -97,36 +99,156 @@ async function send(
     if (oversized) {
       throw new NetworkError(`${safeHost(url)} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MiB; refusing to read it`, { cause: error });
     }
-    if (signal?.aborted) {
-      throw new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(signal), cause: error });
-    }
-    if (deadline.aborted) {
-      throw new NetworkError(`cannot reach ${safeHost(url)}${proxy ? ` through the proxy ${describeProxy(proxy)}` : ''}: timed out (${options.timeoutMs / 1000} s, retries included)`, {
-        hint: 'OCS_AUTH_HTTP_TIMEOUT sets this limit in seconds',
-        cause: error,
-      });
-    }
-    const refused = (error as Error | undefined)?.cause;
-    if (proxy && refused instanceof ProxyRefusedError) throw proxyRefused(proxy, url, refused.status, error);
-    const code = transportErrorCode(error);
-    const tls = code === undefined ? undefined : describeTlsFailure(code, (error as Error).message);
-    if (tls) throw new NetworkError(`cannot reach ${safeHost(url)}: ${tls.problem}`, { hint: tls.hint, cause: error });
-    if (proxy && code !== undefined && UNREACHABLE.has(code)) {
-      // With a proxy, this machine only ever connects to the proxy: it is the proxy that is unreachable.
-      throw new NetworkError(`cannot reach the proxy ${describeProxy(proxy)} (${proxy.variable}): ${describeTransportError(code, (error as Error).message)}`, {
-        hint: `check ${proxy.variable}, or list ${safeHostname(url)} in NO_PROXY if it is to be reached directly`,
-        cause: error,
-      });
-    }
-    if (code !== undefined) {
-      const Failure = UNREACHABLE.has(code) ? EndpointUnreachableError : NetworkError;
-      throw new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(code, (error as Error).message)}`, {
-        hint: 'check the network and the resource URL',
-        cause: error,
-      });
-    }
-    throw error;
+    throw requestFailure(error, url, options, proxy, { interrupt: signal, timedOut: deadline.aborted });
   }
+}
+
+// A 5xx may come after the server acted: only methods that may be repeated (RFC 9110 §9.2.2)
+// are sent again. A 429, or a connection never made, means nothing was done: any method is.
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+const NOTHING_SENT_ERRORS = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
+const STREAM_ATTEMPTS = 3;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+/**
+ * got's stream API, with the promise API's policy done by hand (got leaves retrying a stream to
+ * its caller): the time limit covers the attempts and the waits between them until a status
+ * line arrives; the body, which may be large, then only has to keep coming (an idle limit of
+ * the same length). Ctrl-C ends it at any point.
+ */
+async function sendStream(client: Got, options: HttpClientOptions, proxies: ProxyAgents, url: string, request: StreamRequest): Promise<StreamResponse> {
+  const proxy = proxyFor(new URL(url), options.env);
+  const startedAt = Date.now();
+  const interrupt = options.signal;
+  for (let attempt = 1; ; attempt++) {
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort(interrupt?.reason);
+    interrupt?.addEventListener('abort', onInterrupt, { once: true });
+    const timer = setTimeout(() => controller.abort('timeout'), Math.max(0, options.timeoutMs - (Date.now() - startedAt)));
+    const traceStart = Date.now();
+    let response: StreamResponse;
+    try {
+      if (interrupt?.aborted) throw interrupt.reason;
+      response = await openStream(client, url, {
+        method: request.method as Method,
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        retry: NO_RETRY,
+        // got merges timeouts key by key: undefined lifts the client's limit on the whole exchange.
+        timeout: { request: undefined, socket: options.timeoutMs } as unknown as Delays,
+        signal: controller.signal,
+        context: proxy ? { proxy: describeProxy(proxy) } : {},
+        ...(proxy ? { agent: proxies.for(proxy) } : {}),
+      });
+    } catch (error) {
+      interrupt?.removeEventListener('abort', onInterrupt);
+      const code = transportErrorCode(error);
+      const repeatable = code !== undefined && (NOTHING_SENT_ERRORS.has(code) || (IDEMPOTENT_METHODS.has(request.method) && RETRY_ERRORS.includes(code)));
+      const delay = repeatable && !controller.signal.aborted ? retryDelay(attempt, undefined, startedAt, options) : undefined;
+      if (delay !== undefined) {
+        await pause(delay, `${code}`, attempt, options);
+        continue;
+      }
+      throw requestFailure(error, url, options, proxy, { interrupt, timedOut: controller.signal.reason === 'timeout' });
+    } finally {
+      clearTimeout(timer);
+    }
+    options.trace?.(`< ${response.status} ${response.url} (${Date.now() - traceStart} ms)`);
+    const status = response.status;
+    if (RETRY_STATUSES.includes(status) && (status === 429 || IDEMPOTENT_METHODS.has(request.method))) {
+      const retryAfter = retryAfterMs(response.headers['retry-after']);
+      const delay = retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS ? retryDelay(attempt, retryAfter, startedAt, options) : undefined;
+      if (delay !== undefined) {
+        // The connection is let go now, not held through the wait.
+        response.body.destroy();
+        interrupt?.removeEventListener('abort', onInterrupt);
+        await pause(delay, `status ${status}`, attempt, options);
+        continue;
+      }
+    }
+    response.body.once('close', () => interrupt?.removeEventListener('abort', onInterrupt));
+    return response;
+  }
+}
+
+/** How long to wait before attempt `attempt + 1`; undefined when out of attempts, or when it would start after the time is up. */
+function retryDelay(attempt: number, retryAfter: number | undefined, startedAt: number, options: HttpClientOptions): number | undefined {
+  if (attempt >= STREAM_ATTEMPTS) return undefined;
+  const delay = retryAfter ?? 250 * 2 ** (attempt - 1) * (0.5 + Math.random());
+  return Date.now() - startedAt + delay < options.timeoutMs ? delay : undefined;
+}
+
+/** The wait before a retry; Ctrl-C ends it, and the next attempt then reports the interruption. */
+async function pause(delay: number, reason: string, attempt: number, options: HttpClientOptions): Promise<void> {
+  options.trace?.(`  retry ${attempt} after ${reason}`);
+  await setTimeoutPromise(delay, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+}
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Resolves with the status line and headers, the body still to be read from the stream. */
+function openStream(client: Got, url: string, init: OptionsInit): Promise<StreamResponse> {
+  return new Promise((resolve, reject) => {
+    const stream = client.stream(url, init as OptionsInit & { isStream?: true });
+    stream.once('error', reject);
+    stream.once('response', (response: Response) => {
+      stream.off('error', reject);
+      resolve({
+        status: response.statusCode,
+        statusText: response.statusMessage ?? '',
+        httpVersion: response.httpVersion,
+        headers: response.headers,
+        rawHeaders: response.rawHeaders,
+        url: response.url,
+        body: stream,
+      });
+    });
+  });
+}
+
+/** What a request that got no usable answer becomes: interrupted (130), or a network failure (5) in plain words. */
+function requestFailure(
+  error: unknown,
+  url: string,
+  options: HttpClientOptions,
+  proxy: Proxy | undefined,
+  { interrupt, timedOut }: { interrupt: AbortSignal | undefined; timedOut: boolean },
+): unknown {
+  if (interrupt?.aborted) {
+    return new InterruptedError(`interrupted while waiting for ${safeHost(url)}; nothing was stored`, { signal: interruptSignal(interrupt), cause: error });
+  }
+  if (timedOut) {
+    return new NetworkError(`cannot reach ${safeHost(url)}${proxy ? ` through the proxy ${describeProxy(proxy)}` : ''}: timed out (${options.timeoutMs / 1000} s, retries included)`, {
+      hint: 'OCS_AUTH_HTTP_TIMEOUT sets this limit in seconds',
+      cause: error,
+    });
+  }
+  const refused = (error as Error | undefined)?.cause;
+  if (proxy && refused instanceof ProxyRefusedError) return proxyRefused(proxy, url, refused.status, error);
+  const code = transportErrorCode(error);
+  const tls = code === undefined ? undefined : describeTlsFailure(code, (error as Error).message);
+  if (tls) return new NetworkError(`cannot reach ${safeHost(url)}: ${tls.problem}`, { hint: tls.hint, cause: error });
+  if (proxy && code !== undefined && UNREACHABLE.has(code)) {
+    // With a proxy, this machine only ever connects to the proxy: it is the proxy that is unreachable.
+    return new NetworkError(`cannot reach the proxy ${describeProxy(proxy)} (${proxy.variable}): ${describeTransportError(code, (error as Error).message)}`, {
+      hint: `check ${proxy.variable}, or list ${safeHostname(url)} in NO_PROXY if it is to be reached directly`,
+      cause: error,
+    });
+  }
+  if (code !== undefined) {
+    const Failure = UNREACHABLE.has(code) ? EndpointUnreachableError : NetworkError;
+    return new Failure(`cannot reach ${safeHost(url)}: ${describeTransportError(code, (error as Error).message)}`, {
+      hint: 'check the network and the resource URL',
+      cause: error,
+    });
+  }
+  return error;
 }
 
 /** Aborts `ms` after `signal` does, with the same reason. */

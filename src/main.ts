@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as api from './commands/api.js';
 import * as completion from './commands/completion.js';
 import * as configure from './commands/configure.js';
 import * as exec from './commands/exec.js';
@@ -19,7 +20,7 @@ export interface Outcome {
 
 export type Register = (program: Command, deps: Deps, outcome: Outcome) => void;
 
-const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, completion.register];
+const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, api.register, completion.register];
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */
 export async function main(argv: string[], processDeps: Deps): Promise<number> {

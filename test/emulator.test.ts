@@ -116,6 +116,25 @@ describe('OCS on the wire', () => {
     assert.equal(emu.counts.tenants, 4);
   });
 
+  test('the tenant API behind `ocs-auth api` checks the token as the tenants endpoint does, scope included', async () => {
+    const namespaces = (token: string | undefined, tenantId = emu.tenantId) => callTenants(token, `${emu.resource}/api/v1/Tenants/${tenantId}/Namespaces`);
+    const token = await accessToken();
+    const ok = await namespaces(token);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(((await ok.json()) as { Id: string }[]).map((namespace) => namespace.Id), ['default', 'plant']);
+    assert.equal((await namespaces(undefined)).status, 401);
+    assert.equal((await namespaces('not.a.jwt')).status, 401);
+    assert.equal((await namespaces(token, '00000000-0000-0000-0000-000000000000')).status, 403);
+
+    const form = { grant_type: 'client_credentials', client_id: emu.confidentialClient.clientId, client_secret: emu.confidentialClient.clientSecret, scope: 'other' };
+    const scoped = (await (await postForm(`${emu.resource}/identity/connect/token`, form)).json()) as { access_token: string; scope?: string };
+    assert.doesNotMatch(scoped.scope ?? '', /ocsapi/);
+    const refused = await namespaces(scoped.access_token);
+    assert.equal(refused.status, 403);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+    assert.equal(emu.counts['tenant-data'], 5);
+  });
+
   test('expired and revoked tokens are 401; tokens issued after revocation work', async () => {
     const shortLived = await startEmulator({ accessTokenTtl: 1 });
     try {
@@ -365,7 +384,7 @@ describe('faults and counts', () => {
     emu.addFault({ route: 'tenants', status: 503, times: 1 });
     assert.equal((await callTenants(token)).status, 503);
     assert.equal((await callTenants(token)).status, 200);
-    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0 });
+    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0, 'tenant-data': 0 });
     emu.resetCounts();
     assert.equal(emu.counts.tenants, 0);
     assert.deepEqual(emu.requests, []);

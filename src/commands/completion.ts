@@ -111,6 +111,9 @@ function optionSpecs(command: Command): OptionSpec[] {
   });
 }
 
+// What `api -X` is given in practice; any other method is still accepted.
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
 function valueKind(option: Option): ValueKind {
   if (option.argChoices) return { kind: 'words', words: option.argChoices };
   switch (option.attributeName()) {
@@ -119,7 +122,10 @@ function valueKind(option: Option): ValueKind {
     case 'resource':
       return { kind: 'words', words: REGIONS.map((region) => region.value).filter(Boolean) };
     case 'from':
+    case 'input':
       return { kind: 'file' };
+    case 'method':
+      return { kind: 'words', words: HTTP_METHODS };
     default:
       return { kind: 'text' };
   }

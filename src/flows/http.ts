@@ -1,5 +1,6 @@
 // The HTTP seam of the flow layer. Flows see only this interface; src/http-client.ts builds
 // the real one on got, and tests hand in the same real client pointed at the emulator.
+import type { Readable } from 'node:stream';
 
 export interface HttpResponse {
   status: number;
@@ -22,9 +23,36 @@ export interface RequestOptions {
   interruptGraceMs?: number;
 }
 
+/** A request whose answer may be large: `ocs-auth api`. */
+export interface StreamRequest {
+  method: string;
+  headers: Record<string, string>;
+  /** Held whole, so that a retry can send it again. */
+  body?: Buffer | undefined;
+}
+
+/** An answer whose body is read as it arrives, never held whole by the client. */
+export interface StreamResponse {
+  status: number;
+  statusText: string;
+  httpVersion: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Names as the server spelt them, alternating with values: for `api --include`. */
+  rawHeaders: string[];
+  url: string;
+  /** Must be read or destroyed. */
+  body: Readable;
+}
+
 export interface HttpClient {
   get(url: string, options?: RequestOptions): Promise<HttpResponse>;
   postForm(url: string, form: Record<string, string>, options?: RequestOptions): Promise<HttpResponse>;
+  /**
+   * Any method, the body streamed. The time limit and retries (429, and 5xx for methods that
+   * may be repeated) end when the status line arrives; the body then has until the
+   * connection is idle for that long.
+   */
+  stream(url: string, request: StreamRequest): Promise<StreamResponse>;
 }
 
 /** The JSON object in a response body, or undefined when the body is not one. */

@@ -48,7 +48,7 @@ test('every script names every command and the options of token', async () => {
   for (const shell of ['bash', 'zsh', 'fish']) {
     const text = await readFile(scripts[shell]!, 'utf8');
     // (fish spells options without their dashes: -l min-validity)
-    for (const word of ['configure', 'login', 'token', 'whoami', 'status', 'logout', 'exec', 'completion', 'min-validity', 'export', 'header', 'json', 'profile']) {
+    for (const word of ['configure', 'login', 'token', 'whoami', 'status', 'logout', 'exec', 'api', 'paginate', 'completion', 'min-validity', 'export', 'header', 'json', 'profile']) {
       assert.ok(text.includes(word), `${shell} script lacks ${word}`);
     }
   }
@@ -110,6 +110,9 @@ test('bash completes commands, options, choices and profile names', async () => 
   assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--account-id', '']), []);
   assert.deepEqual(await bashComplete(['ocs-auth', 'configure', '--resource', 'https', ':', '//pla']), ['//platform.connect.aveva.com']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'completion', '']), ['bash', 'zsh', 'fish']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'ap']), ['api']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'api', '-X', 'P']), ['POST', 'PUT', 'PATCH']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'api', '--pag']), ['--paginate']);
   assert.ok((await bashComplete(['ocs-auth', 'exec', '--', 'ba'])).includes('bash'), 'after --, commands');
   assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--', 'ls', '--pro']), [], 'after --, not ocs-auth options');
 });

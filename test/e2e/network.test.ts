@@ -96,6 +96,16 @@ describe('proxies', () => {
     watch.assertClean();
   });
 
+  test('api: the request and its streamed answer go through the tunnel, trusted by OCS_AUTH_CA_FILE', async () => {
+    const result = await runCli(['--verbose', 'api', '--client-credentials', 'Tenants/{tenant}/Namespaces'], { env: env({ HTTPS_PROXY: proxy.url, OCS_AUTH_CA_FILE: ca.certFile }) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual((JSON.parse(result.stdout) as { Id: string }[]).map((namespace) => namespace.Id), ['default', 'plant']);
+    assert.match(result.stderr, /> GET https:\/\/ocs\.test\/api\/v1\/Tenants\/.+\/Namespaces \(Authorization: Bearer \*\*\*\) via proxy/);
+    assert.deepEqual(new Set(proxy.connects.map((c) => `${c.target} ${c.status}`)), new Set(['ocs.test:443 200']));
+    const untrusted = await runCli(['api', '--client-credentials', 'Tenants/{tenant}/Namespaces'], { env: env({ HTTPS_PROXY: proxy.url, OCS_AUTH_CA_FILE: otherCa.certFile }) });
+    assertFailure(untrusted, 5, /cannot reach ocs\.test/);
+  });
+
   test('lower-case https_proxy works, and wins over HTTPS_PROXY as in curl', async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
     const result = await runCli(token, { env: env({ https_proxy: proxy.url, HTTPS_PROXY: dead, OCS_AUTH_CA_FILE: ca.certFile }) });

@@ -12,12 +12,13 @@ import { MemoryStore } from './memory-store.ts';
 import { createInteractions, errorPage, isInteractionError, sendHtml, type TestUser } from './interactions.ts';
 import { ACCOUNT_API_SCOPE, createAccountApi } from './account-api.ts';
 import { createProvider, OCS_API_SCOPE, ROUTES } from './provider.ts';
+import { createTenantDataApi, HeldAnswers } from './tenant-data-api.ts';
 import { createTenantsApi } from './tenants-api.ts';
 import { createUserinfo } from './userinfo.ts';
 
-export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account';
+export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account' | 'tenant-data';
 
-export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account'];
+export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account', 'tenant-data'];
 
 export interface Fault {
   route: Route;
@@ -89,6 +90,13 @@ export interface Emulator {
    * Tokens issued afterwards work.
    */
   revokeAllTokens(): void;
+  /**
+   * Answers of GET …/Tenants/{id}/Namespaces/{ns}/Held?bytes=N send their first half, then wait
+   * for this (or 10 s): a client that shows the body before it has all of it is streaming.
+   */
+  releaseHeldAnswers(): void;
+  /** How many held answers have been sent to the end. */
+  heldAnswersFinished(): number;
   close(): Promise<void>;
 }
 
@@ -273,6 +281,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         isRevoked: (jti) => revokedJtis.has(jti),
       })
     : undefined;
+  const held = new HeldAnswers();
+  const tenantData = createTenantDataApi({ issuer, audience: apiResource, signingKey: verificationKey, tenantId: tenant.id, isRevoked: (jti) => revokedJtis.has(jti), held });
   const userinfo = createUserinfo({ issuer, audience: apiResource, signingKey: verificationKey, user, isRevoked: (jti) => revokedJtis.has(jti) });
 
   /** What a listener serves: in CONNECT mode the API origin has no identity paths and vice versa. */
@@ -292,7 +302,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case `${MOUNT}${ROUTES.authorization}`: return 'authorize';
       case `${MOUNT}${ROUTES.revocation}`: return 'revocation';
       case `${MOUNT}${ROUTES.userinfo}`: return 'userinfo';
-      default: return /^\/api\/v1\/tenants\/[^/]+$/i.test(pathname) ? 'tenants' : 'other';
+      default:
+        if (/^\/api\/v1\/tenants\/[^/]+$/i.test(pathname)) return 'tenants';
+        return /^\/api\/v1\/tenants\/[^/]+\/./i.test(pathname) ? 'tenant-data' : 'other';
     }
   }
 
@@ -362,6 +374,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       await toProvider(req, res, url);
     } else if (route === 'account' && accountApi) {
       await accountApi(req, res, url);
+    } else if (route === 'tenant-data') {
+      await tenantData(req, res, url);
     } else if (route === 'tenants') {
       await tenantsApi(req, res, decodeURIComponent(url.pathname.split('/').pop() ?? ''));
     } else {
@@ -464,8 +478,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       store.clear();
       tenantByGrant.clear();
     },
+    releaseHeldAnswers() {
+      held.release();
+    },
+    heldAnswersFinished: () => held.finished,
     async close() {
       closed = true;
+      held.release();
       for (const release of [...pendingDelays]) release();
       await Promise.all(
         servers.map(

@@ -137,6 +137,7 @@ test('the code exchange posts the verifier once, never retried, and maps invalid
   const calls: { url: string; form: Record<string, string>; options: RequestOptions | undefined }[] = [];
   const http: HttpClient = {
     get: () => assert.fail('no GET expected'),
+    stream: () => assert.fail('no stream expected'),
     postForm: async (url, form, options) => {
       calls.push({ url, form, options });
       return respond(400, { error: 'invalid_grant', error_description: 'grant request is invalid' });

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { Register } from '../main.js';
+import { addFlowOptions, addProfileOptions, createContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions } from './token.js';
+
+export interface ApiOptions extends ProfileOptions, FlowOptions {
+  method?: string;
+  header?: string[];
+  field?: string[];
+  input?: string;
+  include?: boolean;
+  paginate?: boolean;
+  namespace?: string;
+  minValidity: number;
+  force?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export const register: Register = (program, deps) => {
+  const command = program
+    .command('api')
+    .description('send an authenticated request to the API, as `gh api` does; the answer\'s body goes to stdout')
+    .argument('<path>', 'relative to the API base ({resource}/api/{apiVersion} or {resource}/api/account/{accountId}), or to the resource root when it starts with /')
+    .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f unless --paginate)')
+    .option('-H, --header <line>', "an extra header, 'Name: value' (repeatable)", collect)
+    .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
+    .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
+    .option('-i, --include', 'print the status line and headers before the body')
+    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list')
+    .option('--namespace <id>', 'fills {namespace} in PATH');
+  addFlowOptions(command);
+  addProfileOptions(command);
+  addCacheOptions(command)
+    .addHelpText(
+      'after',
+      [
+        '',
+        '{tenant}, {account} and {namespace} in PATH are filled in. A full URL is accepted only on',
+        "the resource's origin: the token is never sent anywhere else.",
+        '',
+        'Exit status: 0 for 2xx; 4 when the token is rejected (401/403, after one fresh token);',
+        '5 for 5xx/429/network failures after retries; 6 for any other answer (its body is on stdout).',
+        '',
+        'Examples:',
+        "  ocs-auth api 'Tenants/{tenant}/Namespaces'",
+        "  ocs-auth api --paginate 'Tenants/{tenant}/Namespaces/{namespace}/Streams' --namespace plant -f count=100",
+        "  ocs-auth api --account-id ACCOUNT --paginate 'sds/STORE/v2/Streams'",
+        "  ocs-auth api -X POST 'Tenants/{tenant}/Namespaces/plant/Types/Pump' --input type.json",
+      ].join('\n'),
+    )
+    // The work, and the HTTP stack under it, load only when the command runs.
+    .action(async (path: string, options: ApiOptions, self: Command) => {
+      // The body is the data asked for, so it goes to stdout, and colour follows stdout.
+      const color = Boolean(deps.io.stdout.isTTY) && self.optsWithGlobals<{ color?: boolean }>().color !== false && deps.env.NO_COLOR === undefined;
+      await (await import('./api-run.js')).run(path, options, createContext(deps, self), color);
+    });
+};

@@ -1,0 +1,167 @@
+// `ocs-auth api`: where a PATH points, what may be sent with it, and how pages of a list
+// answer follow each other. No I/O here: the command sends, these decide.
+import { NetworkError, UsageError } from '../errors.js';
+
+export interface ApiTarget {
+  /** The profile's resource, no trailing slash: the only origin the token goes to. */
+  resource: string;
+  /** {resource}/api/{apiVersion} or {resource}/api/account/{accountId}, no trailing slash. */
+  base: string;
+  tenantId: string | undefined;
+  accountId: string | undefined;
+  namespace: string | undefined;
+}
+
+const PLACEHOLDERS = /\{(tenant|account|namespace)\}/g;
+const ABSOLUTE_URL = /^[a-z][a-z\d+.-]*:/i;
+
+/**
+ * The URL a PATH names: relative to the API base, from the resource root when it starts with
+ * `/`, or a full URL on the resource's origin. Anything that would take the token to another
+ * origin, or a relative PATH that climbs out of the API base with `..`, is refused before
+ * anything is sent (exit 2).
+ */
+export function resolveApiUrl(path: string, target: ApiTarget): URL {
+  const filled = path.replace(PLACEHOLDERS, (_match, name: 'tenant' | 'account' | 'namespace') => encodeURIComponent(placeholderValue(name, target)));
+  const origin = new URL(target.resource).origin;
+  let url: URL;
+  if (ABSOLUTE_URL.test(filled)) {
+    try {
+      url = new URL(filled);
+    } catch {
+      throw new UsageError(`invalid URL "${path}"`);
+    }
+    if (url.origin !== origin || url.username || url.password) {
+      throw new UsageError(`${url.origin} is not the profile's resource (${origin}): the token is only ever sent there`, {
+        hint: 'give a path relative to the API base, or one that starts with /',
+      });
+    }
+    return url;
+  }
+  url = new URL(filled.startsWith('/') ? `${target.resource}${filled}` : `${target.base}/${filled}`);
+  // The URL parser folds `..` and `%2e%2e` away; what is left must still be where PATH said.
+  const basePath = new URL(target.base).pathname;
+  if (url.origin !== origin || (!filled.startsWith('/') && !url.pathname.startsWith(`${basePath}/`))) {
+    throw new UsageError(`"${path}" leaves the API base ${target.base}`, { hint: 'start PATH with / to name a path from the resource root' });
+  }
+  return url;
+}
+
+function placeholderValue(name: 'tenant' | 'account' | 'namespace', target: ApiTarget): string {
+  const value = name === 'tenant' ? target.tenantId : name === 'account' ? target.accountId : target.namespace;
+  if (value !== undefined) return value;
+  if (name === 'namespace') throw new UsageError('{namespace} needs --namespace ID');
+  throw new UsageError(
+    name === 'tenant' ? `{tenant} needs a tenant profile; this one is for CONNECT account ${target.accountId}` : `{account} needs a CONNECT account profile; this one is for tenant ${target.tenantId}`,
+    { hint: `use {${name === 'tenant' ? 'account' : 'tenant'}}, or name the profile with --profile` },
+  );
+}
+
+// RFC 9110 §5.6.2 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * One -H 'Name: value'. Authorization is refused rather than ignored: the token ocs-auth
+ * adds is the point of the command, and quietly dropping the user's header would hide that
+ * their own was never sent.
+ */
+export function parseHeader(line: string): [string, string] {
+  const colon = line.indexOf(':');
+  const name = colon > 0 ? line.slice(0, colon).trim() : '';
+  const value = line.slice(colon + 1).trim();
+  if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw new UsageError(`invalid header "${line}"`, { hint: "expected -H 'Name: value'" });
+  if (name.toLowerCase() === 'authorization') {
+    throw new UsageError('-H Authorization is not accepted: ocs-auth sends the profile\'s token itself', { hint: 'use `ocs-auth token` with curl to send a header of your own' });
+  }
+  return [name, value];
+}
+
+/** One -f key=value. */
+export function parseField(pair: string): [string, string] {
+  const equals = pair.indexOf('=');
+  if (equals <= 0) throw new UsageError(`invalid field "${pair}"`, { hint: 'expected -f key=value' });
+  return [pair.slice(0, equals), pair.slice(equals + 1)];
+}
+
+// Where a page's list is when it has more than one array: CONNECT's `items` (sds v2, as its
+// samples read it), then the usual others (`Results`, OData's `value`, `data`), any case.
+const LIST_KEYS = ['items', 'results', 'value', 'data'];
+const CONTINUATION_KEY = 'continuationtoken';
+export const CONTINUATION_PARAMETER = 'continuationToken';
+
+/**
+ * The next page of a list answer: the body's continuationToken (CONNECT, ADH), sent back as a
+ * query parameter, else the Link header's rel="next" (ADH data views). Undefined on the last page.
+ */
+export function nextPageUrl(current: URL, body: unknown, link: string | string[] | undefined): URL | undefined {
+  const token = continuationToken(body);
+  if (token !== undefined) {
+    const next = new URL(current);
+    next.searchParams.set(CONTINUATION_PARAMETER, token);
+    return next;
+  }
+  const reference = nextLink(Array.isArray(link) ? link.join(', ') : link);
+  return reference === undefined ? undefined : new URL(reference, current);
+}
+
+function continuationToken(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  const key = Object.keys(body).find((name) => name.toLowerCase() === CONTINUATION_KEY);
+  const value = key === undefined ? undefined : body[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** RFC 8288: `<uri>; rel="next"`, among other links in one header. */
+function nextLink(header: string | undefined): string | undefined {
+  for (const match of (header ?? '').matchAll(/<([^>]*)>([^,<]*)/g)) {
+    const rel = /;\s*rel\s*=\s*"?([^";]*)"?/i.exec(match[2] ?? '')?.[1];
+    if (rel?.toLowerCase().split(/\s+/).includes('next')) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * Pages as one answer: arrays are concatenated; objects keep the first page's other keys, with
+ * their list holding every page's items and no continuation token left.
+ */
+export function mergePages(pages: unknown[]): unknown {
+  const [first] = pages;
+  if (Array.isArray(first)) return pages.flatMap((page, index) => (Array.isArray(page) ? page : unmergeable(index)));
+  const key = isObject(first) ? listKey(first) : undefined;
+  if (!isObject(first) || key === undefined) return unmergeable(0);
+  const merged: Record<string, unknown> = { ...first };
+  merged[key] = pages.flatMap((page, index) => (isObject(page) && Array.isArray(page[key]) ? page[key] : unmergeable(index)));
+  for (const name of Object.keys(merged)) if (name.toLowerCase() === CONTINUATION_KEY) merged[name] = null;
+  return merged;
+}
+
+function listKey(body: Record<string, unknown>): string | undefined {
+  const arrays = Object.keys(body).filter((key) => Array.isArray(body[key]));
+  return arrays.find((key) => LIST_KEYS.includes(key.toLowerCase())) ?? (arrays.length === 1 ? arrays[0] : undefined);
+}
+
+function unmergeable(index: number): never {
+  throw new NetworkError(`--paginate: page ${index + 1} of the answer holds no list to merge`, {
+    hint: 'drop --paginate and follow continuationToken yourself',
+  });
+}
+
+/** A short reason from an API error body (OCS: Reason/Error; OAuth: error_description), for the one line on stderr. */
+export function errorReason(body: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(parsed)) return undefined;
+  for (const key of ['Reason', 'reason', 'Message', 'message', 'error_description', 'detail', 'title', 'Error', 'error']) {
+    const value = parsed[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 200);
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Chalk } from 'chalk';
+import { NetworkError, UsageError } from '../../src/errors.ts';
+import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
+import { highlightJson } from '../../src/json-highlight.ts';
+
+const tenant: ApiTarget = { resource: 'https://ocs.example', base: 'https://ocs.example/api/v1', tenantId: 'te/nant', accountId: undefined, namespace: 'plant' };
+const account: ApiTarget = { resource: 'https://platform.example', base: 'https://platform.example/api/account/acc', tenantId: undefined, accountId: 'acc', namespace: undefined };
+
+test('PATH: relative to the API base, /-rooted from the resource, placeholders encoded', () => {
+  assert.equal(resolveApiUrl('Tenants/{tenant}/Namespaces/{namespace}/Streams?count=2', tenant).href, 'https://ocs.example/api/v1/Tenants/te%2Fnant/Namespaces/plant/Streams?count=2');
+  assert.equal(resolveApiUrl('/api/v2/x', tenant).href, 'https://ocs.example/api/v2/x');
+  assert.equal(resolveApiUrl('sds/store/v2/Streams', account).href, 'https://platform.example/api/account/acc/sds/store/v2/Streams');
+  assert.equal(resolveApiUrl('https://OCS.example:443/api/v1/x', tenant).href, 'https://ocs.example/api/v1/x');
+});
+
+test('PATH: nothing that would take the token to another origin, or a relative path out of the API base', () => {
+  for (const path of ['https://evil.example/api/v1/x', 'http://ocs.example/api/v1/x', 'https://ocs.example:8443/x', 'https://u:p@ocs.example/x', 'ftp:x', '../../x', 'a/../../x', '%2e%2e/x', '..']) {
+    assert.throws(() => resolveApiUrl(path, tenant), UsageError, path);
+  }
+  // Still on the origin, whatever the parser makes of them.
+  for (const path of ['//evil.example/x', '/\\evil.example/x', '@evil.example']) {
+    assert.equal(resolveApiUrl(path, tenant).origin, 'https://ocs.example', path);
+  }
+  assert.throws(() => resolveApiUrl('{account}', tenant), /needs a CONNECT account profile/);
+  assert.throws(() => resolveApiUrl('{tenant}', account), /needs a tenant profile/);
+  assert.throws(() => resolveApiUrl('{namespace}', account), /--namespace/);
+});
+
+test('headers and fields', () => {
+  assert.deepEqual(parseHeader('X-Id:  a: b '), ['X-Id', 'a: b']);
+  assert.deepEqual(parseField('filter=a=b'), ['filter', 'a=b']);
+  assert.deepEqual(parseField('empty='), ['empty', '']);
+  for (const bad of ['no colon', ': v', 'Bad Name: v', 'X: a\r\nY: b']) assert.throws(() => parseHeader(bad), UsageError, bad);
+  assert.throws(() => parseHeader('authorization: Bearer x'), /Authorization is not accepted/);
+  assert.throws(() => parseField('=v'), UsageError);
+  assert.throws(() => parseField('novalue'), UsageError);
+});
+
+test('the next page: continuationToken in the body (any case) as a query parameter, else Link rel="next"', () => {
+  const current = new URL('https://ocs.example/api/v1/x?count=2&continuationToken=old');
+  assert.equal(nextPageUrl(current, { items: [], continuationToken: 'a b' }, undefined)?.href, 'https://ocs.example/api/v1/x?count=2&continuationToken=a+b');
+  assert.equal(nextPageUrl(current, { Results: [], ContinuationToken: 'n' }, undefined)?.searchParams.get('continuationToken'), 'n');
+  assert.equal(nextPageUrl(current, { items: [], continuationToken: null }, undefined), undefined);
+  assert.equal(nextPageUrl(current, { items: [], continuationToken: '' }, undefined), undefined);
+  const link = '<https://ocs.example/first>; rel="first", <page?n=2>; rel="next"';
+  assert.equal(nextPageUrl(current, [], link)?.href, 'https://ocs.example/api/v1/page?n=2');
+  assert.equal(nextPageUrl(current, [], '<https://ocs.example/p2>; rel=next')?.href, 'https://ocs.example/p2');
+  assert.equal(nextPageUrl(current, [], '<https://ocs.example/first>; rel="first"'), undefined);
+  assert.equal(nextPageUrl(current, [], undefined), undefined);
+});
+
+test('pages merge: arrays concatenated; the list of an object page gathered, its continuation token cleared', () => {
+  assert.deepEqual(mergePages([[1, 2], [3]]), [1, 2, 3]);
+  assert.deepEqual(mergePages([{ items: [1], continuationToken: 'x', total: 3 }, { items: [2, 3], continuationToken: null, total: 3 }]), { items: [1, 2, 3], continuationToken: null, total: 3 });
+  assert.deepEqual(mergePages([{ Results: [1], ContinuationToken: 'x', Other: ['kept'] }, { Results: [2] }]), { Results: [1, 2], ContinuationToken: null, Other: ['kept'] });
+  assert.deepEqual(mergePages([{ streams: [1], continuationToken: 'x' }, { streams: [2] }]), { streams: [1, 2], continuationToken: null });
+  assert.throws(() => mergePages([{ a: 1 }]), NetworkError);
+  assert.throws(() => mergePages([[1], { items: [] }]), NetworkError);
+  assert.throws(() => mergePages([{ items: [1] }, { other: [] }]), /page 2/);
+});
+
+test('the reason of an error answer, for the line on stderr', () => {
+  assert.equal(errorReason('{"Error":"Forbidden","Reason":"Not allowed."}'), 'Not allowed.');
+  assert.equal(errorReason('{"error":"invalid_request","error_description":"bad"}'), 'bad');
+  assert.equal(errorReason('<html>'), undefined);
+  assert.equal(errorReason('[]'), undefined);
+});
+
+test('JSON for a terminal: indented, keys and values coloured apart, numbers inside strings left alone', () => {
+  const style = new Chalk({ level: 1 });
+  const shown = highlightJson({ Id: 'a1 2', n: -1.5e3, ok: true, none: null, list: [1] }, style);
+  assert.equal(shown.replace(/\u001b\[\d+(;\d+)*m/g, ''), JSON.stringify({ Id: 'a1 2', n: -1.5e3, ok: true, none: null, list: [1] }, null, 2));
+  assert.ok(shown.includes(style.green('"a1 2"')));
+  assert.ok(shown.includes(`${style.blue.bold('"Id"')}:`));
+  assert.ok(shown.includes(style.cyan('-1500')));
+  assert.ok(shown.includes(style.yellow('true')));
+  assert.equal(highlightJson([1], new Chalk({ level: 0 })), '[\n  1\n]');
+});
