@@ -13,6 +13,8 @@ export class MemoryStore {
   private readonly entries = new Map<string, Entry>();
   private readonly byGrant = new Map<string, Set<string>>();
   private readonly sessionByUid = new Map<string, string>();
+  // Device codes by their user code (oidc-provider stores and looks it up normalized).
+  private readonly deviceCodeByUserCode = new Map<string, string>();
 
   // The constructor oidc-provider wants in its `adapter` setting: one instance per model name.
   adapterClass(): new (model: string) => Adapter {
@@ -28,6 +30,7 @@ export class MemoryStore {
         const key = this.key(id);
         store.entries.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
         if (this.model === 'Session' && typeof payload.uid === 'string') store.sessionByUid.set(payload.uid, id);
+        if (this.model === 'DeviceCode' && typeof payload.userCode === 'string') store.deviceCodeByUserCode.set(payload.userCode, id);
         if (typeof payload.grantId === 'string') {
           const keys = store.byGrant.get(payload.grantId) ?? new Set<string>();
           keys.add(key);
@@ -44,9 +47,9 @@ export class MemoryStore {
         return id === undefined ? undefined : this.find(id);
       }
 
-      // Only the device flow uses user codes, and it is not enabled.
-      async findByUserCode(): Promise<AdapterPayload | undefined> {
-        return undefined;
+      async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+        const id = store.deviceCodeByUserCode.get(userCode);
+        return id === undefined ? undefined : this.find(id);
       }
 
       async consume(id: string): Promise<void> {
@@ -70,6 +73,7 @@ export class MemoryStore {
     this.entries.clear();
     this.byGrant.clear();
     this.sessionByUid.clear();
+    this.deviceCodeByUserCode.clear();
   }
 
   private get(key: string): AdapterPayload | undefined {
