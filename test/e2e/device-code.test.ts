@@ -2,7 +2,8 @@
 // the emulator while real headless Chromium enters the code it printed, as a person would.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
@@ -293,3 +294,50 @@ test('OCS_AUTH_FLOW=device-code with no TTY: token exits 3 naming the device-cod
   assertFailure(result, 3, /no refresh token stored/);
   assert.match(result.stderr, /ocs-auth login --device-code/);
 });
+
+const SCRIPT = '/usr/bin/script';
+
+test(
+  'token on a terminal starts the device login itself; Enter opens the page with the code in a browser',
+  { skip: !existsSync(SCRIPT) && !process.env.CI && 'no script(1)' },
+  async () => {
+    // The "browser" records the URL it is given, as a person's browser would open it.
+    const opened = join(configDir, 'opened.txt');
+    const recorder = join(configDir, 'browser.mjs');
+    await writeFile(recorder, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(opened)}, process.argv[2] + '\\n');\n`);
+    const env = { ...deviceEnv(emulator, { OCS_AUTH_FLOW: 'device-code', BROWSER: `"${process.execPath}" "${recorder}"` }) };
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OCS_') && key !== 'BROWSER'));
+    const child = spawn(SCRIPT, ['-qec', `"${process.execPath}" "${CLI}" token`, '/dev/null'], {
+      env: { ...clean, ...env } as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stop = () => child.kill('SIGKILL');
+    running.add(stop);
+    const timer = setTimeout(stop, 30_000);
+    let screen = '';
+    let pressed = false;
+    let approval: Promise<string> | undefined;
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      screen += text;
+      if (!pressed && /Press Enter to open it in a browser here/.test(screen)) {
+        pressed = true;
+        child.stdin.write('\r');
+      }
+      const uri = /open this page in a browser.*\r?\n\s+(http\S+)\r?\n/.exec(screen)?.[1];
+      const code = /enter the code:\s+(?:\u001b\[\d+m)?([A-Z]{4}-[A-Z]{4})/.exec(screen)?.[1];
+      if (!approval && uri && code) approval = approveDeviceCode(uri, code, emulator.user);
+    });
+    const code = await exited;
+    clearTimeout(timer);
+    running.delete(stop);
+    assert.equal(code, 0, screen);
+    await approval;
+    assert.match(screen, /no refresh token stored for profile "default": the device-code login has ended: logging in first/);
+    assert.match(screen, /Logged in to tenant "Emulated Company"/);
+    const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)\r?$/m.exec(screen)?.[1];
+    assert.ok(token, screen);
+    const [url] = (await readFile(opened, 'utf8')).trim().split('\n');
+    assert.match(url ?? '', /\/identity\/connect\/device\?user_code=/, 'Enter opened the page that has the code in it');
+  },
+);
