@@ -386,6 +386,20 @@ describe('faults and counts', () => {
   });
 });
 
+test('an expired device code is answered expired_token, not forgotten', async () => {
+  const short = await startEmulator({ deviceFlow: { codeTtl: 1 } });
+  try {
+    const res = await postForm(`${short.resource}/identity/connect/deviceauthorization`, { client_id: short.deviceClient.clientId, scope: 'openid ocsapi' });
+    const { device_code: deviceCode } = (await res.json()) as { device_code: string };
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const poll = await postForm(`${short.resource}/identity/connect/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: short.deviceClient.clientId, device_code: deviceCode });
+    assert.equal(poll.status, 400);
+    assert.equal(((await poll.json()) as { error: string }).error, 'expired_token');
+  } finally {
+    await short.close();
+  }
+});
+
 test('cli --json prints one line of settings, serves, and exits 0 on SIGTERM', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./emulator/cli.ts', import.meta.url).pathname, '--json', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,8 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 // every Provider in the process (and warns on stdout when used): two emulators in one test
 // process would share and evict each other's grants. This store belongs to one emulator.
 
+const DEVICE_CODE_KEPT_EXPIRED_SECONDS = 60;
+
 interface Entry {
   payload: AdapterPayload;
   expiresAt: number;
@@ -28,7 +30,10 @@ export class MemoryStore {
 
       async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
         const key = this.key(id);
-        store.entries.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+        // A device code is kept a while past its life: the provider finds it (ignoring
+        // expiry) and answers expired_token, as a real server does, not "not found".
+        const keptFor = this.model === 'DeviceCode' ? expiresIn + DEVICE_CODE_KEPT_EXPIRED_SECONDS : expiresIn;
+        store.entries.set(key, { payload, expiresAt: Date.now() + keptFor * 1000 });
         if (this.model === 'Session' && typeof payload.uid === 'string') store.sessionByUid.set(payload.uid, id);
         if (this.model === 'DeviceCode' && typeof payload.userCode === 'string') store.deviceCodeByUserCode.set(payload.userCode, id);
         if (typeof payload.grantId === 'string') {
