@@ -110,13 +110,18 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
     const login = await loginWithDeviceCode(context.flowDeps(settings.storage, settings), {
       settings,
       signal: deps.interrupted,
-      showCode: ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
+      showCode: async ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
         ui.info('To log in, open this page in a browser, on this machine or any other (a phone will do):');
         ui.info(`  ${verificationUri}`);
         ui.info(`and enter the code:  ${ui.style.bold(userCode)}`);
         if (verificationUriComplete) {
           ui.info('Or open this page, which has the code in it:');
           ui.info(`  ${verificationUriComplete}`);
+          // Imported on use: the QR code is for a person at a terminal, never for a log.
+          if (canPrompt(deps.io)) {
+            ui.info('or scan it with a phone:');
+            ui.info((await import('../qr.js')).terminalQrCode(verificationUriComplete));
+          }
         }
         const page = verificationUriComplete ?? verificationUri;
         if (options.browser && canPrompt(deps.io)) {

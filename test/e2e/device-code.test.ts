@@ -121,6 +121,7 @@ test('login --device-code shows the code, a person enters it in Chromium, the to
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, '', 'stdout stays data only');
   assert.match(result.stderr, /Logged in to tenant "Emulated Company" \(.+\) as Alice Example <alice@example\.com> \[profile default\]/);
+  assert.doesNotMatch(result.stderr, /█|Press Enter/, 'no QR code and no offer to open a browser without a terminal');
 
   const authorization = emulator.requests.find((request) => request.route === 'deviceauthorization');
   assert.equal(authorization?.body?.client_id, emulator.deviceClient.clientId);
@@ -337,6 +338,7 @@ test(
     assert.match(screen, /Logged in to tenant "Emulated Company"/);
     const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)\r?$/m.exec(screen)?.[1];
     assert.ok(token, screen);
+    assert.match(screen, /or scan it with a phone:\r?\n█{30,}/, 'a QR code of the page for a phone, on a terminal');
     const [url] = (await readFile(opened, 'utf8')).trim().split('\n');
     assert.match(url ?? '', /\/identity\/connect\/device\?user_code=/, 'Enter opened the page that has the code in it');
   },
