@@ -343,3 +343,34 @@ test(
     assert.match(url ?? '', /\/identity\/connect\/device\?user_code=/, 'Enter opened the page that has the code in it');
   },
 );
+
+test('a CONNECT account: no acr_values, scope openid api, whoami checks the token at userinfo', async () => {
+  const connectEmulator = await startEmulator({ connect: true, deviceFlow: { interval: 1 } });
+  try {
+    const account = connectEmulator.connect!;
+    const env = {
+      OCS_RESOURCE: connectEmulator.resource,
+      OCS_ACCOUNT_ID: account.accountId,
+      OCS_DISCOVERY_URL: connectEmulator.discoveryUrl,
+      OCS_CLIENT_ID: connectEmulator.deviceClient.clientId,
+      OCS_AUTH_CONFIG_DIR: configDir,
+      OCS_AUTH_STORAGE: 'file',
+    };
+    const login = startLogin(['--device-code'], env);
+    const shown = await login.shown;
+    assert.equal(new URL(shown.verificationUri).origin, account.identityOrigin);
+    await approveDeviceCode(shown.verificationUri, shown.userCode, connectEmulator.user);
+    const result = await login.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`Logged in to account ${account.accountId} as ${connectEmulator.user.name}`));
+    const authorization = connectEmulator.requests.find((request) => request.route === 'deviceauthorization');
+    assert.equal(authorization?.body?.scope, 'openid api');
+    assert.equal(authorization?.body?.acr_values, undefined);
+
+    const whoami = await runCli(['whoami', '--json'], { env: { ...env, OCS_AUTH_FLOW: 'device-code' } });
+    assert.equal(whoami.code, 0, whoami.stderr);
+    assert.equal((JSON.parse(whoami.stdout) as { verified_by: string }).verified_by, 'userinfo');
+  } finally {
+    await connectEmulator.close();
+  }
+});
