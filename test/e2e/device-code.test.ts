@@ -374,3 +374,18 @@ test('a CONNECT account: no acr_values, scope openid api, whoami checks the toke
     await connectEmulator.close();
   }
 });
+
+test('--verbose traces the polls with the device code redacted: whoever holds it gets the tokens', async () => {
+  const login = startLogin(['--device-code', '--verbose']);
+  await login.shown;
+  const polls = () => emulator.requests.filter((request) => request.route === 'token');
+  const deadline = Date.now() + 10_000;
+  while (polls().length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  login.kill('SIGINT');
+  const result = await login.done;
+  const deviceCode = polls()[0]?.body?.device_code;
+  assert.ok(deviceCode, 'a poll was made');
+  assert.match(result.stderr, /> POST \S+\/connect\/token grant_type=\S+&device_code=\*\*\*&/);
+  assert.ok(!result.stderr.includes(deviceCode), 'the device code never reaches stderr');
+});
