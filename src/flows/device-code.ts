@@ -112,15 +112,29 @@ export function deviceTokenRequest(http: HttpClient, tokenEndpoint: string, requ
   );
 }
 
-export type DevicePoll = { status: 'pending' } | { status: 'slow-down' } | { status: 'approved'; tokens: TokenSet; idTokenClaims: Record<string, unknown> | undefined };
+export type DevicePoll =
+  | { status: 'pending' }
+  | { status: 'slow-down' }
+  /** No answer (5xx, 429, or the request failed): worth another try, less often. */
+  | { status: 'failed'; error: NetworkError }
+  | { status: 'approved'; tokens: TokenSet; idTokenClaims: Record<string, unknown> | undefined };
 
 /**
- * RFC 8628 §3.5: pending and slow_down keep the poll going; a denial is exit 4, an expired
- * code exit 3 (log in again); anything else is what it would be for any token request. An ID
- * token must come from this issuer for this client (device flow has no nonce to check).
+ * RFC 8628 §3.5: pending and slow_down keep the poll going, and so does a server in trouble;
+ * a denial is exit 4, an expired code exit 3 (log in again); anything else is what it would
+ * be for any token request. An ID token must come from this issuer for this client (device
+ * flow has no nonce to check).
  */
 export function processDeviceTokenResponse(response: HttpResponse, requestedAt: number, expected: { issuer: string; clientId: string }): DevicePoll {
   const body = jsonObject(response);
+  if (response.status >= 500 || response.status === 429) {
+    try {
+      processTokenResponse(response, requestedAt);
+    } catch (error) {
+      if (error instanceof NetworkError) return { status: 'failed', error };
+      throw error;
+    }
+  }
   if (response.status === 400 || response.status === 401) {
     const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
     switch (body?.error) {
@@ -178,17 +192,30 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
 
   let intervalMs = authorization.intervalSeconds * 1000;
   let approved: Extract<DevicePoll, { status: 'approved' }> | undefined;
+  let lastFailure: NetworkError | undefined;
   while (!approved) {
     const left = authorization.expiresAt - deps.now();
-    if (left <= 0) throw new LoginRequiredError('the code expired before it was entered; nothing was stored', { hint: 'run the login again, and enter the new code in time' });
+    if (left <= 0) {
+      // A server that never answered is the news, not the code nobody could enter.
+      throw lastFailure ?? new LoginRequiredError('the code expired before it was entered; nothing was stored', { hint: 'run the login again, and enter the new code in time' });
+    }
     await pause(Math.min(intervalMs, left), signal);
     const polledAt = deps.now();
-    const poll = processDeviceTokenResponse(await deviceTokenRequest(http, metadata.token_endpoint, { clientId: settings.clientId, deviceCode }), polledAt, {
-      issuer: metadata.issuer,
-      clientId: settings.clientId,
-    });
+    const poll = await deviceTokenRequest(http, metadata.token_endpoint, { clientId: settings.clientId, deviceCode }).then(
+      (response) => processDeviceTokenResponse(response, polledAt, { issuer: metadata.issuer, clientId: settings.clientId }),
+      (error: unknown): DevicePoll => {
+        if (error instanceof NetworkError) return { status: 'failed', error };
+        throw error;
+      },
+    );
+    lastFailure = poll.status === 'failed' ? poll.error : undefined;
+    // RFC 8628 §3.5: slow_down adds 5 s for good; after a failed poll, poll less often rather
+    // than lose the sign-in the person may be finishing right now.
     if (poll.status === 'slow-down') intervalMs += SLOW_DOWN_SECONDS * 1000;
-    else if (poll.status === 'approved') approved = poll;
+    else if (poll.status === 'failed') {
+      deps.trace?.(`the poll failed (${poll.error.message}); polling less often`);
+      intervalMs *= 2;
+    } else if (poll.status === 'approved') approved = poll;
   }
 
   const token = toStoredToken(approved.tokens, settings, metadata.issuer);

@@ -47,7 +47,7 @@ function deviceEnv(on: Emulator = emulator, extra: Record<string, string> = {}):
 interface Shown {
   verificationUri: string;
   userCode: string;
-  complete: string | undefined;
+  complete: string;
 }
 
 interface Running {
@@ -70,7 +70,9 @@ function startLogin(args: string[], env: Record<string, string> = deviceEnv()): 
     stderr += text;
     const uri = /open this page in a browser.*\n\s+(http\S+)\n/.exec(stderr)?.[1];
     const code = /enter the code:\s+(\S+)/.exec(stderr)?.[1];
-    if (uri && code) found({ verificationUri: uri, userCode: code, complete: /which has the code in it:\n\s+(http\S+)/.exec(stderr)?.[1] });
+    // The emulator always gives the complete URI too: wait for its line, which comes last.
+    const complete = /which has the code in it:\n\s+(http\S+)\n/.exec(stderr)?.[1];
+    if (uri && code && complete) found({ verificationUri: uri, userCode: code, complete });
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const stop = () => child.kill('SIGKILL');
@@ -114,7 +116,7 @@ test('login --device-code shows the code, a person enters it in Chromium, the to
   const login = startLogin(['--device-code', '--scope', OFFLINE]);
   const shown = await login.shown;
   assert.equal(new URL(shown.verificationUri).origin, emulator.resource);
-  assert.ok(shown.complete?.includes(encodeURIComponent(shown.userCode)) || shown.complete?.includes(shown.userCode), 'the complete URI carries the code');
+  assert.equal(new URL(shown.complete).searchParams.get('user_code'), shown.userCode, 'the complete URI carries the code');
   const page = await approveDeviceCode(shown.verificationUri, shown.userCode, emulator.user);
   assert.match(page, /success/i);
   const result = await login.done;
@@ -205,6 +207,19 @@ test('a code nobody enters expires: exit 3, nothing stored', async () => {
   }
 });
 
+test('a token endpoint that fails until the code expires: exit 5 with what failed, not "expired"', async () => {
+  const shortLived = await startEmulator({ deviceFlow: { interval: 1, codeTtl: 3 } });
+  try {
+    shortLived.addFault({ route: 'token', status: 503 });
+    const result = await startLogin(['--device-code'], deviceEnv(shortLived)).done;
+    assertFailure(result, 5, /the token endpoint failed with 503/);
+    assert.ok(shortLived.counts.token >= 2, 'it kept polling');
+    assert.deepEqual(await storedEntries(), {});
+  } finally {
+    await shortLived.close();
+  }
+});
+
 test('slow_down adds 5 seconds to the interval; authorization_pending keeps polling', async () => {
   emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'slow_down' }), times: 1 });
   const login = startLogin(['--device-code']);
@@ -220,6 +235,23 @@ test('slow_down adds 5 seconds to the interval; authorization_pending keeps poll
   const gap = next.at - slowed.at;
   assert.ok(gap >= 6_000 - 50, `the poll after slow_down came ${gap} ms later, not ≥ 6 s`);
   assert.ok(gap < 8_000, `and not much later: ${gap} ms`);
+});
+
+test('a poll the server fails (503) or never answers does not end the login: the interval doubles, polling goes on', async () => {
+  emulator.addFault({ route: 'token', status: 503, times: 1 });
+  emulator.addFault({ route: 'token', destroy: true, times: 1 });
+  const login = startLogin(['--device-code']);
+  const shown = await login.shown;
+  const polls = () => emulator.requests.filter((request) => request.route === 'token');
+  const deadline = Date.now() + 15_000;
+  while (polls().length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const [failed, reset, next] = polls();
+  assert.ok(failed && reset && next, `three polls: ${polls().length}`);
+  assert.ok(reset.at - failed.at >= 1_950, `after a 503 the interval doubles to 2 s: ${reset.at - failed.at} ms`);
+  assert.ok(next.at - reset.at >= 3_950, `after a lost answer to 4 s: ${next.at - reset.at} ms`);
+  await approveDeviceCode(shown.verificationUri, shown.userCode, emulator.user);
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
 });
 
 test('authorization_pending polls follow the server interval', async () => {

@@ -70,7 +70,16 @@ test('polls: pending and slow_down go on; expired_token is exit 3, access_denied
   assert.throws(() => processDeviceTokenResponse(respond(400, { error: 'expired_token' }), 0, expected), LoginRequiredError);
   assert.throws(() => processDeviceTokenResponse(respond(400, { error: 'access_denied' }), 0, expected), CredentialsRejectedError);
   assert.throws(() => processDeviceTokenResponse(respond(400, { error: 'invalid_grant' }), 0, expected), CredentialsRejectedError);
-  assert.throws(() => processDeviceTokenResponse(respond(500, { error: 'server_error' }), 0, expected), NetworkError);
+});
+
+test('a poll the server fails (5xx, 429) is no answer: another try, carrying the error for when the code expires', () => {
+  const expected = { issuer: ISSUER, clientId: CLIENT };
+  for (const status of [500, 503, 429]) {
+    const poll = processDeviceTokenResponse(respond(status, { error: 'server_error' }), 0, expected);
+    assert.equal(poll.status, 'failed');
+    assert.ok(poll.status === 'failed' && poll.error instanceof NetworkError && poll.error.message.includes(String(status)));
+  }
+  assert.throws(() => processDeviceTokenResponse(respond(200, '<html>'), 0, expected), NetworkError, 'a broken 200 is not retried: the code is spent');
 });
 
 test('approved: the tokens, and an ID token only from this issuer for this client', () => {
