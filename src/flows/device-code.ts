@@ -143,7 +143,7 @@ export function processDeviceTokenResponse(response: HttpResponse, requestedAt: 
       case 'slow_down':
         return { status: 'slow-down' };
       case 'expired_token':
-        throw new LoginRequiredError('the code expired before it was entered; nothing was stored', { hint: 'run the login again, and enter the new code in time' });
+        throw codeExpired();
       case 'access_denied':
         throw new CredentialsRejectedError(`the sign-in was declined (access_denied${description}); nothing was stored`);
     }
@@ -197,7 +197,7 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
     const left = authorization.expiresAt - deps.now();
     if (left <= 0) {
       // A server that never answered is the news, not the code nobody could enter.
-      throw lastFailure ?? new LoginRequiredError('the code expired before it was entered; nothing was stored', { hint: 'run the login again, and enter the new code in time' });
+      throw lastFailure ?? codeExpired();
     }
     await pause(Math.min(intervalMs, left), signal);
     const polledAt = deps.now();
@@ -229,6 +229,10 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
     claims: { ...jwtClaims(token.access_token), ...approved.idTokenClaims },
     refreshTokenStored: approved.tokens.refreshToken !== undefined,
   };
+}
+
+function codeExpired(): LoginRequiredError {
+  return new LoginRequiredError('the code expired before it was entered; nothing was stored', { hint: 'run the login again, and enter the new code in time' });
 }
 
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
