@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export type BrowserOutcome = { opened: true } | { opened: false; reason: string };
 
@@ -7,14 +8,14 @@ export type BrowserOutcome = { opened: true } | { opened: false; reason: string 
  * its argument, or in place of a "%s"), else the `open` package. Never throws: a login can
  * always go on with the URL printed for the person to open elsewhere.
  */
-export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<BrowserOutcome> {
+export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, procVersion: () => string = readProcVersion): Promise<BrowserOutcome> {
   const command = env.BROWSER?.trim();
   try {
     if (command) {
       await runBrowserCommand(command, url);
       return { opened: true };
     }
-    const unavailable = whyNoBrowser(env, platform);
+    const unavailable = whyNoBrowser(env, platform, procVersion);
     if (unavailable) return { opened: false, reason: unavailable };
     const { default: open } = await import('open');
     await open(url);
@@ -26,15 +27,33 @@ export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform:
 
 /**
  * Where opening a browser would show it to nobody, or worse, start a text browser on the
- * terminal this login is using (xdg-open's last resort), say why instead.
+ * terminal this login is using (xdg-open's last resort), say why instead. WSL needs no
+ * display: `open` starts the Windows default browser through PowerShell there (unless in
+ * SSH or a container), so it is only kept from trying over SSH, like everywhere else.
  */
-function whyNoBrowser(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+export function whyNoBrowser(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, procVersion: () => string = readProcVersion): string | undefined {
   const ssh = Boolean(env.SSH_CONNECTION || env.SSH_TTY);
-  if (platform === 'linux' && !env.WSL_DISTRO_NAME) {
+  if (platform === 'linux' && !isWsl(env, procVersion)) {
     if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return ssh ? 'an SSH session without a display' : 'no display: DISPLAY and WAYLAND_DISPLAY are unset';
     return undefined;
   }
   return ssh ? 'an SSH session: a browser would open on the remote machine' : undefined;
+}
+
+/**
+ * WSL_DISTRO_NAME is lost under sudo and in some service shells; the kernel's version string
+ * (what `open` itself checks) names Microsoft on WSL 1 and 2 alike.
+ */
+function isWsl(env: NodeJS.ProcessEnv, procVersion: () => string): boolean {
+  return Boolean(env.WSL_DISTRO_NAME) || /microsoft/i.test(procVersion());
+}
+
+function readProcVersion(): string {
+  try {
+    return readFileSync('/proc/version', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** BROWSER may carry arguments ("firefox --new-window"); words are split like a shell would, without one. */

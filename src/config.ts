@@ -6,8 +6,10 @@ import { UsageError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';
 
-export const FLOWS = ['pkce', 'client-credentials'] as const;
+export const FLOWS = ['pkce', 'client-credentials', 'device-code'] as const;
 export type Flow = (typeof FLOWS)[number];
+/** The flows of a person logging in with a public client: a refresh token, no secret. */
+export type PublicClientFlow = Exclude<Flow, 'client-credentials'>;
 export const STORAGE_KINDS = ['keychain', 'file'] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 

@@ -22,7 +22,7 @@ export interface HttpClientOptions {
   ca?: string[] | undefined;
 }
 
-const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password']);
+const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password', 'device_code']);
 const RETRY_STATUSES = [429, 500, 502, 503, 504];
 // Timeouts are not retried: a hanging server would otherwise triple the wait.
 const RETRY_ERRORS = ['ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED'];

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openBrowser, splitWords } from '../src/browser.ts';
+import { openBrowser, splitWords, whyNoBrowser } from '../src/browser.ts';
 
 const URL_WITH_QUERY = 'http://127.0.0.1:5055/identity/connect/authorize?a=1&scope=openid%20ocsapi';
 
@@ -47,4 +47,14 @@ test('where no browser can be shown, it says why instead of trying', async () =>
     opened: false,
     reason: 'an SSH session: a browser would open on the remote machine',
   });
+});
+
+test('WSL needs no display: open starts the Windows browser there; found by WSL_DISTRO_NAME or /proc/version, never over SSH', () => {
+  const linuxKernel = () => 'Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org)';
+  const wslKernel = () => 'Linux version 5.15.153.1-microsoft-standard-WSL2 (root@941d701f84f1) (gcc (GCC) 12.2.0)';
+  assert.equal(whyNoBrowser({}, 'linux', linuxKernel), 'no display: DISPLAY and WAYLAND_DISPLAY are unset');
+  assert.equal(whyNoBrowser({}, 'linux', wslKernel), undefined, 'WSL found by the kernel, e.g. under sudo');
+  assert.equal(whyNoBrowser({ WSL_DISTRO_NAME: 'Ubuntu' }, 'linux', linuxKernel), undefined, 'WSL found by its variable');
+  assert.equal(whyNoBrowser({ SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' }, 'linux', wslKernel), 'an SSH session: a browser would open on the remote machine');
+  assert.equal(whyNoBrowser({ DISPLAY: ':0' }, 'linux', linuxKernel), undefined);
 });

@@ -63,7 +63,23 @@ describe('OCS on the wire', () => {
     assert.equal(doc.revocation_endpoint, `${emu.resource}/identity/connect/revocation`);
     assert.equal(doc.jwks_uri, `${emu.resource}/identity/.well-known/openid-configuration/jwks`);
     assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
+    assert.equal(doc.device_authorization_endpoint, `${emu.resource}/identity/connect/deviceauthorization`);
     assert.equal(emu.counts.discovery, 1);
+  });
+
+  test('device authorization for the device-code client: codes, the /identity page, the RFC interval; pending until entered', async () => {
+    const res = await postForm(`${emu.resource}/identity/connect/deviceauthorization`, { client_id: emu.deviceClient.clientId, scope: 'openid ocsapi' });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as Record<string, unknown>;
+    assert.equal(body.verification_uri, `${emu.resource}/identity/connect/device`);
+    assert.match(String(body.user_code), /^[A-Z]{4}-[A-Z]{4}$/);
+    assert.equal(body.interval, 5);
+    assert.equal(body.expires_in, 600);
+    const poll = await postForm(tokenUrl(), { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: emu.deviceClient.clientId, device_code: String(body.device_code) });
+    assert.equal(poll.status, 400);
+    assert.equal(((await poll.json()) as { error: string }).error, 'authorization_pending');
+    assert.equal((await fetch(String(body.verification_uri))).status, 200);
+    assert.deepEqual([emu.counts.deviceauthorization, emu.counts.device], [1, 1]);
   });
 
   test('client credentials without scope gives an RS256 at+jwt with tid and ocsapi', async () => {
@@ -384,7 +400,7 @@ describe('faults and counts', () => {
     emu.addFault({ route: 'tenants', status: 503, times: 1 });
     assert.equal((await callTenants(token)).status, 503);
     assert.equal((await callTenants(token)).status, 200);
-    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0, 'tenant-data': 0 });
+    assert.deepEqual(emu.counts, { discovery: 0, token: 1, authorize: 0, revocation: 0, tenants: 2, jwks: 0, userinfo: 0, account: 0, 'tenant-data': 0, deviceauthorization: 0, device: 0 });
     emu.resetCounts();
     assert.equal(emu.counts.tenants, 0);
     assert.deepEqual(emu.requests, []);
@@ -400,6 +416,20 @@ describe('faults and counts', () => {
     assert.ok(Date.now() - started < 1000);
     assert.equal(await pending, 'dropped');
   });
+});
+
+test('an expired device code is answered expired_token, not forgotten', async () => {
+  const short = await startEmulator({ deviceFlow: { codeTtl: 1 } });
+  try {
+    const res = await postForm(`${short.resource}/identity/connect/deviceauthorization`, { client_id: short.deviceClient.clientId, scope: 'openid ocsapi' });
+    const { device_code: deviceCode } = (await res.json()) as { device_code: string };
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const poll = await postForm(`${short.resource}/identity/connect/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: short.deviceClient.clientId, device_code: deviceCode });
+    assert.equal(poll.status, 400);
+    assert.equal(((await poll.json()) as { error: string }).error, 'expired_token');
+  } finally {
+    await short.close();
+  }
 });
 
 test('cli --json prints one line of settings, serves, and exits 0 on SIGTERM', async () => {

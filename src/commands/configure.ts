@@ -174,5 +174,6 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', [
     { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },
     { name: 'Client id + secret (client credentials)', value: 'client-credentials' },
+    { name: 'Code entered in a browser anywhere (device code, for machines without one)', value: 'device-code' },
   ]);
 }

@@ -83,17 +83,20 @@ export function addProfileOptions(command: Command): Command {
 export interface FlowOptions {
   pkce?: boolean;
   clientCredentials?: boolean;
+  deviceCode?: boolean;
 }
 
 export function addFlowOptions(command: Command): Command {
   return command
-    .addOption(new Option('--pkce', 'browser login: authorization code + PKCE (env OCS_AUTH_FLOW=pkce)').conflicts('clientCredentials'))
-    .addOption(new Option('--client-credentials', 'client id + secret (env OCS_AUTH_FLOW=client-credentials)'));
+    .addOption(new Option('--pkce', 'browser login: authorization code + PKCE (env OCS_AUTH_FLOW=pkce)').conflicts(['clientCredentials', 'deviceCode']))
+    .addOption(new Option('--client-credentials', 'client id + secret (env OCS_AUTH_FLOW=client-credentials)').conflicts('deviceCode'))
+    .addOption(new Option('--device-code', 'headless login: enter a code in a browser anywhere (env OCS_AUTH_FLOW=device-code)'));
 }
 
 export function chosenFlow(options: FlowOptions): Flow | undefined {
   if (options.pkce) return 'pkce';
   if (options.clientCredentials) return 'client-credentials';
+  if (options.deviceCode) return 'device-code';
   return undefined;
 }
 

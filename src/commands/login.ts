@@ -23,25 +23,26 @@ export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 export const register: Register = (program, deps) => {
   const command = program
     .command('login')
-    .description('log in and keep the credentials: a browser login (--pkce) or a client secret (--client-credentials)')
+    .description('log in and keep the credentials: a browser login (--pkce), a code entered in a browser anywhere (--device-code), or a client secret (--client-credentials)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  ocs-auth login --pkce\n' +
+        '  ocs-auth login --device-code             # over SSH, in a container, on a machine without a browser\n' +
         '  ocs-auth login --client-credentials --client-secret-stdin < secret.txt',
     );
   addFlowOptions(command);
   addProfileOptions(command);
   command
-    .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
-    .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
-    .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
-    .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser').conflicts('clientCredentials'))
+    .addOption(new Option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)').conflicts('deviceCode'))
+    .addOption(new Option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)').conflicts('deviceCode'))
+    .option('--scope <scopes>', 'scopes to ask for (PKCE and device code default "openid ocsapi"; add offline_access for refresh tokens)')
+    .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one').conflicts('clientCredentials'))
     .addOption(
       new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back')
         .default(DEFAULT_LOGIN_TIMEOUT_SECONDS)
         .argParser(positiveSeconds)
-        .conflicts('clientCredentials'),
+        .conflicts(['clientCredentials', 'deviceCode']),
     )
     .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self)));
 };
@@ -58,6 +59,7 @@ export type LoginHow = Pick<LoginOptions, 'clientSecretStdin' | 'browser' | 'tim
 
 export async function logIn(context: CommandContext, settings: CompleteSettings, how: LoginHow): Promise<void> {
   if (settings.flow === 'pkce') return loginInBrowser(how, context, settings);
+  if (settings.flow === 'device-code') return loginWithCode(how, context, settings);
 
   const clientSecret = await readClientSecret(how, context);
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret);
@@ -93,6 +95,68 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
   } finally {
     stopSpinner();
   }
+}
+
+/**
+ * The codes go to stderr, so a person on SSH can read them off and use any browser; on a
+ * terminal, Enter opens the page here. Polling runs meanwhile, so a phone works as well.
+ */
+async function loginWithCode(options: LoginHow, context: CommandContext, settings: CompleteSettings): Promise<void> {
+  const { deps, ui } = context;
+  const { loginWithDeviceCode } = await import('../flows/device-code.js');
+  let stopSpinner = () => {};
+  let stopListening = () => {};
+  try {
+    const login = await loginWithDeviceCode(context.flowDeps(settings.storage, settings), {
+      settings,
+      signal: deps.interrupted,
+      showCode: async ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
+        ui.info('To log in, open this page in a browser, on this machine or any other (a phone will do):');
+        ui.info(`  ${verificationUri}`);
+        ui.info(`and enter the code:  ${ui.style.bold(userCode)}`);
+        if (verificationUriComplete) {
+          ui.info('Or open this page, which has the code in it:');
+          ui.info(`  ${verificationUriComplete}`);
+          // Imported on use: the QR code is for a person at a terminal, never for a log.
+          if (canPrompt(deps.io)) {
+            ui.info('or scan it with a phone:');
+            ui.info((await import('../qr.js')).terminalQrCode(verificationUriComplete));
+          }
+        }
+        const page = verificationUriComplete ?? verificationUri;
+        if (options.browser && canPrompt(deps.io)) {
+          ui.info('Press Enter to open it in a browser here.');
+          stopListening = onEnter(deps.io.stdin, async () => {
+            const outcome = await deps.openBrowser(page);
+            if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the page above yourself`);
+          });
+        }
+        const minutes = Math.max(1, Math.round((expiresAt - deps.now()) / 60_000));
+        stopSpinner = startSpinner(deps.io.stderr, `Waiting for the code to be entered (Ctrl-C to cancel, it expires in ${minutes} min)`);
+      },
+    });
+    stopSpinner();
+    await rememberProfile(context, settings, options);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+  } finally {
+    stopListening();
+    stopSpinner();
+  }
+}
+
+/** Calls `action` on the first line typed; the returned function stops listening and lets stdin go. */
+function onEnter(stdin: CommandContext['deps']['io']['stdin'], action: () => Promise<void>): () => void {
+  const listener = () => {
+    stop();
+    void action();
+  };
+  const stop = () => {
+    stdin.off('data', listener);
+    stdin.pause();
+  };
+  stdin.on('data', listener);
+  stdin.resume();
+  return stop;
 }
 
 function where(settings: CompleteSettings, tenant: Tenant | undefined): string {

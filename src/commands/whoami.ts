@@ -74,7 +74,7 @@ export async function run(options: WhoamiOptions, context: CommandContext, color
   try {
     if (settings.tenantId !== undefined) {
       tenant = await fetchTenant(await flowDeps.http(), { ...settings, tenantId: settings.tenantId }, token.access_token);
-    } else if (settings.flow === 'pkce') {
+    } else if (settings.flow !== 'client-credentials') {
       userinfo = await withProviderMetadata(flowDeps, settings.discoveryUrl, async (metadata) =>
         metadata.userinfo_endpoint === undefined
           ? undefined
@@ -138,6 +138,7 @@ function claimList(value: unknown): string[] {
 const FLOW_NAMES: Record<Flow, string> = {
   pkce: 'pkce (browser login)',
   'client-credentials': 'client-credentials (client id + secret)',
+  'device-code': 'device-code (code entered in a browser)',
 };
 
 /** Aligned "label  value" lines, like `gh auth status`: easy to read, and to grep. */

@@ -1,3 +1,4 @@
+import type { PublicClientFlow } from '../config.js';
 import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
 import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
 import type { CachedSession } from '../store/token-cache.js';
@@ -26,7 +27,7 @@ const REFRESH_GRACE_AFTER_INTERRUPT_MS = 5_000;
 
 /**
  * A valid access token for the settings' flow: the cached one if fresh enough, else a new
- * one (client credentials: the grant again; PKCE: the refresh token). Parallel processes
+ * one (client credentials: the grant again; PKCE and device code: the refresh token). Parallel processes
  * for the same session make one request between them: the lock is taken only when the
  * cache falls short, and the cache is read again once it is held, since whoever held it
  * before has most likely just stored a fresh token.
@@ -55,9 +56,9 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
       if (cached) return cached;
     }
     const token =
-      settings.flow === 'pkce'
-        ? await refreshPkceSession(deps, settings)
-        : await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret));
+      settings.flow === 'client-credentials'
+        ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret))
+        : await refreshPersonSession(deps, settings, settings.flow);
     await cacheToken(deps, session, token);
     if (deps.interrupted?.aborted) {
       throw new InterruptedError('interrupted; the renewed login was stored first', { signal: interruptSignal(deps.interrupted) });
@@ -92,15 +93,16 @@ async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings
 }
 
 /**
- * Refresh tokens rotate: the new one is stored before anything else, because the old one
- * is now dead and losing the new one would log the person out. For the same reason Ctrl-C
- * does not cut the request off: its answer is awaited a few seconds more, and stored.
+ * A person's session (a browser or a device-code login, both public clients) lives on its
+ * refresh token. Refresh tokens rotate: the new one is stored before anything else, because
+ * the old one is now dead and losing the new one would log the person out. For the same
+ * reason Ctrl-C does not cut the request off: its answer is awaited a few seconds more, and stored.
  */
-async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): Promise<StoredToken> {
-  const record = await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token');
+async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow): Promise<StoredToken> {
+  const record = await readBoundSecret(deps.store, settings.profile, flow, 'refresh-token');
   const what = {
     profile: settings.profile,
-    missing: `no refresh token stored for profile "${settings.profile}": the browser login has ended`,
+    missing: `no refresh token stored for profile "${settings.profile}": the ${flow === 'pkce' ? 'browser' : 'device-code'} login has ended`,
     hint: `run \`${loginCommand(settings)}\``,
   };
   requireBinding(record, bindingFor(settings, null), what);
@@ -110,7 +112,7 @@ async function refreshPkceSession(deps: FlowDeps, settings: CompleteSettings): P
     const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), {
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
     });
-    if (tokens.refreshToken) await storeBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token', tokens.refreshToken, binding, deps.now());
+    if (tokens.refreshToken) await storeBoundSecret(deps.store, settings.profile, flow, 'refresh-token', tokens.refreshToken, binding, deps.now());
     return toStoredToken(tokens, settings, metadata.issuer);
   });
 }

@@ -1,14 +1,13 @@
 import { InterruptedError, NetworkError } from '../errors.js';
-import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
-import { secretAccount } from '../store/secret-store.js';
-import { bindingFor, storeBoundSecret } from './bound-secret.js';
+import type { CompleteSettings } from '../settings.js';
 import { listenForCallback } from './callback-server.js';
 import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jwtClaims } from './jwt.js';
 import { authorizationCodeGrant, authorizationUrl, createPkce, randomToken } from './pkce.js';
-import { sessionLockName, toStoredToken, type StoredToken } from './stored-token.js';
-import { fetchTenant, type Tenant } from './tenant.js';
+import { personScope, storePersonSession, type PersonLogin } from './public-session.js';
+import { toStoredToken } from './stored-token.js';
+import { fetchTenant } from './tenant.js';
 
 export interface BrowserLoginRequest {
   settings: CompleteSettings;
@@ -22,20 +21,12 @@ export interface BrowserLoginRequest {
   onBrowserReturned?(): void;
 }
 
-export interface BrowserLogin {
-  token: StoredToken;
-  tenant: Tenant | undefined;
-  /** What the tokens say about who signed in: the ID token's claims over the access token's. */
-  claims: Record<string, unknown>;
-  refreshTokenStored: boolean;
-}
-
 /**
  * Authorization code + PKCE through the person's browser and a loopback redirect. The tokens
  * are proven against the tenant API (OCS) before anything is stored; until then a failure leaves
  * the stored state as it was.
  */
-export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequest): Promise<BrowserLogin> {
+export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequest): Promise<PersonLogin> {
   const { settings, signal } = request;
   const http = await deps.http();
   // Fetched afresh, not from the discovery cache: a login is rare and interactive, and
@@ -50,7 +41,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   const pkce = createPkce();
   const state = randomToken();
   const nonce = randomToken();
-  const scope = settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE);
+  const scope = personScope(settings);
   const server = await listenForCallback({
     redirectUri: settings.redirectUri,
     state,
@@ -88,14 +79,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);
 
   if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
-  // The lock `token` holds while it refreshes this session: a refresh finishing mid-write
-  // would store the old grant's rotated refresh token over this login's.
-  const release = await deps.lock(sessionLockName(settings.profile, 'pkce'));
-  try {
-    await storeSession(deps, settings, metadata.issuer, token, tokens.refreshToken, scope);
-  } finally {
-    await release();
-  }
+  await storePersonSession(deps, settings, 'pkce', { issuer: metadata.issuer, token, refreshToken: tokens.refreshToken, scope });
 
   return {
     token,
@@ -103,19 +87,4 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     claims: { ...jwtClaims(token.access_token), ...tokens.idTokenClaims },
     refreshTokenStored: tokens.refreshToken !== undefined,
   };
-}
-
-async function storeSession(deps: FlowDeps, settings: CompleteSettings, issuer: string, token: StoredToken, refreshToken: string | undefined, scope: string): Promise<void> {
-  const { profile } = settings;
-  if (refreshToken) {
-    await storeBoundSecret(deps.store, profile, 'pkce', 'refresh-token', refreshToken, bindingFor(settings, issuer), deps.now());
-  } else {
-    // A refresh token from an earlier login belongs to another grant: keeping it would let a
-    // later refresh bring back the session this login replaced.
-    await deps.store.delete(secretAccount(profile, 'pkce', 'refresh-token'));
-    if (scope.split(' ').includes('offline_access')) {
-      deps.warn('no refresh token came back although offline_access was asked for: this login lasts as long as its access token');
-    }
-  }
-  await deps.tokens.write({ owner: profile, flow: 'pkce' }, JSON.stringify(token));
 }

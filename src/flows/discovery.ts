@@ -13,9 +13,11 @@ export interface ProviderMetadata {
   userinfo_endpoint?: string;
   /** RFC 9207: the authorization response names the issuer, and must. */
   authorization_response_iss_parameter_supported?: boolean;
+  /** RFC 8628 §4. */
+  device_authorization_endpoint?: string;
 }
 
-const OPTIONAL_ENDPOINTS = ['authorization_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'userinfo_endpoint'] as const;
+const OPTIONAL_ENDPOINTS = ['authorization_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'userinfo_endpoint', 'device_authorization_endpoint'] as const;
 
 export function discoveryRequest(http: HttpClient, discoveryUrl: string): Promise<HttpResponse> {
   return http.get(discoveryUrl);

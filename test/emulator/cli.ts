@@ -101,12 +101,15 @@ function describeConnect(emu: Emulator, connect: NonNullable<Emulator['connect']
     `                      secret    ${emu.confidentialClient.clientSecret}`,
     `  PKCE client         client id ${emu.publicClient.clientId}`,
     `                      redirects ${emu.publicClient.redirectUris.join(' ')}`,
+    `  device-code client  client id ${emu.deviceClient.clientId}`,
     `  test user           ${emu.user.login} / ${emu.user.password}`,
     '',
     '# client credentials:',
     `export ${common} OCS_CLIENT_ID=${shellQuote(emu.confidentialClient.clientId)} OCS_CLIENT_SECRET=${shellQuote(emu.confidentialClient.clientSecret)}`,
     '# PKCE (browser login):',
     `export ${common} OCS_CLIENT_ID=${shellQuote(emu.publicClient.clientId)}`,
+    '# device code (login --device-code):',
+    `export ${common} OCS_CLIENT_ID=${shellQuote(emu.deviceClient.clientId)}`,
     '',
     ...describeFaults(faults),
     'Ctrl-C to stop.',
@@ -134,12 +137,15 @@ function describe(emu: Emulator, faults: Fault[]): string {
     `                      secret    ${emu.confidentialClient.clientSecret}`,
     `  PKCE client         client id ${emu.publicClient.clientId}`,
     `                      redirects ${emu.publicClient.redirectUris.join(' ')}`,
+    `  device-code client  client id ${emu.deviceClient.clientId}`,
     `  test user           ${emu.user.login} / ${emu.user.password}`,
     '',
     '# client credentials:',
     `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.confidentialClient.clientId)} OCS_CLIENT_SECRET=${shellQuote(emu.confidentialClient.clientSecret)}`,
     '# PKCE (browser login):',
     `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.publicClient.clientId)}`,
+    '# device code (login --device-code):',
+    `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.deviceClient.clientId)}`,
     '',
     ...describeFaults(faults),
     'Ctrl-C to stop.',
@@ -207,8 +213,8 @@ async function main(argv: string[]): Promise<number> {
   for (const uri of values['redirect-uri'] ?? []) emu.registerRedirectUri(uri);
 
   if (values.json) {
-    const { resource, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user, connect } = emu;
-    console.log(JSON.stringify({ resource, port: emu.port, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, user, ...(connect ? { connect } : {}) }));
+    const { resource, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, deviceClient, user, connect } = emu;
+    console.log(JSON.stringify({ resource, port: emu.port, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, deviceClient, user, ...(connect ? { connect } : {}) }));
   } else {
     console.log(emu.connect ? describeConnect(emu, emu.connect, faults) : describe(emu, faults));
   }

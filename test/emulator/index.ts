@@ -16,9 +16,9 @@ import { createTenantDataApi, HeldAnswers } from './tenant-data-api.ts';
 import { createTenantsApi } from './tenants-api.ts';
 import { createUserinfo } from './userinfo.ts';
 
-export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account' | 'tenant-data';
+export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account' | 'tenant-data' | 'deviceauthorization' | 'device';
 
-export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account', 'tenant-data'];
+export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account', 'tenant-data', 'deviceauthorization', 'device'];
 
 export interface Fault {
   route: Route;
@@ -52,6 +52,8 @@ export interface RequestRecord {
   path: string;
   /** Form body fields, raw (secrets included), when the request had a form body. */
   body?: Record<string, string>;
+  /** Epoch ms the request arrived: how far apart polls are. */
+  at: number;
 }
 
 export interface Emulator {
@@ -69,6 +71,8 @@ export interface Emulator {
   tenantAlias: string;
   confidentialClient: { clientId: string; clientSecret: string };
   publicClient: { clientId: string; redirectUris: string[] };
+  /** RFC 8628 device-code client (public, refresh tokens with offline_access). */
+  deviceClient: { clientId: string };
   user: { login: string; password: string; name: string; email: string; sub: string };
   /** Requests seen per route, faulted ones included. */
   counts: Record<Route, number>;
@@ -111,6 +115,12 @@ export interface EmulatorOptions {
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   publicClientId?: string | undefined;
+  deviceClientId?: string | undefined;
+  /**
+   * RFC 8628: the `interval` the device authorization endpoint answers (seconds, default 5,
+   * the RFC's default) and how long a device code lives (seconds, default 600).
+   */
+  deviceFlow?: { interval?: number | undefined; codeTtl?: number | undefined } | undefined;
   /** Replaces the default redirect URIs of the public client. */
   redirectUris?: string[] | undefined;
   /** Added to every access token, e.g. many role claims, to make tokens as large as real ones get. */
@@ -138,6 +148,7 @@ export const DEFAULTS = {
   clientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d001',
   clientSecret: 'emulator-secret-not-for-production',
   publicClientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d002',
+  deviceClientId: '0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d003',
   // Matched exactly, port included, as OCS does: tests on other ports register theirs.
   redirectUris: ['http://localhost:5004/callback.html', 'http://127.0.0.1:5004/callback.html'],
   user: {
@@ -174,6 +185,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
   const confidentialClient = { clientId: opts.clientId ?? DEFAULTS.clientId, clientSecret: opts.clientSecret ?? DEFAULTS.clientSecret };
   const publicClient = { clientId: opts.publicClientId ?? DEFAULTS.publicClientId, redirectUris: [...(opts.redirectUris ?? DEFAULTS.redirectUris)] };
+  const deviceClient = { clientId: opts.deviceClientId ?? DEFAULTS.deviceClientId };
+  const deviceInterval = opts.deviceFlow?.interval ?? 5;
   const user: TestUser = { ...DEFAULTS.user };
 
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
@@ -238,6 +251,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenantId: tenant.id,
     confidentialClient,
     publicClient,
+    deviceClient,
+    deviceCodeTtl: opts.deviceFlow?.codeTtl ?? 600,
     user,
     signingKey,
     store,
@@ -259,6 +274,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (body && Object.keys(body).length > 0) state.record.body = flattenForm(body);
     if (state.transform && ctx.oidc?.route === 'discovery' && ctx.status === 200) {
       ctx.body = state.transform(structuredClone(ctx.body));
+    }
+    // oidc-provider names no interval: clients then wait the RFC's 5 s, too long for tests.
+    if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200) {
+      ctx.body = { ...(ctx.body as object), interval: deviceInterval };
     }
   });
   const providerCallback = provider.callback();
@@ -302,6 +321,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       case `${MOUNT}${ROUTES.authorization}`: return 'authorize';
       case `${MOUNT}${ROUTES.revocation}`: return 'revocation';
       case `${MOUNT}${ROUTES.userinfo}`: return 'userinfo';
+      case `${MOUNT}${ROUTES.device_authorization}`: return 'deviceauthorization';
+      case `${MOUNT}${ROUTES.code_verification}`: return 'device';
       default:
         if (/^\/api\/v1\/tenants\/[^/]+$/i.test(pathname)) return 'tenants';
         return /^\/api\/v1\/tenants\/[^/]+\/./i.test(pathname) ? 'tenant-data' : 'other';
@@ -335,7 +356,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const url = new URL(target, origin);
     const route = classify(url.pathname, listener);
     if (route !== 'other') counts[route]++;
-    const record: RequestRecord = { route, origin, method: req.method ?? 'GET', path: target };
+    const record: RequestRecord = { route, origin, method: req.method ?? 'GET', path: target, at: started };
     requests.push(record);
     if (DEBUG) res.on('finish', () => console.error(`emulator: ${record.method} ${target} -> ${res.statusCode} (${Date.now() - started} ms)`));
 
@@ -449,6 +470,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     tenantAlias: tenant.alias,
     confidentialClient,
     publicClient,
+    deviceClient,
     user: { login: user.login, password: user.password, name: user.name, email: user.email, sub: user.sub },
     counts,
     requests,

@@ -4,6 +4,8 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 // every Provider in the process (and warns on stdout when used): two emulators in one test
 // process would share and evict each other's grants. This store belongs to one emulator.
 
+const DEVICE_CODE_KEPT_EXPIRED_SECONDS = 60;
+
 interface Entry {
   payload: AdapterPayload;
   expiresAt: number;
@@ -13,6 +15,8 @@ export class MemoryStore {
   private readonly entries = new Map<string, Entry>();
   private readonly byGrant = new Map<string, Set<string>>();
   private readonly sessionByUid = new Map<string, string>();
+  // Device codes by their user code (oidc-provider stores and looks it up normalized).
+  private readonly deviceCodeByUserCode = new Map<string, string>();
 
   // The constructor oidc-provider wants in its `adapter` setting: one instance per model name.
   adapterClass(): new (model: string) => Adapter {
@@ -26,8 +30,12 @@ export class MemoryStore {
 
       async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
         const key = this.key(id);
-        store.entries.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+        // A device code is kept a while past its life: the provider finds it (ignoring
+        // expiry) and answers expired_token, as a real server does, not "not found".
+        const keptFor = this.model === 'DeviceCode' ? expiresIn + DEVICE_CODE_KEPT_EXPIRED_SECONDS : expiresIn;
+        store.entries.set(key, { payload, expiresAt: Date.now() + keptFor * 1000 });
         if (this.model === 'Session' && typeof payload.uid === 'string') store.sessionByUid.set(payload.uid, id);
+        if (this.model === 'DeviceCode' && typeof payload.userCode === 'string') store.deviceCodeByUserCode.set(payload.userCode, id);
         if (typeof payload.grantId === 'string') {
           const keys = store.byGrant.get(payload.grantId) ?? new Set<string>();
           keys.add(key);
@@ -44,9 +52,9 @@ export class MemoryStore {
         return id === undefined ? undefined : this.find(id);
       }
 
-      // Only the device flow uses user codes, and it is not enabled.
-      async findByUserCode(): Promise<AdapterPayload | undefined> {
-        return undefined;
+      async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+        const id = store.deviceCodeByUserCode.get(userCode);
+        return id === undefined ? undefined : this.find(id);
       }
 
       async consume(id: string): Promise<void> {
@@ -70,6 +78,7 @@ export class MemoryStore {
     this.entries.clear();
     this.byGrant.clear();
     this.sessionByUid.clear();
+    this.deviceCodeByUserCode.clear();
   }
 
   private get(key: string): AdapterPayload | undefined {

@@ -11,6 +11,10 @@ export interface ProviderOptions {
   tenantId: string;
   confidentialClient: { clientId: string; clientSecret: string };
   publicClient: { clientId: string; redirectUris: string[] };
+  /** RFC 8628: a public client that logs in with a code entered in a browser. */
+  deviceClient: { clientId: string };
+  /** Seconds a device code lives. */
+  deviceCodeTtl: number;
   user: TestUser;
   signingKey: JWK; // private RS256 key
   store: MemoryStore;
@@ -33,6 +37,9 @@ export const ROUTES = {
   revocation: '/connect/revocation',
   userinfo: '/connect/userinfo',
   end_session: '/connect/endsession',
+  device_authorization: '/connect/deviceauthorization',
+  // The page where the person types the user code.
+  code_verification: '/connect/device',
   jwks: '/.well-known/openid-configuration/jwks',
 } as const;
 
@@ -83,6 +90,15 @@ function configureProvider(o: ProviderOptions): Provider {
         response_types: ['code'],
         redirect_uris: o.publicClient.redirectUris,
       },
+      {
+        client_id: o.deviceClient.clientId,
+        client_name: 'OCS emulator device-code client',
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
     routes: ROUTES,
     responseTypes: ['code'],
@@ -92,6 +108,8 @@ function configureProvider(o: ProviderOptions): Provider {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
+      // oidc-provider's own user-code pages; sign-in and consent are the emulator's interactions.
+      deviceFlow: { enabled: true },
       pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: {
         enabled: true,
@@ -134,6 +152,7 @@ function configureProvider(o: ProviderOptions): Provider {
       AccessToken: o.accessTokenTtl,
       ClientCredentials: o.accessTokenTtl,
       AuthorizationCode: 60,
+      DeviceCode: o.deviceCodeTtl,
       IdToken: 3600,
       RefreshToken: 14 * day,
       Interaction: 3600,

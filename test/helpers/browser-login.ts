@@ -17,10 +17,10 @@ export interface BrowserLoginOptions {
   timeoutMs?: number | undefined;
 }
 
-const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
 // Root needs --no-sandbox; the rest keeps Chromium from phoning home or touching GPU/QUIC.
 // chromium.launch() gives every browser a fresh temporary profile.
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];

@@ -1,0 +1,54 @@
+import type { PublicClientFlow } from '../config.js';
+import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
+import { secretAccount } from '../store/secret-store.js';
+import { bindingFor, storeBoundSecret } from './bound-secret.js';
+import type { FlowDeps } from './flow-deps.js';
+import { sessionLockName, type StoredToken } from './stored-token.js';
+import type { Tenant } from './tenant.js';
+
+// What a browser login and a device-code login share: a person signs in for a public client
+// (no secret), and what comes back is kept the same way, so `token` renews either alike.
+
+/** A configured scope wins; else the API's scope with openid: `openid ocsapi` (OCS) or `openid api` (CONNECT). */
+export function personScope(settings: CompleteSettings): string {
+  return settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE);
+}
+
+export interface PersonLogin {
+  token: StoredToken;
+  /** Undefined for a CONNECT account: it has no call like the tenant one to prove a token with. */
+  tenant: Tenant | undefined;
+  /** What the tokens say about who signed in: the ID token's claims over the access token's. */
+  claims: Record<string, unknown>;
+  refreshTokenStored: boolean;
+}
+
+/**
+ * Keeps a fresh login: its refresh token bound to the issuer, its access token in the cache.
+ * Under the lock `token` holds while it refreshes this session: a refresh finishing mid-write
+ * would store the old grant's rotated refresh token over this login's.
+ */
+export async function storePersonSession(
+  deps: FlowDeps,
+  settings: CompleteSettings,
+  flow: PublicClientFlow,
+  session: { issuer: string; token: StoredToken; refreshToken: string | undefined; scope: string },
+): Promise<void> {
+  const { profile } = settings;
+  const release = await deps.lock(sessionLockName(profile, flow));
+  try {
+    if (session.refreshToken) {
+      await storeBoundSecret(deps.store, profile, flow, 'refresh-token', session.refreshToken, bindingFor(settings, session.issuer), deps.now());
+    } else {
+      // A refresh token from an earlier login belongs to another grant: keeping it would let a
+      // later refresh bring back the session this login replaced.
+      await deps.store.delete(secretAccount(profile, flow, 'refresh-token'));
+      if (session.scope.split(' ').includes('offline_access')) {
+        deps.warn('no refresh token came back although offline_access was asked for: this login lasts as long as its access token');
+      }
+    }
+    await deps.tokens.write({ owner: profile, flow }, JSON.stringify(session.token));
+  } finally {
+    await release();
+  }
+}
