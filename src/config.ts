@@ -10,8 +10,6 @@ export const FLOWS = ['pkce', 'client-credentials', 'device-code'] as const;
 export type Flow = (typeof FLOWS)[number];
 /** The flows of a person logging in with a public client: a refresh token, no secret. */
 export type PublicClientFlow = Exclude<Flow, 'client-credentials'>;
-export const STORAGE_KINDS = ['keychain', 'file'] as const;
-export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 /** The keys a profile section may hold. A client secret is deliberately not one of them. */
 export const PROFILE_KEYS = [

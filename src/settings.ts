@@ -1,4 +1,5 @@
-import { FLOWS, STORAGE_KINDS, validateProfileName, type ConfigFile, type Flow, type Profile, type StorageKind } from './config.js';
+import { FLOWS, validateProfileName, type ConfigFile, type Flow, type Profile } from './config.js';
+import { STORAGE_KINDS, type StorageKind } from './store/secret-store.js';
 import { UsageError } from './errors.js';
 
 /** What the command line may say; every field is optional and wins over everything else. */

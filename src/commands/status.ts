@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { FLOWS, STORAGE_KINDS, type Flow, type Profile, type StorageKind } from '../config.js';
+import { FLOWS, type Flow, type Profile } from '../config.js';
+import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from '../main.js';
@@ -54,13 +55,14 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
   }
   // Sessions from OCS_CLIENT_SECRET have no profile; their cached token says what they are for.
   for (const session of await tokens.list()) {
-    if (!session.owner.startsWith('env-')) continue;
+    const flow = FLOWS.find((candidate) => candidate === session.flow);
+    if (!session.owner.startsWith('env-') || !flow) continue;
     const token = parseStoredToken(await tokens.read(session));
     if (!token) continue;
     const profile: Profile = { resource: token.resource, client_id: token.client_id };
     if (token.tenant_id !== null) profile.tenant_id = token.tenant_id;
     if (token.account_id !== null) profile.account_id = token.account_id;
-    statuses.push(await describe(storeFor(undefined), tokens, session.owner, session.flow, profile, deps.now()));
+    statuses.push(await describe(storeFor(undefined), tokens, session.owner, flow, profile, deps.now()));
   }
 
   if (options.json) {

@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import type { StorageKind } from '../config.js';
 import { shortHash } from '../short-hash.js';
 import { FileStore } from './file-store.js';
 import { KeychainStore, KeychainUnavailableError } from './keychain-store.js';
-import { storedAt, type SecretStore } from './secret-store.js';
+import { storedAt, type SecretStore, type StorageKind } from './secret-store.js';
 
 export interface OpenStoreOptions {
   /** From --storage, OCS_AUTH_STORAGE or the profile; undefined means "keychain if it answers". */

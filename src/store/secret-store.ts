@@ -1,4 +1,3 @@
-import type { Flow, StorageKind } from '../config.js';
 
 /**
  * Where each session's long-lived secrets live: the client secret and the refresh token.
@@ -21,13 +20,16 @@ export interface SecretStore {
   describe(): string;
 }
 
+export const STORAGE_KINDS = ['keychain', 'file'] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
 /** The keychain service name all entries are filed under. */
 export const SERVICE = 'ocs-auth';
 
 export type SecretKind = 'client-secret' | 'refresh-token';
 
 /** One entry per session owner/flow/kind (SPEC "Storage"). */
-export function secretAccount(owner: string, flow: Flow, kind: SecretKind): string {
+export function secretAccount(owner: string, flow: string, kind: SecretKind): string {
   return `${owner}/${flow}/${kind}`;
 }
 

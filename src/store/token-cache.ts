@@ -1,12 +1,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FLOWS, type Flow } from '../config.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { fsUsageError } from '../fs-errors.js';
 
 export interface CachedSession {
   owner: string;
-  flow: Flow;
+  /** A flow's name: the cache keeps sessions of any flow apart, whatever flows there are. */
+  flow: string;
 }
 
 /**
@@ -52,7 +52,7 @@ export function fileTokenCache(configDir: string): TokenCache {
     },
     async list() {
       const sessions: CachedSession[] = [];
-      for (const flow of FLOWS) {
+      for (const flow of await readdir(dir).catch(() => [])) {
         const names = await readdir(join(dir, flow)).catch(() => []);
         for (const name of names) if (name.endsWith('.json')) sessions.push({ owner: name.slice(0, -'.json'.length), flow });
       }
