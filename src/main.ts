@@ -8,17 +8,11 @@ import * as logout from './commands/logout.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as whoami from './commands/whoami.js';
+import type { Outcome, Register } from './commands/register.js';
 import type { Deps } from './deps.js';
 import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
 import { wantsColor } from './io.js';
 import { Ui } from './ui.js';
-
-/** Set by a command whose success is not plain 0 (exec passes on its child's code). */
-export interface Outcome {
-  exitCode: number;
-}
-
-export type Register = (program: Command, deps: Deps, outcome: Outcome) => void;
 
 const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, api.register, completion.register];
 

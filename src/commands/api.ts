@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import { addFlowOptions, addProfileOptions, createContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { addCacheOptions } from './token.js';
 

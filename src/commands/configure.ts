@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { configFilePath, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import type { Prompter } from '../prompter.js';
 import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';

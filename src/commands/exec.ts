@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import { apiBase } from '../settings.js';
 import { TOKEN_VARIABLE } from '../token-output.js';
 import type { Ui } from '../ui.js';

@@ -4,7 +4,7 @@ import { loginClientCredentials } from '../flows/access-token.js';
 import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../settings.js';
 import { startSpinner } from '../spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';

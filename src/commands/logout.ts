@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { validateProfileName } from '../config.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import { caFileSetting, DEFAULT_PROFILE } from '../settings.js';
 import { FileStore } from '../store/file-store.js';
 import { KeychainUnavailableError } from '../store/keychain-store.js';

@@ -3,7 +3,7 @@ import { FLOWS, type Flow, type Profile } from '../config.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
 import { relativeTime } from '../time-format.js';

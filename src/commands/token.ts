@@ -4,7 +4,7 @@ import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { canPrompt } from '../io.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import { requireComplete, type CompleteSettings } from '../settings.js';
 import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from '../token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';

@@ -8,7 +8,7 @@ import type { StoredToken } from '../flows/stored-token.js';
 import { withProviderMetadata } from '../flows/discovery.js';
 import { fetchTenant, type Tenant } from '../flows/tenant.js';
 import { fetchUserinfo } from '../flows/userinfo.js';
-import type { Register } from '../main.js';
+import type { Register } from './register.js';
 import type { CompleteSettings } from '../settings.js';
 import { relativeTime } from '../time-format.js';
 import { terminalText } from '../ui.js';
