@@ -123,7 +123,7 @@ rmSync(new URL('dist', root), { recursive: true, force: true });
 const cli = await build({
   ...common,
   stdin: {
-    contents: "export { main } from './src/main.ts'; export { processDeps } from './src/deps.ts';",
+    contents: "export { main } from './src/main.ts'; export { processDeps } from './src/process-deps.ts';",
     resolveDir: common.absWorkingDir,
     loader: 'ts',
     sourcefile: 'cli.ts',

@@ -9,7 +9,7 @@ import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as whoami from './commands/whoami.js';
 import type { Outcome, Register } from './commands/register.js';
-import type { Deps } from './deps.js';
+import type { Deps } from './commands/deps.js';
 import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
 import { wantsColor } from './io.js';
 import { Ui } from './ui.js';

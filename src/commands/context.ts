@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfigFile, type ConfigFile, type Flow } from '../config.js';
 import type { StorageKind } from '../store/secret-store.js';
-import type { Deps } from '../deps.js';
+import type { Deps } from './deps.js';
 import { fileCache } from '../file-cache.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';

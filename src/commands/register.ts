@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Deps } from '../deps.js';
+import type { Deps } from './deps.js';
 
 /** Set by a command whose success is not plain 0 (exec passes on its child's code). */
 export interface Outcome {
