@@ -11,8 +11,8 @@ import * as whoami from './commands/whoami.js';
 import type { Outcome, Register } from './commands/register.js';
 import type { Deps } from './commands/deps.js';
 import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
-import { wantsColor } from './io.js';
-import { Ui } from './ui.js';
+import { wantsColor } from './cli/io.js';
+import { Ui } from './cli/ui.js';
 
 const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, api.register, completion.register];
 

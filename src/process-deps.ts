@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from './commands/deps.js';
 import { UsageError } from './errors.js';
-import type { IO } from './io.js';
+import type { IO } from './cli/io.js';
 import { openSecretStore } from './store/open-store.js';
 
 // The real dependencies of one run of the CLI, as bin/ hands them to main(): the process's
@@ -35,18 +35,18 @@ export function processDeps(): Deps {
     now: () => Date.now(),
     version,
     async createHttpClient({ trace, signal, caFile }) {
-      const { createHttpClient } = await import('./http-client.js');
-      const ca = caFile === undefined ? undefined : await (await import('./tls-trust.js')).trustWithCaFile(caFile, env);
+      const { createHttpClient } = await import('./flows/http-client.js');
+      const ca = caFile === undefined ? undefined : await (await import('./flows/tls-trust.js')).trustWithCaFile(caFile, env);
       const seconds = httpTimeoutSeconds(env);
       return createHttpClient({ userAgent: `ocs-auth/${version}`, timeoutMs: seconds * 1000, trace, signal, env, ca });
     },
     async createPrompter(signal) {
-      const { createInquirerPrompter } = await import('./prompter.js');
+      const { createInquirerPrompter } = await import('./cli/prompter.js');
       return createInquirerPrompter(io, signal);
     },
     openStore: openSecretStore,
     async openBrowser(url) {
-      const { openBrowser } = await import('./browser.js');
+      const { openBrowser } = await import('./flows/browser.js');
       return openBrowser(url, env);
     },
     onInterrupt(listener) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseConfig, PROFILE_KEYS } from '../src/config.ts';
+import { parseConfig, PROFILE_KEYS } from '../src/config/config-file.ts';
 import { OcsAuthError } from '../src/errors.ts';
 import { answerRedirect, renderPage } from '../src/flows/callback-server.ts';
 import { processTokenResponse } from '../src/flows/token-response.ts';

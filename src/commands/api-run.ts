@@ -7,8 +7,8 @@ import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageEr
 import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
 import type { StreamRequest, StreamResponse } from '../flows/http.js';
-import { highlightJson } from '../json-highlight.js';
-import { apiBase, requireComplete, type CompleteSettings } from '../settings.js';
+import { highlightJson } from '../cli/json-highlight.js';
+import { apiBase, requireComplete, type CompleteSettings } from '../config/settings.js';
 import type { ApiOptions } from './api.js';
 import { settingFlags, type CommandContext } from './context.js';
 import { accessToken } from './token.js';

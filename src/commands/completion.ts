@@ -1,7 +1,7 @@
 import { Argument, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Register } from './register.js';
-import { quoteFish, quoteSh } from '../token-output.js';
+import { quoteFish, quoteSh } from './token-output.js';
 import { REGIONS } from './configure.js';
 import { createContext } from './context.js';
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { configFilePath, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config.js';
+import { configFilePath, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
-import { canPrompt, readAllStdin } from '../io.js';
+import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
-import type { Prompter } from '../prompter.js';
-import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
+import type { Prompter } from '../cli/prompter.js';
+import { readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
-import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../settings.js';
+import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfigFile, type ConfigFile, type Flow } from '../config.js';
+import { loadConfigFile, type ConfigFile, type Flow } from '../config/config-file.js';
 import type { StorageKind } from '../store/secret-store.js';
 import type { Deps } from './deps.js';
-import { fileCache } from '../file-cache.js';
+import { fileCache } from '../store/file-cache.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
-import { wantsColor } from '../io.js';
-import { configDir } from '../paths.js';
+import { wantsColor } from '../cli/io.js';
+import { configDir } from '../config/paths.js';
 import { fileTokenCache } from '../store/token-cache.js';
-import { resolveSettings, type SettingFlags, type Settings } from '../settings.js';
-import { Ui } from '../ui.js';
+import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
+import { Ui } from '../cli/ui.js';
 
 /** What a command's run() gets besides its own options: deps plus the global flags, resolved once. */
 export interface CommandContext {
@@ -49,7 +49,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
         warn: (message) => ui.warn(message),
         trace,
         // Only a stale cache needs the lock: keep its module off the hot path.
-        lock: async (name) => (await import('../lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
+        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
         cache: fileCache(join(dir, 'cache')),
         interrupted: deps.interrupted,
       };

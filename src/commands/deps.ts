@@ -1,8 +1,8 @@
-import type { BrowserOutcome } from '../browser.js';
+import type { BrowserOutcome } from '../flows/browser.js';
 import type { InterruptSignal } from '../errors.js';
 import type { HttpClient } from '../flows/http.js';
-import type { IO } from '../io.js';
-import type { Prompter } from '../prompter.js';
+import type { IO } from '../cli/io.js';
+import type { Prompter } from '../cli/prompter.js';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { SecretStore } from '../store/secret-store.js';
 

@@ -4,9 +4,9 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Register } from './register.js';
-import { apiBase } from '../settings.js';
-import { TOKEN_VARIABLE } from '../token-output.js';
-import type { Ui } from '../ui.js';
+import { apiBase } from '../config/settings.js';
+import { TOKEN_VARIABLE } from './token-output.js';
+import type { Ui } from '../cli/ui.js';
 import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { accessToken, addCacheOptions } from './token.js';
 

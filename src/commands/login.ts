@@ -1,12 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfigFile, saveConfigFile, type Profile } from '../config.js';
+import { loadConfigFile, saveConfigFile, type Profile } from '../config/config-file.js';
 import { loginClientCredentials } from '../flows/access-token.js';
 import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
-import { canPrompt, readAllStdin } from '../io.js';
+import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
-import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../settings.js';
-import { startSpinner } from '../spinner.js';
+import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../config/settings.js';
+import { startSpinner } from '../cli/spinner.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
@@ -120,7 +120,7 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
           // Imported on use: the QR code is for a person at a terminal, never for a log.
           if (canPrompt(deps.io)) {
             ui.info('or scan it with a phone:');
-            ui.info((await import('../qr.js')).terminalQrCode(verificationUriComplete));
+            ui.info((await import('../cli/qr.js')).terminalQrCode(verificationUriComplete));
           }
         }
         const page = verificationUriComplete ?? verificationUri;

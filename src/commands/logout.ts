@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { validateProfileName } from '../config.js';
+import { validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from './register.js';
-import { caFileSetting, DEFAULT_PROFILE } from '../settings.js';
+import { caFileSetting, DEFAULT_PROFILE } from '../config/settings.js';
 import { FileStore } from '../store/file-store.js';
 import { KeychainUnavailableError } from '../store/keychain-store.js';
 import { keychainForFolder } from '../store/open-store.js';
 import { accountOwner, type SecretStore } from '../store/secret-store.js';
-import { relativeTime } from '../time-format.js';
+import { relativeTime } from '../cli/time-format.js';
 import type { TokenCache } from '../store/token-cache.js';
 import { createContext, type CommandContext } from './context.js';
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { FLOWS, type Flow, type Profile } from '../config.js';
+import { FLOWS, type Flow, type Profile } from '../config/config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
-import { relativeTime } from '../time-format.js';
+import { relativeTime } from '../cli/time-format.js';
 import { createContext, type CommandContext } from './context.js';
 
 export interface StatusOptions {

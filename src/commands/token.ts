@@ -3,10 +3,10 @@ import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
 import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
-import { canPrompt } from '../io.js';
+import { canPrompt } from '../cli/io.js';
 import type { Register } from './register.js';
-import { requireComplete, type CompleteSettings } from '../settings.js';
-import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from '../token-output.js';
+import { requireComplete, type CompleteSettings } from '../config/settings.js';
+import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from './token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';
 

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import type { Flow } from '../config.js';
+import type { Flow } from '../config/config-file.js';
 import { CredentialsRejectedError } from '../errors.js';
 import { loginCommand } from '../flows/access-token.js';
 import { jwtClaims } from '../flows/jwt.js';
@@ -9,10 +9,10 @@ import { withProviderMetadata } from '../flows/discovery.js';
 import { fetchTenant, type Tenant } from '../flows/tenant.js';
 import { fetchUserinfo } from '../flows/userinfo.js';
 import type { Register } from './register.js';
-import type { CompleteSettings } from '../settings.js';
-import { relativeTime } from '../time-format.js';
-import { terminalText } from '../ui.js';
-import { secondsLeft } from '../token-output.js';
+import type { CompleteSettings } from '../config/settings.js';
+import { relativeTime } from '../cli/time-format.js';
+import { terminalText } from '../cli/ui.js';
+import { secondsLeft } from './token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
 

@@ -1,6 +1,6 @@
-import type { PublicClientFlow } from '../config.js';
+import type { PublicClientFlow } from '../config/config-file.js';
 import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
-import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../settings.js';
+import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';

@@ -1,6 +1,6 @@
-import type { Flow } from '../config.js';
+import type { Flow } from '../config/config-file.js';
 import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
-import type { CompleteSettings } from '../settings.js';
+import type { CompleteSettings } from '../config/settings.js';
 import { secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
 
 /**

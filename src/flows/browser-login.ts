@@ -1,5 +1,5 @@
 import { InterruptedError, NetworkError } from '../errors.js';
-import type { CompleteSettings } from '../settings.js';
+import type { CompleteSettings } from '../config/settings.js';
 import { listenForCallback } from './callback-server.js';
 import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError } from '../errors.js';
-import type { CompleteSettings } from '../settings.js';
+import type { CompleteSettings } from '../config/settings.js';
 import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';

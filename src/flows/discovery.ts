@@ -1,6 +1,6 @@
 import { EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
-import { WELL_KNOWN } from '../settings.js';
-import { shortHash } from '../short-hash.js';
+import { WELL_KNOWN } from '../config/settings.js';
+import { shortHash } from '../store/short-hash.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 

@@ -1,5 +1,5 @@
-import type { Cache } from '../file-cache.js';
-import type { Release } from '../lock.js';
+import type { Cache } from '../store/file-cache.js';
+import type { Release } from '../store/lock.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
 import type { HttpClient } from './http.js';

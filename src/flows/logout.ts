@@ -1,5 +1,5 @@
-import { FLOWS, type Flow } from '../config.js';
-import { discoveryUrlFor } from '../settings.js';
+import { FLOWS, type Flow } from '../config/config-file.js';
+import { discoveryUrlFor } from '../config/settings.js';
 import { accountOwner, secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
 import { readBoundSecret, type BoundSecret } from './bound-secret.js';
 import { withProviderMetadata } from './discovery.js';

@@ -1,5 +1,5 @@
-import type { PublicClientFlow } from '../config.js';
-import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../settings.js';
+import type { PublicClientFlow } from '../config/config-file.js';
+import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../config/settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import type { FlowDeps } from './flow-deps.js';

@@ -1,4 +1,4 @@
-import type { Flow } from '../config.js';
+import type { Flow } from '../config/config-file.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
 import { hasStoredSecret } from './bound-secret.js';

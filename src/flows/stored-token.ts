@@ -1,7 +1,7 @@
-import type { Flow } from '../config.js';
+import type { Flow } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
-import type { CompleteSettings } from '../settings.js';
-import { shortHash } from '../short-hash.js';
+import type { CompleteSettings } from '../config/settings.js';
+import { shortHash } from '../store/short-hash.js';
 import { jwtClaims } from './jwt.js';
 import type { TokenSet } from './token-response.js';
 

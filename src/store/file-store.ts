@@ -1,8 +1,8 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Release } from '../lock.js';
-import { writeFileAtomic } from '../fs-atomic.js';
-import { fsUsageError } from '../fs-errors.js';
+import type { Release } from './lock.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import { fsUsageError } from './fs-errors.js';
 import type { SecretStore } from './secret-store.js';
 
 interface CredentialsFile {
@@ -81,7 +81,7 @@ export class FileStore implements SecretStore {
     // Loaded on use: the lock needs node:crypto, which a cached `token` never loads. Not
     // interruptible: a rotated refresh token being stored must be stored, and the lock is
     // held for milliseconds.
-    const { acquireLock } = await import('../lock.js');
+    const { acquireLock } = await import('./lock.js');
     const release: Release = await acquireLock(join(this.configDir, 'locks'), 'credentials-file');
     try {
       return await readModifyWrite();

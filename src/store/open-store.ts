@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { shortHash } from '../short-hash.js';
+import { shortHash } from './short-hash.js';
 import { FileStore } from './file-store.js';
 import { KeychainStore, KeychainUnavailableError } from './keychain-store.js';
 import { storedAt, type SecretStore, type StorageKind } from './secret-store.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs-atomic.js';
-import { fsUsageError } from '../fs-errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import { fsUsageError } from './fs-errors.js';
 
 export interface CachedSession {
   owner: string;

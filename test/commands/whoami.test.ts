@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { localTime, renderWhoami, whoamiReport } from '../../src/commands/whoami.ts';
 import type { StoredToken } from '../../src/flows/stored-token.ts';
-import type { CompleteSettings } from '../../src/settings.ts';
+import type { CompleteSettings } from '../../src/config/settings.ts';
 
 const NOW = Date.parse('2026-03-04T05:06:07Z');
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { lockHostId } from '../../src/lock.ts';
+import { lockHostId } from '../../src/store/lock.ts';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { assertFailure, CLI, closedPort, runCli, tempConfigDir } from '../helpers/cli.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { shortHash } from '../../src/short-hash.ts';
+import { shortHash } from '../../src/store/short-hash.ts';
 import { storePkceSession } from '../helpers/pkce-session.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { CLI, closedPort, hasStackTrace, runCli } from '../helpers/cli.ts';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { NetworkError, UsageError } from '../../src/errors.ts';
 import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
-import { highlightJson } from '../../src/json-highlight.ts';
+import { highlightJson } from '../../src/cli/json-highlight.ts';
 
 const tenant: ApiTarget = { resource: 'https://ocs.example', base: 'https://ocs.example/api/v1', tenantId: 'te/nant', accountId: undefined, namespace: 'plant' };
 const account: ApiTarget = { resource: 'https://platform.example', base: 'https://platform.example/api/account/acc', tenantId: undefined, accountId: 'acc', namespace: undefined };

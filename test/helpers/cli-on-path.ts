@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './cli.ts';
-import { quoteSh } from '../../src/token-output.ts';
+import { quoteSh } from '../../src/commands/token-output.ts';
 
 /**
  * A folder holding an `ocs-auth` command that runs the built CLI with this Node, as an

@@ -4,7 +4,7 @@
 // reason than "no such entry" fails the test: a broken keyring must not pass for an empty one.
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { shortHash } from '../../src/short-hash.ts';
+import { shortHash } from '../../src/store/short-hash.ts';
 
 export const keyringSkip = process.env.OCS_AUTH_TEST_KEYRING !== '1' && process.env.CI !== 'true' ? 'no test Secret Service' : false;
 

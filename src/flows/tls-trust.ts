@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const CA_FILE_HINT = 'OCS_AUTH_CA_FILE and ca_file name a PEM bundle: one or more "-----BEGIN CERTIFICATE-----" blocks';

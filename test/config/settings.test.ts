@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.ts';
-import { apiBase, normalizeResource, requireComplete, resolveSettings } from '../src/settings.ts';
+import { UsageError } from '../../src/errors.ts';
+import { apiBase, normalizeResource, requireComplete, resolveSettings } from '../../src/config/settings.ts';
 
 const file = {
   default: { resource: 'https://profile.example', tenant_id: 'profile-tenant', client_id: 'profile-client', flow: 'pkce', api_version: 'v2' },

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 // What the file system answers when the config folder cannot hold our files: the user's to
 // fix (permissions, a read-only mount, a file where a folder should be), so exit 2 naming

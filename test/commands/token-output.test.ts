@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import type { StoredToken } from '../src/flows/stored-token.ts';
+import type { StoredToken } from '../../src/flows/stored-token.ts';
 import {
   exportCommand,
   formatToken,
@@ -11,8 +11,8 @@ import {
   shellFromPath,
   tokenDocument,
   tokenFormat,
-} from '../src/token-output.ts';
-import { requirePresent, skipWithout } from './helpers/requirements.ts';
+} from '../../src/commands/token-output.ts';
+import { requirePresent, skipWithout } from '../helpers/requirements.ts';
 
 const run = promisify(execFile);
 

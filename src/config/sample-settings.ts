@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import ini from 'ini';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * What the OCS samples' appsettings.json or config.ini ([Configuration]) hold, and the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.ts';
-import { bypassesProxy, describeProxy, proxyFor } from '../src/proxy-env.ts';
+import { UsageError } from '../../src/errors.ts';
+import { bypassesProxy, describeProxy, proxyFor } from '../../src/flows/proxy-env.ts';
 
 const bypass = (host: string, noProxy: string, port = 443) => bypassesProxy(host, port, noProxy);
 

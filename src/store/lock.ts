@@ -3,7 +3,7 @@ import { link, open, readFile, readlink, rename, stat, unlink, utimes } from 'no
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InterruptedError, interruptSignal, NetworkError } from './errors.js';
+import { InterruptedError, interruptSignal, NetworkError } from '../errors.js';
 import { fsUsageError, makeFolder } from './fs-errors.js';
 
 export type Release = () => Promise<void>;

@@ -4,9 +4,9 @@ import { chmod, chown, readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { configFilePath, loadConfigFile, parseConfig, saveConfigFile } from '../src/config.ts';
-import { UsageError } from '../src/errors.ts';
-import { tempConfigDir } from './helpers/cli.ts';
+import { configFilePath, loadConfigFile, parseConfig, saveConfigFile } from '../../src/config/config-file.ts';
+import { UsageError } from '../../src/errors.ts';
+import { tempConfigDir } from '../helpers/cli.ts';
 
 test('a missing config file is an empty config', async () => {
   const { dir, cleanup } = await tempConfigDir();
@@ -62,7 +62,7 @@ async function asUnprivileged(dir: string, code: string): Promise<string> {
   const program = `const dir = ${JSON.stringify(dir)};\n${code}`;
   const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', program];
   const [file, ...args] = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...node] : node;
-  const { stdout } = await promisify(execFile)(file!, args, { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const { stdout } = await promisify(execFile)(file!, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
   return stdout.trim();
 }
 
@@ -76,7 +76,7 @@ test('an unreadable config file is a usage error naming it (run as an unprivileg
     }
     const output = await asUnprivileged(
       dir,
-      `const { loadConfigFile } = await import(${JSON.stringify(fileURLToPath(new URL('../src/config.ts', import.meta.url)))});
+      `const { loadConfigFile } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/config/config-file.ts', import.meta.url)))});
 try { await loadConfigFile(dir); console.log('read it'); } catch (error) { console.log(error.constructor.name + ' ' + error.exitCode + ': ' + error.message); }`,
     );
     assert.equal(output, `UsageError 2: cannot read ${configFilePath(dir)}: permission denied`);

@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import got, { RequestError, type Agents, type CancelableRequest, type Delays, type Got, type Method, type Options, type OptionsInit, type Response } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from './errors.js';
-import type { HttpClient, HttpResponse, RequestOptions, StreamRequest, StreamResponse } from './flows/http.js';
+import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from '../errors.js';
+import type { HttpClient, HttpResponse, RequestOptions, StreamRequest, StreamResponse } from './http.js';
 import { describeProxy, proxyFor, type Proxy } from './proxy-env.js';
 import { describeTlsFailure } from './tls-trust.js';
 

@@ -3,10 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rootCertificates } from 'node:tls';
-import { UsageError } from '../src/errors.ts';
-import { describeTlsFailure, trustWithCaFile } from '../src/tls-trust.ts';
-import { tempConfigDir } from './helpers/cli.ts';
-import { createTestCa, type TestCa } from './helpers/test-ca.ts';
+import { UsageError } from '../../src/errors.ts';
+import { describeTlsFailure, trustWithCaFile } from '../../src/flows/tls-trust.ts';
+import { tempConfigDir } from '../helpers/cli.ts';
+import { createTestCa, type TestCa } from '../helpers/test-ca.ts';
 
 let ca: TestCa;
 let dir: string;

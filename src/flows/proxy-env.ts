@@ -4,7 +4,7 @@
 // against example.com itself (curl also matches www.example.com), ".example.com" never
 // against example.com, knows no IP ranges, and reads process.env rather than the env it is given.
 import { BlockList, isIP } from 'node:net';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export interface Proxy {
   url: URL;

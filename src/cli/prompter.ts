@@ -1,4 +1,4 @@
-import { InterruptedError } from './errors.js';
+import { InterruptedError } from '../errors.js';
 import type { IO } from './io.js';
 
 export interface Choice<T> {

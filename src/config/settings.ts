@@ -1,6 +1,6 @@
-import { FLOWS, validateProfileName, type ConfigFile, type Flow, type Profile } from './config.js';
-import { STORAGE_KINDS, type StorageKind } from './store/secret-store.js';
-import { UsageError } from './errors.js';
+import { FLOWS, validateProfileName, type ConfigFile, type Flow, type Profile } from './config-file.js';
+import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
+import { UsageError } from '../errors.js';
 
 /** What the command line may say; every field is optional and wins over everything else. */
 export interface SettingFlags {

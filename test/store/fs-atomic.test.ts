@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.ts';
-import { writeFileAtomic } from '../src/fs-atomic.ts';
-import { acquireLock } from '../src/lock.ts';
-import { tempConfigDir } from './helpers/cli.ts';
+import { UsageError } from '../../src/errors.ts';
+import { writeFileAtomic } from '../../src/store/fs-atomic.ts';
+import { acquireLock } from '../../src/store/lock.ts';
+import { tempConfigDir } from '../helpers/cli.ts';
 
 // A file where a folder should be (ENOTDIR) and a folder where a file should be (EISDIR);
 // test/e2e/file-system.test.ts makes EACCES and EROFS happen for real.

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openBrowser, splitWords, whyNoBrowser } from '../src/browser.ts';
+import { openBrowser, splitWords, whyNoBrowser } from '../../src/flows/browser.ts';
 
 const URL_WITH_QUERY = 'http://127.0.0.1:5055/identity/connect/authorize?a=1&scope=openid%20ocsapi';
 

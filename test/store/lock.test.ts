@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { NetworkError } from '../src/errors.ts';
-import { acquireLock, lockHostId } from '../src/lock.ts';
-import { tempConfigDir } from './helpers/cli.ts';
+import { NetworkError } from '../../src/errors.ts';
+import { acquireLock, lockHostId } from '../../src/store/lock.ts';
+import { tempConfigDir } from '../helpers/cli.ts';
 
 async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
   const { dir, cleanup } = await tempConfigDir();

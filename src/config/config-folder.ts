@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Refuses a config folder or config.ini that another user could change, as ssh refuses such

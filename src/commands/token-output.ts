@@ -2,8 +2,8 @@
 // exports it, an HTTP header, or one JSON document. Each ends in one newline and holds
 // nothing else, so `$(…)`, `eval "$(…)"` and `| jq` take it as it is.
 import { Option, type Command } from 'commander';
-import type { Flow } from './config.js';
-import type { StoredToken } from './flows/stored-token.js';
+import type { Flow } from '../config/config-file.js';
+import type { StoredToken } from '../flows/stored-token.js';
 
 export const SHELLS = ['sh', 'fish', 'powershell'] as const;
 export type Shell = (typeof SHELLS)[number];

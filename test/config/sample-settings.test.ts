@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../src/errors.ts';
-import { parseSampleSettings } from '../src/sample-settings.ts';
+import { UsageError } from '../../src/errors.ts';
+import { parseSampleSettings } from '../../src/config/sample-settings.ts';
 
 test("reads the samples' appsettings.json", () => {
   const text = JSON.stringify({

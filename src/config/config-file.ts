@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ini from 'ini';
 import { checkPrivate } from './config-folder.js';
-import { UsageError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
-import { fsUsageError } from './fs-errors.js';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../store/fs-atomic.js';
+import { fsUsageError } from '../store/fs-errors.js';
 
 export const FLOWS = ['pkce', 'client-credentials', 'device-code'] as const;
 export type Flow = (typeof FLOWS)[number];
