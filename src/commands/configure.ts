@@ -107,6 +107,9 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   }
 
   await saveConfigFile(context.configDir, { ...config, [profileName]: profile });
+  for (const key of imported.notImported ?? []) {
+    ui.info(`note: ${key} in ${options.from} was not imported: a profile holds no namespace; give it to each API call yourself.`);
+  }
   ui.success(`Saved profile "${profileName}" to ${configFilePath(context.configDir)}`);
 }
 
