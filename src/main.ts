@@ -10,6 +10,7 @@ import * as whoami from './commands/whoami.js';
 import type { Deps } from './deps.js';
 import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
 import { wantsColor } from './io.js';
+import { closest } from './suggest.js';
 import { Ui } from './ui.js';
 
 /** Set by a command whose success is not plain 0 (exec passes on its child's code). */
@@ -32,13 +33,22 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
     .option('-v, --verbose', 'trace HTTP on stderr (secrets and tokens redacted); stack traces on errors')
     .option('--no-color', 'no colour on stderr (also NO_COLOR)')
     .showHelpAfterError('(see ocs-auth --help)')
+    .showSuggestionAfterError(false)
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+      outputError: (text, write) => write(withSuggestion(text, program)),
     })
     .exitOverride();
   for (const register of COMMANDS) register(program, deps, outcome);
-  program.commands.forEach((command) => command.exitOverride());
+  for (const command of program.commands) command.exitOverride().showHelpAfterError(`(see ocs-auth ${command.name()} --help)`);
+
+  // Bare `ocs-auth` (global flags at most) asks what there is: help on stdout, exit 0, as gh does.
+  if (argv.every((arg) => GLOBAL_FLAGS.includes(arg))) {
+    program.outputHelp();
+    interruption.stop();
+    return 0;
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -53,6 +63,16 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
   } finally {
     interruption.stop();
   }
+}
+
+const GLOBAL_FLAGS = ['-v', '--verbose', '--no-color'];
+
+/** Commander's own suggestion allows 3 edits for any word ("bogus" became "logout"): ours is tighter. */
+function withSuggestion(text: string, program: Command): string {
+  const unknown = /^error: unknown command '(.*)'$/m.exec(text)?.[1];
+  if (unknown === undefined) return text;
+  const suggestion = closest(unknown, program.commands.map((command) => command.name()));
+  return suggestion === undefined ? text : `${text}(Did you mean ${suggestion}?)\n`;
 }
 
 /**
