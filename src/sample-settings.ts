@@ -25,7 +25,7 @@ export interface SampleSettings {
 }
 
 // Keys as lower case without underscores, so ClientId and client_id are one key.
-const KEYS: Record<string, keyof SampleSettings> = {
+const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   resource: 'resource',
   baseurl: 'resource',
   accountid: 'accountId',
