@@ -47,7 +47,7 @@ export const register: Register = (program, deps) => {
 };
 
 export async function run(options: LoginOptions, context: CommandContext): Promise<void> {
-  await logIn(context, requireComplete(await context.settings(settingFlags(options))), options);
+  await logIn(context, requireComplete(await context.settings(settingFlags(options), { createsProfile: true })), options);
 }
 
 /** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */
