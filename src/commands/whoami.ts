@@ -10,7 +10,7 @@ import { fetchTenant, type Tenant } from '../flows/tenant.js';
 import { fetchUserinfo } from '../flows/userinfo.js';
 import type { Register } from '../main.js';
 import type { CompleteSettings } from '../settings.js';
-import { relativeTime } from '../time-format.js';
+import { localTime, relativeTime } from '../time-format.js';
 import { secondsLeft } from '../token-output.js';
 import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
@@ -178,17 +178,4 @@ export function renderWhoami(report: WhoamiReport, style: ChalkInstance, nowMs: 
   );
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${style.dim(label.padEnd(width))}  ${value}\n`).join('');
-}
-
-/** "2026-11-23 10:36:02 +01:00": the reader's own clock, with the offset so it is never ambiguous. */
-export function localTime(ms: number): string {
-  const date = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  );
 }
