@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFilePath, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config.js';
+import { configFilePath, FLOWS, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
@@ -68,15 +68,21 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
-  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : undefined));
+  // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
+  // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
+  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : flowFromEnv(deps.env)));
 
   if (canPrompt(deps.io)) {
-    await askForMissing(profile, await deps.createPrompter());
+    const prompter = await deps.createPrompter();
+    // `configure -p X` alone, for a profile that has everything: let the person edit it.
+    if (isComplete(profile) && !givesAnySetting(options)) await askEverything(profile, prompter);
+    else await askForMissing(profile, prompter);
   } else {
     const missing = [
       !profile.resource && '--resource',
       !profile.tenant_id && !profile.account_id && '--tenant-id or --account-id',
       !profile.client_id && '--client-id',
+      !profile.flow && '--pkce or --client-credentials',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new UsageError(`missing ${missing.join(', ')} for profile "${profileName}"`, {
@@ -85,7 +91,8 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
     }
   }
   profile.resource = normalizeResource(profile.resource!);
-  profile.flow ??= 'pkce';
+  warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
+  warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);
   // Checks the profile as every later command will read it (e.g. a discovery URL over plain http).
   resolveSettings({ profile: profileName }, {}, { [profileName]: profile });
@@ -126,6 +133,28 @@ function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: Comm
   }
 }
 
+function flowFromEnv(env: NodeJS.ProcessEnv): Flow | undefined {
+  return FLOWS.find((flow) => flow === env.OCS_AUTH_FLOW);
+}
+
+function isComplete(profile: Profile): boolean {
+  return Boolean(profile.resource && (profile.tenant_id || profile.account_id) && profile.client_id && profile.flow);
+}
+
+function givesAnySetting(options: ConfigureOptions): boolean {
+  const { profile: _profile, ...settings } = options;
+  return Object.values(settings).some((value) => value !== undefined && value !== false);
+}
+
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+/** OCS tenant and client ids are GUIDs: "t1" is a slip, but not ours to refuse (an emulator may differ). */
+function warnUnlessGuid(ui: CommandContext['ui'], what: string, value: string | undefined): void {
+  if (value !== undefined && !GUID.test(value)) {
+    ui.warn(`${what} "${value}" does not look like an OCS id (a GUID such as 0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d001); saved all the same`);
+  }
+}
+
 function assign(profile: Profile, key: keyof Profile, value: string | undefined): void {
   if (value !== undefined && value !== '') profile[key] = value;
 }
@@ -143,21 +172,36 @@ export const REGIONS = [
   { name: 'Another URL…', value: '' },
 ];
 
+const FLOW_CHOICES: { name: string; value: Flow }[] = [
+  { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },
+  { name: 'Client id + secret (client credentials)', value: 'client-credentials' },
+];
+
+/** Every setting, with the current value as the default: Enter keeps it. */
+async function askEverything(profile: Profile, prompter: Prompter): Promise<void> {
+  const required = (value: string) => value.trim() !== '' || 'required';
+  profile.resource = (await prompter.input('Resource URL', { default: profile.resource, validate: validResource })).trim();
+  if (profile.account_id) profile.account_id = (await prompter.input('Account id', { default: profile.account_id, validate: required })).trim();
+  else profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim();
+  profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim();
+  profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
+}
+
+function validResource(value: string): true | string {
+  try {
+    normalizeResource(value);
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 async function askForMissing(profile: Profile, prompter: Prompter): Promise<void> {
   if (!profile.resource) {
     const region = await prompter.select('Resource (region)', REGIONS);
     profile.resource =
       region ||
-      (await prompter.input('Resource URL', {
-        validate: (value) => {
-          try {
-            normalizeResource(value);
-            return true;
-          } catch (error) {
-            return (error as Error).message;
-          }
-        },
-      }));
+      (await prompter.input('Resource URL', { validate: validResource }));
   }
   const required = (value: string) => value.trim() !== '' || 'required';
   if (!profile.tenant_id && !profile.account_id) {
@@ -174,8 +218,5 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
     else profile.tenant_id = (await prompter.input('Tenant id', { validate: required })).trim();
   }
   profile.client_id ||= (await prompter.input('Client id', { validate: required })).trim();
-  profile.flow ||= await prompter.select<Flow>('How does this client log in?', [
-    { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },
-    { name: 'Client id + secret (client credentials)', value: 'client-credentials' },
-  ]);
+  profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
 }

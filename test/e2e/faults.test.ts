@@ -259,7 +259,7 @@ test('keychain entries that are not ours read as no login (exit 3) and are left 
 // --- Hostile command-line input --------------------------------------------------------
 
 test('profile names that could inject into config.ini are refused (exit 2), at every way in, and nothing is written', async () => {
-  const configure = ['configure', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'];
+  const configure = ['configure', '--pkce', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'];
   for (const name of ['a]b', 'a\nb', '[evil]', 'a.b', 'a b', '', '-x', 'x'.repeat(65)]) {
     assertFailure(await watch.run([...configure, '--profile', name], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /invalid profile name|argument missing/);
     if (name !== '') assertFailure(await watch.run(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_PROFILE: name } }), 2, /invalid profile name/);

@@ -1,7 +1,7 @@
 // What a new user trips over in the first minutes (issue 13): the built CLI as a child
 // process, against the emulator where a server is involved.
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -66,4 +66,47 @@ test('logout --all wipes what is stored even when config.ini is broken', async (
   assert.match(result.stderr, /config\.ini/);
   assert.match(result.stderr, /Logged out of env-/);
   assert.deepEqual(await readdir(join(configDir, 'tokens', 'client-credentials')).catch(() => []), []);
+});
+
+const CLIENT = () => emulator.confidentialClient.clientId;
+
+test('configure reads OCS_RESOURCE, OCS_TENANT_ID and OCS_CLIENT_ID without a TTY', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: CLIENT() };
+  const result = await runCli(['configure', '-p', 'envp', '--client-credentials'], { env });
+  assert.equal(result.code, 0, result.stderr);
+  const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(ini, new RegExp(`\\[envp\\]\\nresource = ${emulator.resource}\\n`));
+  assert.match(ini, new RegExp(`tenant_id = ${emulator.tenantId}`));
+});
+
+test('configure never picks a flow silently: without a TTY or a secret it asks for --pkce or --client-credentials', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  const flags = ['--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT()];
+  assertFailure(await runCli(['configure', ...flags], { env }), 2, /--pkce or --client-credentials/);
+  await assert.rejects(readFile(join(configDir, 'config.ini')), 'nothing written');
+  // A secret only fits client credentials.
+  const withSecret = await runCli(['configure', ...flags, '--client-secret-stdin'], { env: { ...env, OCS_AUTH_STORAGE: 'file' }, input: 'secret\n' });
+  assert.equal(withSecret.code, 0, withSecret.stderr);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /flow = client-credentials/);
+  // The profile has a flow now: changing another setting keeps it.
+  const rerun = await runCli(['configure', '--scope', 'openid ocsapi offline_access'], { env });
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /flow = client-credentials/);
+});
+
+test('configure warns (and still saves) when a tenant or client id is clearly not an id', async () => {
+  const result = await runCli(['configure', '--pkce', '--resource', emulator.resource, '--tenant-id', 't1', '--client-id', 'c'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /warning: tenant id "t1" does not look like an OCS id \(a GUID/);
+  assert.match(result.stderr, /warning: client id "c" does not look like an OCS id/);
+  const good = await runCli(['configure', '-p', 'good', '--pkce', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT()], {
+    env: { OCS_AUTH_CONFIG_DIR: configDir },
+  });
+  assert.doesNotMatch(good.stderr, /warning/);
+});
+
+test('OCS_RESOURCE on localhost against an issuer on 127.0.0.1 is a configuration mistake (exit 2) naming the issuer origin', async () => {
+  const resource = emulator.resource.replace('127.0.0.1', 'localhost');
+  const result = await runCli(['token'], { env: envOnly({ OCS_RESOURCE: resource }) });
+  assertFailure(result, 2, new RegExp(emulator.resource.replace(/[.]/g, '\\.')));
 });
