@@ -7,6 +7,7 @@ import type { Prompter } from '../prompter.js';
 import { readSampleSettings, type SampleSettings } from '../sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../settings.js';
+import { rejectOtherFlowFlags, typedFlags } from './login.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {
@@ -35,10 +36,10 @@ export const register: Register = (program, deps) => {
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
     .option('--client-secret-stdin', 'read the client secret from stdin and keep it in secret storage')
     .option('--from <file>', "import an OCS or CONNECT sample's appsettings.json, or an OCS sample's config.ini")
-    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self)));
+    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
 };
 
-export async function run(options: ConfigureOptions, context: CommandContext): Promise<void> {
+export async function run(options: ConfigureOptions, context: CommandContext, typed: Set<string> = new Set()): Promise<void> {
   const { deps, ui } = context;
   const profileName = validateProfileName(options.profile ?? (deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE));
   const config = await context.loadConfig();
@@ -91,6 +92,7 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
     }
   }
   profile.resource = normalizeResource(profile.resource!);
+  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: profileName in config });
   warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
   warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);

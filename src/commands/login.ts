@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfigFile, saveConfigFile, type Profile } from '../config.js';
+import { FLOWS, loadConfigFile, saveConfigFile, type Flow, type Profile } from '../config.js';
 import { loginClientCredentials } from '../flows/access-token.js';
 import type { Tenant } from '../flows/tenant.js';
 import { UsageError } from '../errors.js';
@@ -36,18 +36,43 @@ export const register: Register = (program, deps) => {
     .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
-    .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser').conflicts('clientCredentials'))
-    .addOption(
-      new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back')
-        .default(DEFAULT_LOGIN_TIMEOUT_SECONDS)
-        .argParser(positiveSeconds)
-        .conflicts('clientCredentials'),
-    )
-    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self)));
+    .option('--no-browser', 'PKCE: print the login URL instead of opening a browser')
+    .addOption(new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back').default(DEFAULT_LOGIN_TIMEOUT_SECONDS).argParser(positiveSeconds))
+    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
 };
 
-export async function run(options: LoginOptions, context: CommandContext): Promise<void> {
-  await logIn(context, requireComplete(await context.settings(settingFlags(options), { createsProfile: true })), options);
+/** The flags typed on the command line (not defaults), as the person wrote them. */
+export function typedFlags(command: Command): Set<string> {
+  return new Set(command.options.filter((option) => command.getOptionValueSource(option.attributeName()) === 'cli').map((option) => option.long ?? ''));
+}
+
+export async function run(options: LoginOptions, context: CommandContext, typed: Set<string>): Promise<void> {
+  const settings = requireComplete(await context.settings(settingFlags(options), { createsProfile: true }));
+  rejectOtherFlowFlags(typed, settings);
+  await logIn(context, settings, options);
+}
+
+const FLOW_ONLY_FLAGS: Record<Flow, string[]> = {
+  pkce: ['--no-browser', '--redirect-uri', '--timeout'],
+  'client-credentials': ['--client-secret-stdin'],
+};
+const FLOW_WORDS: Record<Flow, string> = { pkce: 'a browser login (--pkce)', 'client-credentials': 'client credentials (--client-credentials)' };
+
+/**
+ * A flag for the other flow is a mistake to say at once: ignored, it leaves the person
+ * waiting for a browser that will never open, or wondering where the secret went. The flow
+ * may come from the profile or the environment, so this runs on the resolved settings.
+ */
+export function rejectOtherFlowFlags(typed: Set<string>, settings: { flow: Flow; profile: string; profileExists: boolean }): void {
+  for (const flow of FLOWS) {
+    if (flow === settings.flow) continue;
+    const wrong = FLOW_ONLY_FLAGS[flow].filter((flag) => typed.has(flag));
+    if (wrong.length === 0) continue;
+    const from = typed.has(`--${settings.flow}`) ? `--${settings.flow} was given` : settings.profileExists ? `profile "${settings.profile}" logs in with ${settings.flow}` : `the flow is ${settings.flow}`;
+    throw new UsageError(`${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} only for ${FLOW_WORDS[flow]}, but ${from}`, {
+      hint: `drop ${wrong.length > 1 ? 'them' : 'it'}, or choose the other flow with --${flow}`,
+    });
+  }
 }
 
 /** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */
@@ -84,7 +109,9 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
           const outcome = await deps.openBrowser(url);
           if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the URL above yourself`);
         }
-        stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+        // Without a terminal there is no spinner: a log must still say what the process waits for.
+        if (deps.io.stderr.isTTY) stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+        else ui.info(`Waiting up to ${options.timeout} s for the URL above to be opened in a browser, on this machine or another.`);
       },
       onBrowserReturned: () => stopSpinner(),
     });

@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { assertFailure, runCli } from '../helpers/cli.ts';
+import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
 
 useE2eFixture();
 
@@ -109,4 +109,35 @@ test('OCS_RESOURCE on localhost against an issuer on 127.0.0.1 is a configuratio
   const resource = emulator.resource.replace('127.0.0.1', 'localhost');
   const result = await runCli(['token'], { env: envOnly({ OCS_RESOURCE: resource }) });
   assertFailure(result, 2, new RegExp(emulator.resource.replace(/[.]/g, '\\.')));
+});
+
+test('a flag that fits only the other flow is exit 2 at once, naming the conflict, also when the flow comes from the profile', async () => {
+  const pkce = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: emulator.publicClient.clientId, OCS_AUTH_STORAGE: 'file' };
+  await writeConfig(`[pk]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\n`);
+  const started = Date.now();
+  assertFailure(await runCli(['login', '-p', 'pk', '--client-secret-stdin'], { env: pkce, input: 'secret\n' }), 2, /--client-secret-stdin .*client credentials.*profile "pk" logs in with pkce/);
+  assertFailure(await runCli(['login', '--pkce', '--client-secret-stdin'], { env: pkce, input: 'secret\n' }), 2, /--client-secret-stdin/);
+  for (const flags of [['--no-browser'], ['--redirect-uri', 'http://127.0.0.1:5004/callback.html'], ['--timeout', '5']]) {
+    assertFailure(await runCli(['login', '--client-credentials', ...flags], { env: envOnly() }), 2, new RegExp(`${flags[0]} .*browser login`));
+  }
+  assertFailure(await runCli(['configure', '--pkce', '--client-secret-stdin'], { env: pkce, input: 'secret\n' }), 2, /--client-secret-stdin/);
+  assert.ok(Date.now() - started < 20_000, 'no wait for a browser');
+  assert.equal(emulator.counts.token, 0);
+});
+
+test('a browser login without a terminal says at once that it waits for the URL to be opened', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: emulator.publicClient.clientId, OCS_AUTH_STORAGE: 'file', DISPLAY: undefined, WAYLAND_DISPLAY: undefined };
+  let stderr = '';
+  let waiting: () => void = () => {};
+  const said = new Promise<void>((resolve) => (waiting = resolve));
+  const login = runCli(['login', '--pkce', '--timeout', '3', '--redirect-uri', `http://127.0.0.1:${await closedPort()}/callback.html`], {
+    env,
+    onStderr: (text) => {
+      stderr += text;
+      if (/waiting/i.test(stderr)) waiting();
+    },
+  });
+  await Promise.race([said, login]);
+  assert.match(stderr, /Waiting up to 3 s for the URL above to be opened in a browser/);
+  assert.equal((await login).code, 3);
 });
