@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
+import { storePkceSession } from '../helpers/pkce-session.ts';
 
 useE2eFixture();
 
@@ -140,4 +141,24 @@ test('a browser login without a terminal says at once that it waits for the URL 
   await Promise.race([said, login]);
   assert.match(stderr, /Waiting up to 3 s for the URL above to be opened in a browser/);
   assert.equal((await login).code, 3);
+});
+
+test('--min-validity above the token\'s whole life warns instead of renewing silently on every call', async () => {
+  const first = await runCli(['token', '--min-validity', '4000'], { env: envOnly() });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stderr.match(/--min-validity 4000 s is more than the token's whole life \(3600 s\)/g)?.length, 1, first.stderr);
+  const usual = await runCli(['token'], { env: envOnly() });
+  assert.equal(usual.stderr, '');
+});
+
+test('token --force on a browser login without a refresh token says what --force needs', async () => {
+  await storePkceSession(emulator, configDir, 'default');
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  assert.equal((await runCli(['token'], { env })).code, 0);
+  // A login without offline_access: an access token, no refresh token.
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }));
+  const forced = await runCli(['token', '--force'], { env });
+  assertFailure(forced, 2, /--force needs a refresh token/);
+  assert.match(forced.stderr, /offline_access/);
+  assert.equal((await runCli(['token'], { env })).code, 0, 'the cached token is still served');
 });
