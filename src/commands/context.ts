@@ -52,7 +52,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.info(ui.style.dim(line)) : undefined;
       return {
-        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
+        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose }),
         tokens: fileTokenCache(dir),
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),

@@ -162,3 +162,22 @@ test('token --force on a browser login without a refresh token says what --force
   assert.match(forced.stderr, /offline_access/);
   assert.equal((await runCli(['token'], { env })).code, 0, 'the cached token is still served');
 });
+
+test('the keychain fallback is said once per config folder, names configure --storage file, and keeps the D-Bus detail for --verbose', async () => {
+  const env = envOnly({ OCS_AUTH_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+  const login = await runCli(['login', '--client-credentials'], { env });
+  assert.equal(login.code, 0, login.stderr);
+  assert.equal(login.stderr.match(/warning: no OS keychain reachable/g)?.length, 1, login.stderr);
+  assert.match(login.stderr, /ocs-auth configure --storage file/);
+  assert.doesNotMatch(login.stderr, /D-Bus|dbus|nonexistent/i);
+  const later = await runCli(['token', '--force'], { env: { ...env, OCS_CLIENT_SECRET: undefined } });
+  assert.equal(later.code, 0, later.stderr);
+  assert.doesNotMatch(later.stderr, /keychain/);
+});
+
+test('with --verbose the keychain fallback names its cause', async () => {
+  const env = envOnly({ OCS_AUTH_STORAGE: undefined, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+  const login = await runCli(['--verbose', 'login', '--client-credentials'], { env });
+  assert.equal(login.code, 0, login.stderr);
+  assert.match(login.stderr, /warning: no OS keychain reachable \(.+\)/);
+});
