@@ -1,7 +1,7 @@
 // What a new user trips over in the first minutes (issue 13): the built CLI as a child
 // process, against the emulator where a server is involved.
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -180,4 +180,19 @@ test('with --verbose the keychain fallback names its cause', async () => {
   const login = await runCli(['--verbose', 'login', '--client-credentials'], { env });
   assert.equal(login.code, 0, login.stderr);
   assert.match(login.stderr, /warning: no OS keychain reachable \(.+\)/);
+});
+
+test('a config folder the file system refuses (/proc/nope) is exit 2 naming it, promptly', async () => {
+  const started = Date.now();
+  const result = await runCli(['token'], { env: envOnly({ OCS_AUTH_CONFIG_DIR: '/proc/nope/ocs-auth' }), timeoutMs: 10_000 });
+  assertFailure(result, 2, /\/proc\/nope/);
+  assert.ok(Date.now() - started < 8_000);
+});
+
+test('a config folder that is a dangling symbolic link is one clear line', async () => {
+  const link = join(configDir, 'link');
+  await symlink(join(configDir, 'gone'), link);
+  const result = await runCli(['token'], { env: envOnly({ OCS_AUTH_CONFIG_DIR: link }) });
+  assertFailure(result, 2, new RegExp(`${link} is a symbolic link to ${join(configDir, 'gone')}, which does not exist`));
+  assert.equal(result.stderr.split('\n').filter(Boolean).length <= 2, true, result.stderr);
 });
