@@ -8,6 +8,7 @@ import type { StoredToken } from '../flows/stored-token.js';
 import { withProviderMetadata } from '../flows/discovery.js';
 import { fetchTenant, type Tenant } from '../flows/tenant.js';
 import { fetchUserinfo } from '../flows/userinfo.js';
+import { colorFor } from '../io.js';
 import type { Register } from '../main.js';
 import type { CompleteSettings } from '../settings.js';
 import { localTime, relativeTime } from '../time-format.js';
@@ -61,7 +62,7 @@ export const register: Register = (program, deps) => {
   command.option('--json', 'one JSON document on stdout').action(async (options: WhoamiOptions, self: Command) => {
     const noColor = self.optsWithGlobals<{ color?: boolean }>().color === false;
     // The report is the data asked for, so it goes to stdout, and colour follows stdout.
-    const color = Boolean(deps.io.stdout.isTTY) && !noColor && deps.env.NO_COLOR === undefined;
+    const color = colorFor(deps.io.stdout, deps.env, noColor);
     await run(options, createContext(deps, self), color);
   });
 };

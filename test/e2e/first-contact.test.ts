@@ -196,3 +196,15 @@ test('a config folder that is a dangling symbolic link is one clear line', async
   assertFailure(result, 2, new RegExp(`${link} is a symbolic link to ${join(configDir, 'gone')}, which does not exist`));
   assert.equal(result.stderr.split('\n').filter(Boolean).length <= 2, true, result.stderr);
 });
+
+test('FORCE_COLOR and CLICOLOR_FORCE colour a pipe; NO_COLOR and --no-color still win', async () => {
+  const red = '\u001b[31merror:';
+  const run = (env: Record<string, string>, args: string[] = []) =>
+    runCli([...args, 'token', '-p', 'nope'], { env: { OCS_AUTH_CONFIG_DIR: configDir, FORCE_COLOR: undefined, CLICOLOR_FORCE: undefined, ...env } });
+  assert.ok(!(await run({})).stderr.includes(red), 'a pipe is plain by default');
+  assert.ok((await run({ FORCE_COLOR: '1' })).stderr.includes(red));
+  assert.ok((await run({ CLICOLOR_FORCE: '1' })).stderr.includes(red));
+  assert.ok(!(await run({ FORCE_COLOR: '0' })).stderr.includes(red));
+  assert.ok(!(await run({ FORCE_COLOR: '1', NO_COLOR: '1' })).stderr.includes(red));
+  assert.ok(!(await run({ FORCE_COLOR: '1' }, ['--no-color'])).stderr.includes(red));
+});
