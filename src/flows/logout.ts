@@ -88,8 +88,12 @@ async function revokeSession(
   const revocations: Revocation[] = [];
   const secretFor = (record: BoundSecret | undefined) => (record && record.binding.resource === target.resource && record.binding.client_id === target.client_id ? record.value : undefined);
   if (refreshToken) revocations.push({ token: refreshToken.value, tokenTypeHint: 'refresh_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
-  if (accessToken && accessToken.resource === target.resource) {
-    revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
+  // A confidential client's revocation needs its secret; an env-only session keeps none, and
+  // OCS_CLIENT_SECRET is not sent where no stored binding vouches for the server. Nothing is
+  // lost: a JWT access token stays valid until it expires whether revoked or not.
+  const accessSecret = secretFor(clientSecret);
+  if (accessToken && accessToken.resource === target.resource && (flow === 'pkce' || accessSecret !== undefined)) {
+    revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: accessSecret });
   }
   try {
     await withProviderMetadata(deps, target.discovery_url, async (metadata) => {

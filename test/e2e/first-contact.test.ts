@@ -208,3 +208,11 @@ test('FORCE_COLOR and CLICOLOR_FORCE colour a pipe; NO_COLOR and --no-color stil
   assert.ok(!(await run({ FORCE_COLOR: '1', NO_COLOR: '1' })).stderr.includes(red));
   assert.ok(!(await run({ FORCE_COLOR: '1' }, ['--no-color'])).stderr.includes(red));
 });
+
+test('logging out an env-only session removes its token without a revocation the server must refuse', async () => {
+  assert.equal((await runCli(['token'], { env: envOnly() })).code, 0);
+  const result = await runCli(['logout', '--all'], { env: envOnly() });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Logged out of env-/);
+  assert.doesNotMatch(result.stderr, /could not revoke|401/);
+});
