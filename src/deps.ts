@@ -30,6 +30,8 @@ export interface Deps {
    * cleanly.
    */
   onInterrupt(listener: (signal: InterruptSignal) => void): () => void;
+  /** Ends the process by `signal`, as if nobody caught it: a second Ctrl-C or SIGTERM. */
+  kill(signal: InterruptSignal): void;
   /**
    * Aborted, with the signal's name as reason, when SIGINT or SIGTERM arrives while a command
    * runs: HTTP requests, lock waits and prompts end on it. main() sets it for each command
@@ -72,6 +74,9 @@ export function processDeps(): Deps {
     async openBrowser(url) {
       const { openBrowser } = await import('./browser.js');
       return openBrowser(url, env);
+    },
+    kill(signal) {
+      process.kill(process.pid, signal);
     },
     onInterrupt(listener) {
       const onSigint = () => listener('SIGINT');

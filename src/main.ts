@@ -80,14 +80,21 @@ function withSuggestion(text: string, program: Command): string {
  * killing the process: HTTP requests, lock waits and prompts then fail with an
  * InterruptedError, `finally` blocks release locks and close servers, and the error becomes
  * exit 130/143 here like any other. Only the first signal is caught: a second one kills a
- * command that is stuck somewhere that does not listen.
+ * command that is stuck somewhere that does not listen (re-raised, so the exit status is the signal's).
  */
 function catchInterrupts(processDeps: Deps): { deps: Deps; received(): InterruptSignal | undefined; stop(): void } {
   const controller = new AbortController();
   let received: InterruptSignal | undefined;
+  // Our listener stays until the command ends: a library that re-raises a signal when it
+  // believes nobody else listens (signal-exit, under the prompts) would otherwise kill the
+  // process on the first signal, before the prompt could restore the cursor.
   const stop = processDeps.onInterrupt((signal) => {
+    if (received !== undefined) {
+      stop();
+      processDeps.kill(signal);
+      return;
+    }
     received = signal;
-    stop();
     controller.abort(signal);
   });
   const { signal } = controller;
