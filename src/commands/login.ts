@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FLOWS, loadConfigFile, saveConfigFile, type Flow, type Profile } from '../config.js';
 import { loginClientCredentials } from '../flows/access-token.js';
 import type { Tenant } from '../flows/tenant.js';
-import { UsageError } from '../errors.js';
+import { CredentialsRejectedError, UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
 import type { Register } from '../main.js';
 import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../settings.js';
@@ -85,7 +85,11 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   if (settings.flow === 'pkce') return loginInBrowser(how, context, settings);
 
   const clientSecret = await readClientSecret(how, context);
-  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret);
+  const fromEnvironment = !how.clientSecretStdin && clientSecret === context.deps.env.OCS_CLIENT_SECRET;
+  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret).catch((error: unknown) => {
+    if (!(error instanceof CredentialsRejectedError) || !fromEnvironment || error.hint !== undefined) throw error;
+    throw new CredentialsRejectedError(error.message, { hint: 'the client secret came from OCS_CLIENT_SECRET: check it, or unset it to be asked', cause: error });
+  });
   await rememberProfile(context, settings, how);
   context.ui.success(`Logged in to ${where(settings, tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
+import { CredentialsElsewhereError, CredentialsRejectedError, LoginRequiredError } from '../errors.js';
 import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
@@ -80,6 +80,12 @@ export async function accessToken(
   try {
     return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {
+    if (error instanceof CredentialsRejectedError && request.environmentSecret !== undefined) {
+      throw new CredentialsRejectedError(error.message, {
+        hint: 'the client secret came from OCS_CLIENT_SECRET, which wins over a stored one: check it, or unset it to use the stored secret',
+        cause: error,
+      });
+    }
     if (error instanceof CredentialsElsewhereError) {
       throw new CredentialsElsewhereError(error.message, { hint: elsewhereHint(options, context.deps.env, settings), cause: error });
     }

@@ -82,7 +82,8 @@ export async function run(options: WhoamiOptions, context: CommandContext, color
       );
     }
   } catch (error) {
-    if (!(error instanceof CredentialsRejectedError)) throw error;
+    // A hint from the call (a 403: the tenant) knows better than "log in again".
+    if (!(error instanceof CredentialsRejectedError) || error.hint !== undefined) throw error;
     throw new CredentialsRejectedError(error.message, {
       hint: `the token may be revoked or not meant for this ${tenant === undefined && settings.accountId !== undefined ? 'account' : 'tenant'}; log in again with \`${loginCommand(settings)}\``,
       cause: error,

@@ -216,3 +216,15 @@ test('logging out an env-only session removes its token without a revocation the
   assert.match(result.stderr, /Logged out of env-/);
   assert.doesNotMatch(result.stderr, /could not revoke|401/);
 });
+
+test('an empty or malformed --api-version is refused as the API version', async () => {
+  assertFailure(await runCli(['token', '--api-version', ''], { env: envOnly() }), 2, /API version/);
+  assertFailure(await runCli(['whoami'], { env: envOnly({ OCS_API_VERSION: 'v1/../x' }) }), 2, /API version/);
+  assertFailure(await runCli(['whoami', '--api-version', 'v9'], { env: envOnly() }), 2, /API version "v9"/);
+});
+
+test('a rejected secret from OCS_CLIENT_SECRET says that it came from there', async () => {
+  const result = await runCli(['token'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) });
+  assertFailure(result, 4, /rejected/);
+  assert.match(result.stderr, /hint: .*OCS_CLIENT_SECRET/);
+});
