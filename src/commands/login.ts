@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FLOWS, loadConfigFile, saveConfigFile, type Flow, type Profile } from '../config.js';
 import { loginClientCredentials } from '../flows/access-token.js';
+import { personName } from '../flows/jwt.js';
 import type { Tenant } from '../flows/tenant.js';
 import { CredentialsRejectedError, UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../io.js';
@@ -120,7 +121,7 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
       onBrowserReturned: () => stopSpinner(),
     });
     await rememberProfile(context, settings, options);
-    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${personName(login.claims) ?? 'an unnamed user'} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
   }
@@ -129,15 +130,6 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
 function where(settings: CompleteSettings, tenant: Tenant | undefined): string {
   if (!tenant) return `account ${settings.accountId}`;
   return `tenant ${tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id}`;
-}
-
-/** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the tokens carry. */
-function userName(claims: Record<string, unknown>): string {
-  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined);
-  const name = text('name');
-  const email = text('email') ?? text('preferred_username');
-  if (name && email) return `${name} <${email}>`;
-  return name ?? email ?? (text('sub') ? `user ${text('sub')}` : 'an unnamed user');
 }
 
 function positiveSeconds(value: string): number {

@@ -5,7 +5,7 @@ import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from '../main.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
-import { jwtClaims } from '../flows/jwt.js';
+import { jwtClaims, personName } from '../flows/jwt.js';
 import { localTime, relativeTime } from '../time-format.js';
 import type { Outcome } from '../main.js';
 import { createContext, type CommandContext } from './context.js';
@@ -97,17 +97,8 @@ async function describe(store: SecretStore, tokens: TokenCache, owner: string, f
     has_client_secret: session.hasClientSecret,
     storage: store.kind,
     storage_location: store.describe(),
-    user: cached ? userOf(jwtClaims(cached.access_token) ?? {}) : null,
+    user: (cached && personName(jwtClaims(cached.access_token) ?? {})) ?? null,
   };
-}
-
-/** "Alice Example <alice@example.com>", or whichever of name, email and subject the token carries. */
-function userOf(claims: Record<string, unknown>): string | null {
-  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined);
-  const name = text('name');
-  const email = text('email') ?? text('preferred_username');
-  if (name && email) return `${name} <${email}>`;
-  return name ?? email ?? (text('sub') ? `user ${text('sub')}` : null);
 }
 
 function humanStatus(status: ProfileStatus, now: number): string {

@@ -135,7 +135,7 @@ test('status lists every profile; logout revokes and removes every stored item; 
   assert.match(human.stdout, /default \(pkce\)/);
   // A browser login names the person (from the cached token), and times read as whoami's: local, with the offset.
   assert.match(human.stdout, new RegExp(`logged in as ${emulator.user.name} <${emulator.user.email}>`));
-  assert.match(human.stdout, /expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(in \d+m\)/);
+  assert.match(human.stdout, /expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(in (\d+h )?\d+m\)/);
   assert.equal(profile!.user, `${emulator.user.name} <${emulator.user.email}>`);
 
   emulator.resetCounts();
