@@ -2,7 +2,10 @@
 // Starts the emulator, gets a client-credentials token the way a CI script would (four
 // environment variables, no config, no keychain), proves the API accepts it, and shows
 // that the second call is served from the cache without a request.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { startEmulator } from '../test/emulator/index.ts';
+import { cliOnPath } from '../test/helpers/cli-on-path.ts';
 import { clientCredentialsEnv, runCli, tempConfigDir } from '../test/helpers/cli.ts';
 
 const { dir: configDir, cleanup } = await tempConfigDir();
@@ -27,10 +30,19 @@ try {
   const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
   console.log(`${token.slice(0, 24)}…  (a JWT: tid=${String(claims.tid)}, client_id=${String(claims.client_id)}, expires ${new Date(Number(claims.exp) * 1000).toISOString()})`);
 
-  console.log(`\n$ curl -H "Authorization: Bearer $(ocs-auth token)" $OCS_RESOURCE/api/v1/Tenants/$OCS_TENANT_ID`);
-  const response = await fetch(`${emulator.resource}/api/v1/Tenants/${emulator.tenantId}`, { headers: { Authorization: `Bearer ${token}` } });
-  console.log(`${response.status} ${await response.text()}`);
-  if (response.status !== 200) throw new Error('the tenant endpoint rejected the token');
+  // The line shown is the line run: sh, curl, and the built ocs-auth on PATH (asynchronously:
+  // the emulator in this process must keep answering).
+  const curl = `curl -sS -w '\\nHTTP %{http_code}\\n' -H "Authorization: Bearer $(ocs-auth token --client-credentials)" "$OCS_RESOURCE/api/v1/Tenants/$OCS_TENANT_ID"`;
+  console.log(`\n$ ${curl}`);
+  const bin = await cliOnPath();
+  try {
+    const { stdout, stderr } = await promisify(execFile)('sh', ['-c', curl], { env: { ...process.env, ...env, PATH: bin.path } });
+    process.stderr.write(stderr);
+    process.stdout.write(stdout);
+    if (!/^HTTP 200$/m.test(stdout)) throw new Error('the tenant endpoint rejected the token');
+  } finally {
+    await bin.cleanup();
+  }
 
   const before = emulator.counts.token;
   const again = await ocsAuth('token', '--client-credentials');

@@ -10,9 +10,10 @@ import * as token from './commands/token.js';
 import * as whoami from './commands/whoami.js';
 import type { Outcome, Register } from './commands/register.js';
 import type { Deps } from './commands/deps.js';
-import { InterruptedError, OcsAuthError, type InterruptSignal } from './errors.js';
+import { InterruptedError, type InterruptSignal, OcsAuthError } from './errors.js';
 import { wantsColor } from './cli/io.js';
 import { Ui } from './cli/ui.js';
+import { closest } from './cli/suggest.js';
 
 const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, api.register, completion.register];
 
@@ -27,13 +28,22 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
     .option('-v, --verbose', 'trace HTTP on stderr (secrets and tokens redacted); stack traces on errors')
     .option('--no-color', 'no colour on stderr (also NO_COLOR)')
     .showHelpAfterError('(see ocs-auth --help)')
+    .showSuggestionAfterError(false)
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+      outputError: (text, write) => write(withSuggestion(text, program)),
     })
     .exitOverride();
   for (const register of COMMANDS) register(program, deps, outcome);
-  program.commands.forEach((command) => command.exitOverride());
+  for (const command of program.commands) command.exitOverride().showHelpAfterError(`(see ocs-auth ${command.name()} --help)`);
+
+  // Bare `ocs-auth` (global flags at most) asks what there is: help on stdout, exit 0, as gh does.
+  if (argv.every((arg) => GLOBAL_FLAGS.includes(arg))) {
+    program.outputHelp();
+    interruption.stop();
+    return 0;
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -50,19 +60,36 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
   }
 }
 
+const GLOBAL_FLAGS = ['-v', '--verbose', '--no-color'];
+
+/** Commander's own suggestion allows 3 edits for any word ("bogus" became "logout"): ours is tighter. */
+function withSuggestion(text: string, program: Command): string {
+  const unknown = /^error: unknown command '(.*)'$/m.exec(text)?.[1];
+  if (unknown === undefined) return text;
+  const suggestion = closest(unknown, program.commands.map((command) => command.name()));
+  return suggestion === undefined ? text : `${text}(Did you mean ${suggestion}?)\n`;
+}
+
 /**
  * For the length of one command, SIGINT and SIGTERM abort `deps.interrupted` instead of
  * killing the process: HTTP requests, lock waits and prompts then fail with an
  * InterruptedError, `finally` blocks release locks and close servers, and the error becomes
  * exit 130/143 here like any other. Only the first signal is caught: a second one kills a
- * command that is stuck somewhere that does not listen.
+ * command that is stuck somewhere that does not listen (re-raised, so the exit status is the signal's).
  */
 function catchInterrupts(processDeps: Deps): { deps: Deps; received(): InterruptSignal | undefined; stop(): void } {
   const controller = new AbortController();
   let received: InterruptSignal | undefined;
+  // Our listener stays until the command ends: a library that re-raises a signal when it
+  // believes nobody else listens (signal-exit, under the prompts) would otherwise kill the
+  // process on the first signal, before the prompt could restore the cursor.
   const stop = processDeps.onInterrupt((signal) => {
+    if (received !== undefined) {
+      stop();
+      processDeps.kill(signal);
+      return;
+    }
     received = signal;
-    stop();
     controller.abort(signal);
   });
   const { signal } = controller;

@@ -49,6 +49,9 @@ export function processDeps(): Deps {
       const { openBrowser } = await import('./flows/browser.js');
       return openBrowser(url, env);
     },
+    kill(signal) {
+      process.kill(process.pid, signal);
+    },
     onInterrupt(listener) {
       const onSigint = () => listener('SIGINT');
       const onSigterm = () => listener('SIGTERM');

@@ -21,4 +21,18 @@ fi
 
 # Arguments name test files to run; none means all of them.
 if [ $# -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-exec node --import tsx --test --test-concurrency=2 "${files[@]}"
+
+# The browsers and shells the tests start write into HOME (~/.config/chromium, ~/.config/fish,
+# ~/.cache/dconf): they get a throwaway one, never the developer's.
+test_home=$(mktemp -d)
+export HOME="$test_home" XDG_CONFIG_HOME="$test_home/.config" XDG_CACHE_HOME="$test_home/.cache"
+
+# OCS_AUTH_TEST_LOG=FILE (.ci/run): the readable spec report goes to FILE, TAP to stdout.
+reporters=()
+if [ -n "${OCS_AUTH_TEST_LOG:-}" ]; then
+  reporters=(--test-reporter=spec "--test-reporter-destination=$OCS_AUTH_TEST_LOG" --test-reporter=tap --test-reporter-destination=stdout)
+fi
+status=0
+node --import tsx --test --test-concurrency=2 "${reporters[@]}" "${files[@]}" || status=$?
+rm -rf "$test_home"
+exit "$status"

@@ -1,4 +1,4 @@
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, interruptSignal } from '../errors.js';
 import type { IO } from './io.js';
 
 export interface Choice<T> {
@@ -23,7 +23,11 @@ export async function createInquirerPrompter(io: IO, signal?: AbortSignal): Prom
       return await question;
     } catch (error) {
       // Exit: Ctrl-C at the prompt (raw mode turns it into a key) or a signal; Abort: our signal.
-      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) throw new InterruptedError('interrupted');
+      if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+        // A signal from elsewhere (SIGTERM, kill -INT) aborts `signal`; say which one it was.
+        if (signal?.aborted) throw new InterruptedError(`interrupted by ${interruptSignal(signal)}`, { signal: interruptSignal(signal) });
+        throw new InterruptedError('interrupted');
+      }
       throw error;
     }
   };

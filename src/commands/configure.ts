@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFilePath, saveConfigFile, validateProfileName, type Flow, type Profile } from '../config/config-file.js';
+import { configFilePath, type Flow, FLOWS, type Profile, saveConfigFile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
@@ -7,7 +7,8 @@ import type { Prompter } from '../cli/prompter.js';
 import { readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
-import { addFlowOptions, addProfileOptions, chosenFlow, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { rejectOtherFlowFlags, typedFlags } from './login.js';
+import { addFlowOptions, addProfileOptions, chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {
   redirectUri?: string;
@@ -35,10 +36,10 @@ export const register: Register = (program, deps) => {
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
     .option('--client-secret-stdin', 'read the client secret from stdin and keep it in secret storage')
     .option('--from <file>', "import an OCS or CONNECT sample's appsettings.json, or an OCS sample's config.ini")
-    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self)));
+    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
 };
 
-export async function run(options: ConfigureOptions, context: CommandContext): Promise<void> {
+export async function run(options: ConfigureOptions, context: CommandContext, typed: Set<string> = new Set()): Promise<void> {
   const { deps, ui } = context;
   const profileName = validateProfileName(options.profile ?? (deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE));
   const config = await context.loadConfig();
@@ -68,15 +69,21 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
-  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : undefined));
+  // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
+  // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
+  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : flowFromEnv(deps.env)));
 
   if (canPrompt(deps.io)) {
-    await askForMissing(profile, await deps.createPrompter());
+    const prompter = await deps.createPrompter();
+    // `configure -p X` alone, for a profile that has everything: let the person edit it.
+    if (isComplete(profile) && !givesAnySetting(options)) await askEverything(profile, prompter);
+    else await askForMissing(profile, prompter);
   } else {
     const missing = [
       !profile.resource && '--resource',
       !profile.tenant_id && !profile.account_id && '--tenant-id or --account-id',
       !profile.client_id && '--client-id',
+      !profile.flow && '--pkce or --client-credentials',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new UsageError(`missing ${missing.join(', ')} for profile "${profileName}"`, {
@@ -85,7 +92,9 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
     }
   }
   profile.resource = normalizeResource(profile.resource!);
-  profile.flow ??= 'pkce';
+  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: profileName in config });
+  warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
+  warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);
   // Checks the profile as every later command will read it (e.g. a discovery URL over plain http).
   resolveSettings({ profile: profileName }, {}, { [profileName]: profile });
@@ -107,6 +116,9 @@ export async function run(options: ConfigureOptions, context: CommandContext): P
   }
 
   await saveConfigFile(context.configDir, { ...config, [profileName]: profile });
+  for (const key of imported.notImported ?? []) {
+    ui.info(`note: ${key} in ${options.from} was not imported: a profile holds no namespace; give it to each API call yourself.`);
+  }
   ui.success(`Saved profile "${profileName}" to ${configFilePath(context.configDir)}`);
 }
 
@@ -120,6 +132,28 @@ function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: Comm
   if (normalizeDiscoveryUrl(imported.discoveryUrl) !== derived) {
     profile.discovery_url = normalizeDiscoveryUrl(imported.discoveryUrl);
     ui.info(`Discovery URL ${profile.discovery_url} kept: it is not the usual one for this resource${profile.account_id ? ' and account' : ''}.`);
+  }
+}
+
+function flowFromEnv(env: NodeJS.ProcessEnv): Flow | undefined {
+  return FLOWS.find((flow) => flow === env.OCS_AUTH_FLOW);
+}
+
+function isComplete(profile: Profile): boolean {
+  return Boolean(profile.resource && (profile.tenant_id || profile.account_id) && profile.client_id && profile.flow);
+}
+
+function givesAnySetting(options: ConfigureOptions): boolean {
+  const { profile: _profile, ...settings } = options;
+  return Object.values(settings).some((value) => value !== undefined && value !== false);
+}
+
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+/** OCS tenant and client ids are GUIDs: "t1" is a slip, but not ours to refuse (an emulator may differ). */
+function warnUnlessGuid(ui: CommandContext['ui'], what: string, value: string | undefined): void {
+  if (value !== undefined && !GUID.test(value)) {
+    ui.warn(`${what} "${value}" does not look like an OCS id (a GUID such as 0a3c6e1f-9b27-4d58-8f10-c2e4a6b8d001); saved all the same`);
   }
 }
 
@@ -140,21 +174,37 @@ export const REGIONS = [
   { name: 'Another URL…', value: '' },
 ];
 
+const FLOW_CHOICES: { name: string; value: Flow }[] = [
+  { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },
+  { name: 'Client id + secret (client credentials)', value: 'client-credentials' },
+  { name: 'Code entered in a browser anywhere (device code, for machines without one)', value: 'device-code' },
+];
+
+/** Every setting, with the current value as the default: Enter keeps it. */
+async function askEverything(profile: Profile, prompter: Prompter): Promise<void> {
+  const required = (value: string) => value.trim() !== '' || 'required';
+  profile.resource = (await prompter.input('Resource URL', { default: profile.resource, validate: validResource })).trim();
+  if (profile.account_id) profile.account_id = (await prompter.input('Account id', { default: profile.account_id, validate: required })).trim();
+  else profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim();
+  profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim();
+  profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
+}
+
+function validResource(value: string): true | string {
+  try {
+    normalizeResource(value);
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 async function askForMissing(profile: Profile, prompter: Prompter): Promise<void> {
   if (!profile.resource) {
     const region = await prompter.select('Resource (region)', REGIONS);
     profile.resource =
       region ||
-      (await prompter.input('Resource URL', {
-        validate: (value) => {
-          try {
-            normalizeResource(value);
-            return true;
-          } catch (error) {
-            return (error as Error).message;
-          }
-        },
-      }));
+      (await prompter.input('Resource URL', { validate: validResource }));
   }
   const required = (value: string) => value.trim() !== '' || 'required';
   if (!profile.tenant_id && !profile.account_id) {
@@ -171,9 +221,5 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
     else profile.tenant_id = (await prompter.input('Tenant id', { validate: required })).trim();
   }
   profile.client_id ||= (await prompter.input('Client id', { validate: required })).trim();
-  profile.flow ||= await prompter.select<Flow>('How does this client log in?', [
-    { name: 'Browser login (authorization code + PKCE)', value: 'pkce' },
-    { name: 'Client id + secret (client credentials)', value: 'client-credentials' },
-    { name: 'Code entered in a browser anywhere (device code, for machines without one)', value: 'device-code' },
-  ]);
+  profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
 }

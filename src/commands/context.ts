@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfigFile, type ConfigFile, type Flow } from '../config/config-file.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type ConfigFile, configFilePath, type Flow, loadConfigFile } from '../config/config-file.js';
 import type { StorageKind } from '../store/secret-store.js';
 import type { Deps } from './deps.js';
 import { fileCache } from '../store/file-cache.js';
+import { UsageError } from '../errors.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../cli/io.js';
@@ -11,6 +12,7 @@ import { configDir } from '../config/paths.js';
 import { fileTokenCache } from '../store/token-cache.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
 import { Ui } from '../cli/ui.js';
+import { byCloseness } from '../cli/suggest.js';
 
 /** What a command's run() gets besides its own options: deps plus the global flags, resolved once. */
 export interface CommandContext {
@@ -19,7 +21,11 @@ export interface CommandContext {
   verbose: boolean;
   configDir: string;
   loadConfig(): Promise<ConfigFile>;
-  settings(flags: SettingFlags): Promise<Settings>;
+  /**
+   * A profile named by -p or OCS_AUTH_PROFILE must exist, unless the command creates it
+   * (`createsProfile`: login).
+   */
+  settings(flags: SettingFlags, options?: { createsProfile?: boolean }): Promise<Settings>;
   /** `caFile`: Settings.caFile, for the HTTP client's trust (OCS_AUTH_CA_FILE / ca_file). */
   flowDeps(storage: StorageKind | undefined, network?: { caFile?: string | undefined }): FlowDeps;
 }
@@ -37,12 +43,17 @@ export function createContext(deps: Deps, command: Command): CommandContext {
     verbose,
     configDir: dir,
     loadConfig,
-    settings: async (flags) => resolveSettings(flags, deps.env, await loadConfig()),
+    settings: async (flags, { createsProfile = false } = {}) => {
+      const config = await loadConfig();
+      const settings = resolveSettings(flags, deps.env, config);
+      if (!createsProfile && (flags.profile !== undefined || deps.env.OCS_AUTH_PROFILE)) requireProfile(settings.profile, config, dir);
+      return settings;
+    },
     flowDeps(storage, network = {}) {
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
       return {
-        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message) }),
+        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose }),
         tokens: fileTokenCache(dir),
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),
@@ -55,6 +66,22 @@ export function createContext(deps: Deps, command: Command): CommandContext {
       };
     },
   };
+}
+
+/**
+ * A profile someone named must be there: a typo (`-p prdo`) is not the environment's
+ * session, and not a profile to create. Without a name, the default profile may be absent
+ * (env-only sessions).
+ */
+export function requireProfile(name: string, config: ConfigFile, dir: string): void {
+  if (name in config) return;
+  const existing = Object.keys(config);
+  throw new UsageError(`profile "${name}" does not exist`, {
+    hint:
+      existing.length > 0
+        ? `profiles in ${configFilePath(dir)}: ${byCloseness(name, existing).join(', ')}`
+        : `${configFilePath(dir)} has no profiles yet: create one with \`ocs-auth configure -p ${name}\``,
+  });
 }
 
 /** The flags every command that names a tenant and client accepts (SPEC "Configuration"). */

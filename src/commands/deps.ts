@@ -29,6 +29,8 @@ export interface Deps {
    * cleanly.
    */
   onInterrupt(listener: (signal: InterruptSignal) => void): () => void;
+  /** Ends the process by `signal`, as if nobody caught it: a second Ctrl-C or SIGTERM. */
+  kill(signal: InterruptSignal): void;
   /**
    * Aborted, with the signal's name as reason, when SIGINT or SIGTERM arrives while a command
    * runs: HTTP requests, lock waits and prompts end on it. main() sets it for each command

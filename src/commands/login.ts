@@ -1,13 +1,14 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfigFile, saveConfigFile, type Profile } from '../config/config-file.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Flow, loadConfigFile, type Profile, saveConfigFile } from '../config/config-file.js';
 import { loginClientCredentials } from '../flows/access-token.js';
+import { personName } from '../flows/jwt.js';
 import type { Tenant } from '../flows/tenant.js';
-import { UsageError } from '../errors.js';
+import { CredentialsRejectedError, UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
-import { DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete, type CompleteSettings } from '../config/settings.js';
+import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
 import { startSpinner } from '../cli/spinner.js';
-import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions, seconds, settingFlags } from './context.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
@@ -34,21 +35,51 @@ export const register: Register = (program, deps) => {
   addFlowOptions(command);
   addProfileOptions(command);
   command
-    .addOption(new Option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)').conflicts('deviceCode'))
-    .addOption(new Option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)').conflicts('deviceCode'))
+    .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
+    .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE and device code default "openid ocsapi"; add offline_access for refresh tokens)')
-    .addOption(new Option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one').conflicts('clientCredentials'))
-    .addOption(
-      new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back')
-        .default(DEFAULT_LOGIN_TIMEOUT_SECONDS)
-        .argParser(positiveSeconds)
-        .conflicts(['clientCredentials', 'deviceCode']),
-    )
-    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self)));
+    .option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one')
+    .addOption(new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back').default(DEFAULT_LOGIN_TIMEOUT_SECONDS).argParser(positiveSeconds))
+    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
 };
 
-export async function run(options: LoginOptions, context: CommandContext): Promise<void> {
-  await logIn(context, requireComplete(await context.settings(settingFlags(options))), options);
+/** The flags typed on the command line (not defaults), as the person wrote them. */
+export function typedFlags(command: Command): Set<string> {
+  return new Set(command.options.filter((option) => command.getOptionValueSource(option.attributeName()) === 'cli').map((option) => option.long ?? ''));
+}
+
+export async function run(options: LoginOptions, context: CommandContext, typed: Set<string>): Promise<void> {
+  const settings = requireComplete(await context.settings(settingFlags(options), { createsProfile: true }));
+  rejectOtherFlowFlags(typed, settings);
+  await logIn(context, settings, options);
+}
+
+/** Flags that fit only some flows, and which. */
+const FLAG_FLOWS: Record<string, Flow[]> = {
+  '--no-browser': ['pkce', 'device-code'],
+  '--redirect-uri': ['pkce'],
+  '--timeout': ['pkce'],
+  '--client-secret-stdin': ['client-credentials'],
+};
+const FLOW_WORDS: Record<Flow, string> = {
+  pkce: 'a browser login (--pkce)',
+  'client-credentials': 'client credentials (--client-credentials)',
+  'device-code': 'a device-code login (--device-code)',
+};
+
+/**
+ * A flag for another flow is a mistake to say at once: ignored, it leaves the person
+ * waiting for a browser that will never open, or wondering where the secret went. The flow
+ * may come from the profile or the environment, so this runs on the resolved settings.
+ */
+export function rejectOtherFlowFlags(typed: Set<string>, settings: { flow: Flow; profile: string; profileExists: boolean }): void {
+  const wrong = Object.keys(FLAG_FLOWS).filter((flag) => typed.has(flag) && !FLAG_FLOWS[flag]!.includes(settings.flow));
+  if (wrong.length === 0) return;
+  const fits = [...new Set(wrong.flatMap((flag) => FLAG_FLOWS[flag]!))];
+  const from = typed.has(`--${settings.flow}`) ? `--${settings.flow} was given` : settings.profileExists ? `profile "${settings.profile}" logs in with ${settings.flow}` : `the flow is ${settings.flow}`;
+  throw new UsageError(`${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} only for ${fits.map((flow) => FLOW_WORDS[flow]).join(' or ')}, but ${from}`, {
+    hint: `drop ${wrong.length > 1 ? 'them' : 'it'}, or choose ${fits.length > 1 ? 'one of those flows' : `that flow with --${fits[0]}`}`,
+  });
 }
 
 /** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */
@@ -62,7 +93,11 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   if (settings.flow === 'device-code') return loginWithCode(how, context, settings);
 
   const clientSecret = await readClientSecret(how, context);
-  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret);
+  const fromEnvironment = !how.clientSecretStdin && clientSecret === context.deps.env.OCS_CLIENT_SECRET;
+  const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret).catch((error: unknown) => {
+    if (!(error instanceof CredentialsRejectedError) || !fromEnvironment || error.hint !== undefined) throw error;
+    throw new CredentialsRejectedError(error.message, { hint: 'the client secret came from OCS_CLIENT_SECRET: check it, or unset it to be asked', cause: error });
+  });
   await rememberProfile(context, settings, how);
   context.ui.success(`Logged in to ${where(settings, tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);
 }
@@ -86,12 +121,14 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
           const outcome = await deps.openBrowser(url);
           if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the URL above yourself`);
         }
-        stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+        // Without a terminal there is no spinner: a log must still say what the process waits for.
+        if (deps.io.stderr.isTTY) stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+        else ui.info(`Waiting up to ${options.timeout} s for the URL above to be opened in a browser, on this machine or another.`);
       },
       onBrowserReturned: () => stopSpinner(),
     });
     await rememberProfile(context, settings, options);
-    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${personName(login.claims) ?? 'an unnamed user'} [profile ${settings.profile}]`);
   } finally {
     stopSpinner();
   }
@@ -137,7 +174,7 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
     });
     stopSpinner();
     await rememberProfile(context, settings, options);
-    ui.success(`Logged in to ${where(settings, login.tenant)} as ${userName(login.claims)} [profile ${settings.profile}]`);
+    ui.success(`Logged in to ${where(settings, login.tenant)} as ${personName(login.claims) ?? 'an unnamed user'} [profile ${settings.profile}]`);
   } finally {
     stopListening();
     stopSpinner();
@@ -162,15 +199,6 @@ function onEnter(stdin: CommandContext['deps']['io']['stdin'], action: () => Pro
 function where(settings: CompleteSettings, tenant: Tenant | undefined): string {
   if (!tenant) return `account ${settings.accountId}`;
   return `tenant ${tenant.CompanyName ? `"${tenant.CompanyName}" (${tenant.Id})` : tenant.Id}`;
-}
-
-/** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the tokens carry. */
-function userName(claims: Record<string, unknown>): string {
-  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined);
-  const name = text('name');
-  const email = text('email') ?? text('preferred_username');
-  if (name && email) return `${name} <${email}>`;
-  return name ?? email ?? (text('sub') ? `user ${text('sub')}` : 'an unnamed user');
 }
 
 function positiveSeconds(value: string): number {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { validateProfileName } from '../config/config-file.js';
+import { type ConfigFile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from './register.js';
@@ -10,7 +10,7 @@ import { keychainForFolder } from '../store/open-store.js';
 import { accountOwner, type SecretStore } from '../store/secret-store.js';
 import { relativeTime } from '../cli/time-format.js';
 import type { TokenCache } from '../store/token-cache.js';
-import { createContext, type CommandContext } from './context.js';
+import { type CommandContext, createContext, requireProfile } from './context.js';
 
 export interface LogoutOptions {
   profile?: string;
@@ -29,12 +29,13 @@ export const register: Register = (program, deps) => {
 
 export async function run(options: LogoutOptions, context: CommandContext): Promise<void> {
   if (options.all && options.profile) throw new UsageError('--all and --profile exclude each other');
-  const config = await context.loadConfig();
+  const config = options.all ? await configIfReadable(context) : await context.loadConfig();
   const stores = await reachableStores(context);
 
+  const named = options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || undefined);
   const owners = options.all
     ? await everyOwner(stores, context.flowDeps('file').tokens, Object.keys(config))
-    : [validateProfileName(options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE))];
+    : [validateProfileName(named ?? DEFAULT_PROFILE)];
 
   let removedAnything = false;
   for (const owner of owners) {
@@ -53,7 +54,20 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
       }
     }
   }
+  // A profile removed from config.ini may still have had secrets: only a name that matched nothing is a typo.
+  if (!removedAnything && !options.all && named !== undefined) requireProfile(named, config, context.configDir);
   if (!removedAnything) context.ui.info(options.all ? 'Nothing stored: no profile was logged in.' : `Profile "${owners[0]}" was not logged in.`);
+}
+
+/** `logout --all` wipes secrets whatever state config.ini is in: a broken file must not keep them. */
+async function configIfReadable(context: CommandContext): Promise<ConfigFile> {
+  try {
+    return await context.loadConfig();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    context.ui.warn(`${error.message}; logging out of everything stored all the same`);
+    return {};
+  }
 }
 
 /** Both stores, wherever secrets may have been kept; a keychain that does not answer has nothing of ours to remove. */

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
-import { FLOWS, type Flow, type Profile } from '../config/config-file.js';
+import { type Flow, FLOWS, type Profile } from '../config/config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
 import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
-import { relativeTime } from '../cli/time-format.js';
-import { createContext, type CommandContext } from './context.js';
+import { localTime, relativeTime } from '../cli/time-format.js';
+import { jwtClaims, personName } from '../flows/jwt.js';
+import type { Outcome } from './register.js';
+import { type CommandContext, createContext } from './context.js';
 
 export interface StatusOptions {
   json?: boolean;
@@ -26,17 +28,20 @@ export interface ProfileStatus {
   has_client_secret: boolean;
   storage: StorageKind;
   storage_location: string;
+  /** Added after the rest: who a browser login is, from the cached token ("Name <email>"); null for a client. */
+  user: string | null;
 }
 
-export const register: Register = (program, deps) => {
+export const register: Register = (program, deps, outcome) => {
   program
     .command('status')
     .description('every profile: flow, logged in or not, token expiry, where secrets are stored')
     .option('--json', 'one JSON document on stdout: {"profiles": [...]}')
-    .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self)));
+    .addHelpText('after', '\nExit status 1 when no profile is logged in, as `gh auth status`.')
+    .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self), outcome));
 };
 
-export async function run(options: StatusOptions, context: CommandContext): Promise<void> {
+export async function run(options: StatusOptions, context: CommandContext, outcome: Outcome): Promise<void> {
   const { deps } = context;
   const config = await context.loadConfig();
   const stores = new Map<string, SecretStore>();
@@ -65,6 +70,8 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
     statuses.push(await describe(storeFor(undefined), tokens, session.owner, flow, profile, deps.now()));
   }
 
+  // Scripts ask `ocs-auth status || ocs-auth login`.
+  if (!statuses.some((status) => status.logged_in)) outcome.exitCode = 1;
   if (options.json) {
     deps.io.stdout.write(`${JSON.stringify({ profiles: statuses }, null, 2)}\n`);
     return;
@@ -78,6 +85,7 @@ export async function run(options: StatusOptions, context: CommandContext): Prom
 
 async function describe(store: SecretStore, tokens: TokenCache, owner: string, flow: Flow, profile: Profile, now: number): Promise<ProfileStatus> {
   const session = await sessionStatus(store, tokens, owner, flow, now);
+  const cached = flow === 'pkce' ? parseStoredToken(await tokens.read({ owner, flow })) : undefined;
   return {
     profile: owner,
     flow,
@@ -91,16 +99,18 @@ async function describe(store: SecretStore, tokens: TokenCache, owner: string, f
     has_client_secret: session.hasClientSecret,
     storage: store.kind,
     storage_location: store.describe(),
+    user: (cached && personName(jwtClaims(cached.access_token) ?? {})) ?? null,
   };
 }
 
 function humanStatus(status: ProfileStatus, now: number): string {
   const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}`];
   const client = status.client_id ? `client ${status.client_id}` : undefined;
-  lines.push(status.logged_in ? `  logged in${client ? ` as ${client}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
+  const who = status.user && status.logged_in ? `${status.user}${client ? ` (${client})` : ''}` : client;
+  lines.push(status.logged_in ? `  logged in${who ? ` as ${who}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
   if (status.token_expires_at) {
     const expiresAt = Date.parse(status.token_expires_at);
-    lines.push(`  access token ${expiresAt > now ? 'expires' : 'expired'} ${status.token_expires_at} (${relativeTime(expiresAt, now)})`);
+    lines.push(`  access token ${expiresAt > now ? 'expires' : 'expired'} ${localTime(expiresAt)} (${relativeTime(expiresAt, now)})`);
   }
   if (status.has_refresh_token) lines.push('  refresh token stored');
   lines.push(`  secrets in ${status.storage_location}`);

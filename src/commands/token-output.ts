@@ -1,12 +1,15 @@
 // The shapes `ocs-auth token` prints (SPEC "Output"): the bare token, a shell command that
 // exports it, an HTTP header, or one JSON document. Each ends in one newline and holds
 // nothing else, so `$(…)`, `eval "$(…)"` and `| jq` take it as it is.
-import { Option, type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Flow } from '../config/config-file.js';
 import type { StoredToken } from '../flows/stored-token.js';
 
-export const SHELLS = ['sh', 'fish', 'powershell'] as const;
-export type Shell = (typeof SHELLS)[number];
+/** The syntaxes `--export` writes. */
+export type Shell = 'sh' | 'fish' | 'powershell';
+/** What --shell accepts: bash and zsh by name too, since people type their shell's name; both read sh. */
+export const SHELL_NAMES = ['sh', 'bash', 'zsh', 'fish', 'powershell'] as const;
+export type ShellName = (typeof SHELL_NAMES)[number];
 
 export type TokenFormat = { kind: 'raw' } | { kind: 'export'; shell: Shell } | { kind: 'header' } | { kind: 'json' };
 
@@ -26,7 +29,7 @@ export function addTokenOutputOptions(command: Command): Command {
   return command
     .addOption(
       new Option('--shell <shell>', 'syntax for --export (implies it); default from $SHELL, else sh')
-        .choices(SHELLS)
+        .choices(SHELL_NAMES)
         .implies({ export: true })
         .conflicts(['header', 'json']),
     )
@@ -38,8 +41,12 @@ export function addTokenOutputOptions(command: Command): Command {
 export function tokenFormat(options: TokenOutputOptions, env: NodeJS.ProcessEnv): TokenFormat {
   if (options.json) return { kind: 'json' };
   if (options.header) return { kind: 'header' };
-  if (options.export || options.shell) return { kind: 'export', shell: options.shell ?? shellFromPath(env.SHELL) };
+  if (options.export || options.shell) return { kind: 'export', shell: options.shell ? syntaxOf(options.shell) : shellFromPath(env.SHELL) };
   return { kind: 'raw' };
+}
+
+function syntaxOf(name: ShellName): Shell {
+  return name === 'bash' || name === 'zsh' ? 'sh' : name;
 }
 
 /** $SHELL names the login shell: fish and PowerShell have syntaxes of their own, everything else reads sh. */

@@ -1,13 +1,13 @@
-import { Option, type Command } from 'commander';
-import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
+import { type Command, Option } from 'commander';
+import { CredentialsElsewhereError, CredentialsRejectedError, LoginRequiredError } from '../errors.js';
 import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { canPrompt } from '../cli/io.js';
 import type { Register } from './register.js';
-import { requireComplete, type CompleteSettings } from '../config/settings.js';
+import { type CompleteSettings, requireComplete } from '../config/settings.js';
 import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from './token-output.js';
-import { addFlowOptions, addProfileOptions, createContext, seconds, settingFlags, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions, seconds, settingFlags } from './context.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';
 
 export interface TokenOptions extends ProfileOptions, FlowOptions, TokenOutputOptions {
@@ -80,6 +80,12 @@ export async function accessToken(
   try {
     return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {
+    if (error instanceof CredentialsRejectedError && request.environmentSecret !== undefined) {
+      throw new CredentialsRejectedError(error.message, {
+        hint: 'the client secret came from OCS_CLIENT_SECRET, which wins over a stored one: check it, or unset it to use the stored secret',
+        cause: error,
+      });
+    }
     if (error instanceof CredentialsElsewhereError) {
       throw new CredentialsElsewhereError(error.message, { hint: elsewhereHint(options, context.deps.env, settings), cause: error });
     }

@@ -10,10 +10,11 @@ import { fetchTenant, type Tenant } from '../flows/tenant.js';
 import { fetchUserinfo } from '../flows/userinfo.js';
 import type { Register } from './register.js';
 import type { CompleteSettings } from '../config/settings.js';
-import { relativeTime } from '../cli/time-format.js';
+import { localTime, relativeTime } from '../cli/time-format.js';
 import { terminalText } from '../cli/ui.js';
 import { secondsLeft } from './token-output.js';
-import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { colorFor } from '../cli/io.js';
+import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
 
 export interface WhoamiOptions extends ProfileOptions, FlowOptions {
@@ -62,7 +63,7 @@ export const register: Register = (program, deps) => {
   command.option('--json', 'one JSON document on stdout').action(async (options: WhoamiOptions, self: Command) => {
     const noColor = self.optsWithGlobals<{ color?: boolean }>().color === false;
     // The report is the data asked for, so it goes to stdout, and colour follows stdout.
-    const color = Boolean(deps.io.stdout.isTTY) && !noColor && deps.env.NO_COLOR === undefined;
+    const color = colorFor(deps.io.stdout, deps.env, noColor);
     await run(options, createContext(deps, self), color);
   });
 };
@@ -82,7 +83,8 @@ export async function run(options: WhoamiOptions, context: CommandContext, color
       );
     }
   } catch (error) {
-    if (!(error instanceof CredentialsRejectedError)) throw error;
+    // A hint from the call (a 403: the tenant) knows better than "log in again".
+    if (!(error instanceof CredentialsRejectedError) || error.hint !== undefined) throw error;
     throw new CredentialsRejectedError(error.message, {
       hint: `the token may be revoked or not meant for this ${tenant === undefined && settings.accountId !== undefined ? 'account' : 'tenant'}; log in again with \`${loginCommand(settings)}\``,
       cause: error,
@@ -182,17 +184,4 @@ export function renderWhoami(serverReport: WhoamiReport, style: ChalkInstance, n
   );
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${style.dim(label.padEnd(width))}  ${value}\n`).join('');
-}
-
-/** "2026-11-23 10:36:02 +01:00": the reader's own clock, with the offset so it is never ambiguous. */
-export function localTime(ms: number): string {
-  const date = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  );
 }

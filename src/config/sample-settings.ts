@@ -3,9 +3,12 @@ import ini from 'ini';
 import { UsageError } from '../errors.js';
 
 /**
- * What the OCS samples' appsettings.json or config.ini ([Configuration]) hold, and the
- * CONNECT samples' appsettings.json in either key style (Resource/AccountId/… or
- * base_url/account_id/well_known_url/…). DataStoreId is read past: no profile key holds it.
+ * What the OCS samples' appsettings.json or config.ini hold, and the CONNECT samples'
+ * appsettings.json in either key style (Resource/AccountId/… or base_url/account_id/
+ * well_known_url/…). config.ini comes in two layouts: one [Configuration] section, or the
+ * older OMF/SDS samples' [Configurations] (Namespace), [Access] (Resource, Tenant,
+ * ApiVersion) and [Credentials] (ClientId, ClientSecret); their appsettings.json may call
+ * the secret ClientKey. DataStoreId is read past: no profile key holds it.
  */
 export interface SampleSettings {
   resource?: string;
@@ -17,28 +20,42 @@ export interface SampleSettings {
   clientSecret?: string;
   redirectUri?: string;
   scope?: string;
+  /** Keys of the file that name something a profile cannot hold (a namespace), to say so. */
+  notImported?: string[];
 }
 
 // Keys as lower case without underscores, so ClientId and client_id are one key.
-const KEYS: Record<string, keyof SampleSettings> = {
+const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   resource: 'resource',
   baseurl: 'resource',
   accountid: 'accountId',
   wellknownurl: 'discoveryUrl',
   apiversion: 'apiVersion',
   tenantid: 'tenantId',
+  tenant: 'tenantId',
   clientid: 'clientId',
   clientsecret: 'clientSecret',
+  clientkey: 'clientSecret',
   redirecturi: 'redirectUri',
   scope: 'scope',
 };
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+};
+
+// A namespace belongs to each API call, not to the login: no profile key holds it (yet).
+const NAMESPACE_KEYS = new Set(['namespace', 'namespaceid']);
 
 export async function readSampleSettings(path: string): Promise<SampleSettings> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read ${path}: ${READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message}`, { cause: error });
   }
   return parseSampleSettings(text, path);
 }
@@ -47,7 +64,12 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
   const source = text.trimStart().startsWith('{') ? fromJson(text, path) : fromIni(text, path);
   const settings: SampleSettings = {};
   for (const [key, value] of Object.entries(source)) {
-    const name = KEYS[key.toLowerCase().replaceAll('_', '')];
+    const normalized = key.toLowerCase().replaceAll('_', '');
+    if (NAMESPACE_KEYS.has(normalized) && typeof value === 'string' && value.trim() !== '') {
+      (settings.notImported ??= []).push(key);
+      continue;
+    }
+    const name = KEYS[normalized];
     if (!name || typeof value !== 'string' || value.trim() === '') continue;
     // The samples ship with values like PLACEHOLDER_REPLACE_WITH_TENANT_ID, your-client-id or <account-id>.
     if (/PLACEHOLDER|REPLACE_WITH|^your-|<[^>]*>/i.test(value)) {
@@ -55,7 +77,7 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
     }
     settings[name] = value.trim();
   }
-  if (Object.keys(settings).length === 0) {
+  if (Object.keys(settings).every((key) => key === 'notImported')) {
     throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, AccountId, ClientId, ClientSecret (or base_url, account_id, client_id, …)`);
   }
   return settings;
@@ -71,11 +93,15 @@ function fromJson(text: string, path: string): Record<string, unknown> {
   throw new UsageError(`${path} is not a JSON object like the samples' appsettings.json`);
 }
 
+const INI_SECTIONS = ['configuration', 'configurations', 'access', 'credentials'];
+
 function fromIni(text: string, path: string): Record<string, unknown> {
   const parsed = ini.parse(text) as Record<string, unknown>;
-  const section = Object.entries(parsed).find(([name]) => name.toLowerCase() === 'configuration')?.[1];
-  if (typeof section !== 'object' || section === null) {
-    throw new UsageError(`${path} has no [Configuration] section like the samples' config.ini`);
+  const sections = Object.entries(parsed).filter(
+    ([name, section]) => INI_SECTIONS.includes(name.toLowerCase()) && typeof section === 'object' && section !== null,
+  );
+  if (sections.length === 0) {
+    throw new UsageError(`${path} has no [Configuration] section (nor [Access] and [Credentials]) like the samples' config.ini`);
   }
-  return section as Record<string, unknown>;
+  return Object.assign({}, ...sections.map(([, section]) => section)) as Record<string, unknown>;
 }

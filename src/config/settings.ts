@@ -1,4 +1,4 @@
-import { FLOWS, validateProfileName, type ConfigFile, type Flow, type Profile } from './config-file.js';
+import { type ConfigFile, type Flow, FLOWS, type Profile, validateProfileName } from './config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { UsageError } from '../errors.js';
 
@@ -63,7 +63,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
     profile: profileName,
     profileExists: profileName in config,
     resource: resource === undefined ? undefined : normalizeResource(resource),
-    apiVersion: flags.apiVersion ?? nonEmpty(env.OCS_API_VERSION) ?? profile.api_version ?? DEFAULT_API_VERSION,
+    apiVersion: apiVersionSetting(flags.apiVersion ?? nonEmpty(env.OCS_API_VERSION) ?? profile.api_version ?? DEFAULT_API_VERSION),
     ...tenantOrAccount(flags, env, profile, profileName),
     discoveryUrl: discoveryUrl === undefined ? undefined : normalizeDiscoveryUrl(discoveryUrl),
     clientId: flags.clientId ?? nonEmpty(env.OCS_CLIENT_ID) ?? profile.client_id,
@@ -211,6 +211,14 @@ export function normalizeResource(value: string): string {
 
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** A path segment such as v1 or v1-preview: an empty one (`--api-version ""`) or a slash is a mistake. */
+function apiVersionSetting(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) {
+    throw new UsageError(`invalid API version "${value}"`, { hint: `OCS API versions look like ${DEFAULT_API_VERSION} or v1-preview; the default is ${DEFAULT_API_VERSION}` });
+  }
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

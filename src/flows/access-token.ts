@@ -1,6 +1,6 @@
 import type { PublicClientFlow } from '../config/config-file.js';
 import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
-import { ACCOUNT_API_SCOPE, DEFAULT_PROFILE, type CompleteSettings } from '../config/settings.js';
+import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
@@ -9,7 +9,7 @@ import type { FlowDeps } from './flow-deps.js';
 import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 import type { TokenSet } from './token-response.js';
-import { isUsable, parseStoredToken, sessionLockName, sessionOwner, toStoredToken, type SecretFingerprint, type StoredToken } from './stored-token.js';
+import { isUsable, parseStoredToken, type SecretFingerprint, sessionLockName, sessionOwner, type StoredToken, toStoredToken } from './stored-token.js';
 
 export interface TokenRequest {
   settings: CompleteSettings;
@@ -49,6 +49,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const cached = await cachedToken();
     if (cached) return cached;
   }
+  if (request.force && settings.flow === 'pkce') await requireRefreshTokenToForce(deps, settings, session);
   const release = await deps.lock(sessionLockName(owner, settings.flow));
   try {
     if (!request.force) {
@@ -60,6 +61,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
         ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret))
         : await refreshPersonSession(deps, settings, settings.flow);
     await cacheToken(deps, session, token);
+    warnIfNeverFreshEnough(deps, token, request.minValiditySeconds);
     if (deps.interrupted?.aborted) {
       throw new InterruptedError('interrupted; the renewed login was stored first', { signal: interruptSignal(deps.interrupted) });
     }
@@ -67,6 +69,31 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
   } finally {
     await release();
   }
+}
+
+/**
+ * A token whose whole life is shorter than --min-validity is never fresh enough: every call
+ * would get a new one, silently. Said each time it happens, so a script's log shows why.
+ */
+function warnIfNeverFreshEnough(deps: FlowDeps, token: StoredToken, minValiditySeconds: number): void {
+  const life = Math.round((token.expires_at - deps.now()) / 1000);
+  if (minValiditySeconds >= life) {
+    deps.warn(`--min-validity ${minValiditySeconds} s is more than the token's whole life (${life} s): every call gets a new token; use less than ${life}`);
+  }
+}
+
+/**
+ * --force on a browser login renews with the refresh token; a login without offline_access
+ * has none, although its access token may be valid. Say what --force needs, rather than
+ * that the login has ended.
+ */
+async function requireRefreshTokenToForce(deps: FlowDeps, settings: CompleteSettings, session: CachedSession): Promise<void> {
+  if (await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token')) return;
+  const cached = parseStoredToken(await deps.tokens.read(session));
+  if (!cached || cached.expires_at <= deps.now()) return;
+  throw new UsageError(`--force needs a refresh token to get a new access token, and profile "${settings.profile}" has none`, {
+    hint: `log in with offline_access to get one: \`${loginCommand(settings)} --scope "${settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE)} offline_access"\`; without --force, the cached token is served while it is valid`,
+  });
 }
 
 /**

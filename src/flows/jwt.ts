@@ -12,3 +12,12 @@ export function jwtClaims(token: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** "Alice Example <alice@example.com>", or whichever of name, email, login name and subject the claims carry. */
+export function personName(claims: Record<string, unknown>): string | undefined {
+  const text = (key: string) => (typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined);
+  const name = text('name');
+  const email = text('email') ?? text('preferred_username');
+  if (name && email) return `${name} <${email}>`;
+  return name ?? email ?? (text('sub') ? `user ${text('sub')}` : undefined);
+}

@@ -1,10 +1,10 @@
-import { FLOWS, type Flow } from '../config/config-file.js';
+import { type Flow, FLOWS } from '../config/config-file.js';
 import { discoveryUrlFor } from '../config/settings.js';
 import { accountOwner, secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
-import { readBoundSecret, type BoundSecret } from './bound-secret.js';
+import { type BoundSecret, readBoundSecret } from './bound-secret.js';
 import { withProviderMetadata } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
-import { revokeToken, type Revocation } from './revocation.js';
+import { type Revocation, revokeToken } from './revocation.js';
 import { parseStoredToken, sessionLockName, type StoredToken } from './stored-token.js';
 
 export interface LogoutResult {
@@ -88,8 +88,12 @@ async function revokeSession(
   const revocations: Revocation[] = [];
   const secretFor = (record: BoundSecret | undefined) => (record && record.binding.resource === target.resource && record.binding.client_id === target.client_id ? record.value : undefined);
   if (refreshToken) revocations.push({ token: refreshToken.value, tokenTypeHint: 'refresh_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
-  if (accessToken && accessToken.resource === target.resource) {
-    revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: secretFor(clientSecret) });
+  // A confidential client's revocation needs its secret; an env-only session keeps none, and
+  // OCS_CLIENT_SECRET is not sent where no stored binding vouches for the server. Nothing is
+  // lost: a JWT access token stays valid until it expires whether revoked or not.
+  const accessSecret = secretFor(clientSecret);
+  if (accessToken && accessToken.resource === target.resource && (flow === 'pkce' || accessSecret !== undefined)) {
+    revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: accessSecret });
   }
   try {
     await withProviderMetadata(deps, target.discovery_url, async (metadata) => {

@@ -1,5 +1,6 @@
 import { CredentialsRejectedError, NetworkError, UsageError } from '../errors.js';
-import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
+import { DEFAULT_API_VERSION } from '../config/settings.js';
+import { type HttpClient, type HttpResponse, jsonObject } from './http.js';
 
 export interface Tenant {
   Id: string;
@@ -27,12 +28,21 @@ export function processTenantResponse(response: HttpResponse, address: TenantAdd
   if (response.status === 401 || response.status === 403) {
     const challenge = response.headers['www-authenticate'];
     const reason = typeof challenge === 'string' && /error_description="([^"]*)"/.exec(challenge)?.[1];
+    // A 403 for a token the server has just issued is about the tenant, not the login: OCS
+    // answers it for a tenant the client or user does not belong to. A 401 is the token itself.
     throw new CredentialsRejectedError(
       `the API rejected the token for tenant ${address.tenantId} (${response.status}${reason ? `: ${reason}` : ''})`,
+      response.status === 403 ? { hint: `check the tenant id (--tenant-id, OCS_TENANT_ID): is ${address.tenantId} the tenant this client was made in?` } : {},
     );
   }
   if (response.status === 404) {
-    throw new UsageError(`tenant ${address.tenantId} not found at ${address.resource}`, { hint: 'check --tenant-id and --resource' });
+    // OCS answers 403, never 404, for a tenant that is not the caller's: a 404 is the path.
+    if (address.apiVersion !== DEFAULT_API_VERSION) {
+      throw new UsageError(`the API has no ${tenantUrl(address)}: API version "${address.apiVersion}" is the likely cause`, {
+        hint: `the tenant call is under ${DEFAULT_API_VERSION}: try --api-version ${DEFAULT_API_VERSION} (or drop OCS_API_VERSION / api_version)`,
+      });
+    }
+    throw new UsageError(`the API has no ${tenantUrl(address)} (404)`, { hint: 'check --resource: it is the base URL of your region, e.g. https://uswe.datahub.connect.aveva.com' });
   }
   const body = jsonObject(response);
   if (response.status !== 200 || !body || typeof body.Id !== 'string') {

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readlink, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
 // What the file system answers when the config folder cannot hold our files: the user's to
@@ -26,17 +27,42 @@ export function fsUsageError(error: unknown, action: 'read' | 'write', path: str
   });
 }
 
-/** mkdir -p for our folders, mode 0700, failing as a usage error naming the folder. */
+/**
+ * mkdir -p for our folders, mode 0700, failing as a usage error naming the folder. Not
+ * Node's recursive mkdir: where the file system refuses a folder with ENOENT although its
+ * parent exists (/proc), that one retries forever at full CPU.
+ */
 export async function makeFolder(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    // mkdir -p answers EEXIST when a file stands where a folder of the path should be.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw fsUsageError(Object.assign(error as Error, { code: 'ENOTDIR' }), 'write', dir);
-    // Node's recursive mkdir answers ENOENT on a read-only file system; a plain mkdir of the
-    // last step, whose parent exists by now, names the real cause (EROFS).
-    if (code === 'ENOENT') await mkdir(dir, { mode: 0o700 }).catch((plain: unknown) => Promise.reject(fsUsageError(plain, 'write', dir)));
-    throw fsUsageError(error, 'write', dir);
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const code = await stat(current).then(
+      (info) => (info.isDirectory() ? undefined : 'ENOTDIR'),
+      (error: NodeJS.ErrnoException) => error.code ?? 'EIO',
+    );
+    if (code === undefined) break;
+    if (code !== 'ENOENT') throw fsUsageError(Object.assign(new Error(code), { code }), 'write', dir);
+    const target = await readlink(current).catch(() => undefined);
+    if (target !== undefined) {
+      throw new UsageError(`cannot use ${current}: ${current} is a symbolic link to ${resolve(dirname(current), target)}, which does not exist`, {
+        hint: 'create the folder it points to, remove the link, or set OCS_AUTH_CONFIG_DIR to another folder',
+      });
+    }
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const folder of missing) {
+    try {
+      await mkdir(folder, { mode: 0o700 });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue; // another process made it meanwhile
+      if (code === 'ENOENT') {
+        throw new UsageError(`cannot write ${folder}: the file system there does not take new folders`, {
+          hint: 'set OCS_AUTH_CONFIG_DIR to a folder you can write',
+          cause: error,
+        });
+      }
+      throw fsUsageError(error, 'write', folder);
+    }
   }
 }

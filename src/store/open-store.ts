@@ -1,14 +1,18 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { shortHash } from './short-hash.js';
 import { FileStore } from './file-store.js';
 import { KeychainStore, KeychainUnavailableError } from './keychain-store.js';
-import { storedAt, type SecretStore, type StorageKind } from './secret-store.js';
+import { type SecretStore, type StorageKind, storedAt } from './secret-store.js';
 
 export interface OpenStoreOptions {
   /** From --storage, OCS_AUTH_STORAGE or the profile; undefined means "keychain if it answers". */
   requested: StorageKind | undefined;
   configDir: string;
   warn: (message: string) => void;
+  /** --verbose: the fallback warning names the keychain's own error (a long D-Bus message on Linux). */
+  verbose?: boolean | undefined;
 }
 
 /** The keychain's entries for one config folder. */
@@ -21,11 +25,31 @@ export function keychainForFolder(configDir: string): KeychainStore {
  * if it cannot be reached (a headless Linux box, a container), the file takes over and the
  * user is told once, naming the file.
  */
-export function openSecretStore({ requested, configDir, warn }: OpenStoreOptions): SecretStore {
+export function openSecretStore({ requested, configDir, warn, verbose = false }: OpenStoreOptions): SecretStore {
   if (requested === 'file') return new FileStore(configDir, warn);
   if (requested === 'keychain') return keychainForFolder(configDir);
-  return new KeychainOrFileStore(keychainForFolder(configDir), new FileStore(configDir, warn), warn);
+  return new KeychainOrFileStore(keychainForFolder(configDir), new FileStore(configDir, warn), fallbackWarning(configDir, warn, verbose));
 }
+
+/**
+ * A box without a keychain stays one: said on every call, the warning would drown a script's
+ * log. A marker in the config folder remembers that it was said; --verbose says it always.
+ */
+function fallbackWarning(configDir: string, warn: (message: string) => void, verbose: boolean): (path: string, cause: string) => void {
+  const marker = join(configDir, FALLBACK_MARKER);
+  return (path, cause) => {
+    if (!verbose && existsSync(marker)) return;
+    warn(
+      `no OS keychain reachable${verbose ? ` (${cause})` : ''}; keeping secrets in ${path} (mode 0600). ` +
+        'Run `ocs-auth configure --storage file` (or set OCS_AUTH_STORAGE=file) to choose this and silence this warning; it is said once.',
+    );
+    // Best effort: failing to remember costs one more warning, nothing else.
+    writeFile(marker, `${new Date().toISOString()} ${cause}\n`, { mode: 0o600 }).catch(() => {});
+  };
+}
+
+/** In the config folder: the keychain fallback was announced there once. */
+export const FALLBACK_MARKER = 'keychain-fallback-announced';
 
 /**
  * Keychain first, the file when the keychain cannot be reached. Secrets stored in the file
@@ -39,7 +63,7 @@ class KeychainOrFileStore implements SecretStore {
   constructor(
     private readonly keychain: KeychainStore,
     private readonly file: FileStore,
-    private readonly warn: (message: string) => void,
+    private readonly announceFallback: (path: string, cause: string) => void,
   ) {}
 
   get kind(): StorageKind {
@@ -82,10 +106,7 @@ class KeychainOrFileStore implements SecretStore {
     } catch (error) {
       if (!(error instanceof KeychainUnavailableError)) throw error;
       this.keychainReachable = false;
-      this.warn(
-        `no OS keychain reachable (${error.message.replace(/^.*?: /, '')}); keeping secrets in ${this.file.path} (mode 0600). ` +
-          'Set OCS_AUTH_STORAGE=file to choose this explicitly.',
-      );
+      this.announceFallback(this.file.path, error.message.replace(/^.*?: /, ''));
       return unreachable;
     }
   }

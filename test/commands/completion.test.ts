@@ -42,7 +42,7 @@ after(async () => {
 });
 
 const PROFILES = ['default', 'prod-eu', 'staging'];
-const SHELLS = ['sh', 'fish', 'powershell'];
+const SHELLS = ['sh', 'bash', 'zsh', 'fish', 'powershell'];
 
 test('every script names every command and the options of token', async () => {
   for (const shell of ['bash', 'zsh', 'fish']) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
-import { localTime, renderWhoami, whoamiReport } from '../../src/commands/whoami.ts';
+import { renderWhoami, whoamiReport } from '../../src/commands/whoami.ts';
+import { localTime } from '../../src/cli/time-format.ts';
 import type { StoredToken } from '../../src/flows/stored-token.ts';
 import type { CompleteSettings } from '../../src/config/settings.ts';
 

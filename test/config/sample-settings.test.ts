@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
-import { parseSampleSettings } from '../../src/config/sample-settings.ts';
+import { parseSampleSettings, readSampleSettings } from '../../src/config/sample-settings.ts';
 
 test("reads the samples' appsettings.json", () => {
   const text = JSON.stringify({
@@ -13,6 +13,7 @@ test("reads the samples' appsettings.json", () => {
     NamespaceId: 'ignored',
   });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
+    notImported: ['NamespaceId'],
     resource: 'https://dat-b.osisoft.com',
     apiVersion: 'v1',
     tenantId: 'tenant',
@@ -24,6 +25,7 @@ test("reads the samples' appsettings.json", () => {
 test("reads the samples' config.ini [Configuration] section", () => {
   const text = '[Configuration]\nNamespace = ns\nResource = https://dat-b.osisoft.com\nTenantId = t\nClientId = c\nClientSecret = s\n';
   assert.deepEqual(parseSampleSettings(text, 'config.ini'), {
+    notImported: ['Namespace'],
     resource: 'https://dat-b.osisoft.com',
     tenantId: 't',
     clientId: 'c',
@@ -35,7 +37,7 @@ test('placeholders, foreign files and empty files are refused', () => {
   assert.throws(() => parseSampleSettings('{"TenantId":"PLACEHOLDER_REPLACE_WITH_TENANT_ID"}', 'a.json'), /placeholder/);
   assert.throws(() => parseSampleSettings('{"Other":"x"}', 'a.json'), UsageError);
   assert.throws(() => parseSampleSettings('{ broken', 'a.json'), UsageError);
-  assert.throws(() => parseSampleSettings('[Other]\nx = y\n', 'a.ini'), /no \[Configuration\] section/);
+  assert.throws(() => parseSampleSettings('[Other]\nx = y\n', 'a.ini'), /no \[Configuration\] section|\[Access\]/);
 });
 
 test("reads the CONNECT samples' appsettings.json in both key styles", () => {
@@ -57,4 +59,38 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
   // The CONNECT samples' placeholders.
   assert.throws(() => parseSampleSettings('{"client_id":"your-client-id"}', 'a.json'), /placeholder/);
   assert.throws(() => parseSampleSettings('{"account_id":"<account-id>"}', 'a.json'), /placeholder/);
+});
+
+// The older OSIsoft OMF/SDS samples (AVEVA/AVEVA-Samples omf_samples/basic_samples/OMF_API).
+test("reads the older samples' config.ini: [Configurations], [Access], [Credentials]", () => {
+  const text =
+    '[Configurations]\nNamespace = Samples\n\n[Access]\nResource = https://dat-b.osisoft.com\nTenant = t\nApiVersion = v1-preview\n\n' +
+    '[Credentials]\nProducerToken = x\nClientId = c\nClientSecret = s\n';
+  assert.deepEqual(parseSampleSettings(text, 'config.ini'), {
+    resource: 'https://dat-b.osisoft.com',
+    tenantId: 't',
+    apiVersion: 'v1-preview',
+    clientId: 'c',
+    clientSecret: 's',
+    notImported: ['Namespace'],
+  });
+});
+
+test("reads appsettings.json with ClientKey for the secret and says NamespaceId is not imported", () => {
+  const text = JSON.stringify({ NamespaceId: 'ns', TenantId: 't', Resource: 'https://dat-b.osisoft.com', ClientId: 'c', ClientKey: 's' });
+  assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
+    notImported: ['NamespaceId'],
+    tenantId: 't',
+    resource: 'https://dat-b.osisoft.com',
+    clientId: 'c',
+    clientSecret: 's',
+  });
+});
+
+test('a missing sample file is one line in plain words', async () => {
+  await assert.rejects(readSampleSettings('/nonexistent/nope.json'), (error: Error) => {
+    assert.ok(error instanceof UsageError);
+    assert.equal(error.message, 'cannot read /nonexistent/nope.json: no such file');
+    return true;
+  });
 });

@@ -182,7 +182,7 @@ test('a damaged credentials.json is login needed (exit 3) naming the file; login
   assert.match(result.stderr, /damaged/);
   assert.equal(await readFile(credentialsFile(), 'utf8'), damaged, 'left as it was');
   const status = await watch.run(['status'], { env });
-  assert.equal(status.code, 0, status.stderr);
+  assert.equal(status.code, 1, 'nobody logged in');
   assert.match(status.stderr, /damaged/);
   assert.equal(await readFile(credentialsFile(), 'utf8'), damaged, 'status left it too');
 
@@ -241,6 +241,8 @@ test('keychain entries that are not ours read as no login (exit 3) and are left 
   const profile = `foreign-${process.pid}`;
   const entry = `${profile}/pkce/refresh-token`;
   await keychainStore(configDir, entry, 'not-a-refresh-token-anyone-issued');
+  // The profile exists (a profile named on the command line must): only its secret is foreign.
+  await writeFile(join(configDir, 'config.ini'), `[${profile}]\nflow = pkce\n`);
   try {
     const result = await watch.run(['token', '--pkce', '--profile', profile, '--storage', 'keychain'], {
       env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: emulator.publicClient.clientId },
@@ -257,7 +259,7 @@ test('keychain entries that are not ours read as no login (exit 3) and are left 
 // --- Hostile command-line input --------------------------------------------------------
 
 test('profile names that could inject into config.ini are refused (exit 2), at every way in, and nothing is written', async () => {
-  const configure = ['configure', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'];
+  const configure = ['configure', '--pkce', '--resource', emulator.resource, '--tenant-id', 't', '--client-id', 'c'];
   for (const name of ['a]b', 'a\nb', '[evil]', 'a.b', 'a b', '', '-x', 'x'.repeat(65)]) {
     assertFailure(await watch.run([...configure, '--profile', name], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /invalid profile name|argument missing/);
     if (name !== '') assertFailure(await watch.run(['token'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_PROFILE: name } }), 2, /invalid profile name/);

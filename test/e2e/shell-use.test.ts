@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { cliOnPath } from '../helpers/cli-on-path.ts';
-import { CLI, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
+import { CLI, type CliResult, hasStackTrace, runCli } from '../helpers/cli.ts';
 
 const run = promisify(execFile);
 
@@ -54,6 +54,10 @@ test('eval "$(ocs-auth token --export)" in sh sets OCS_TOKEN to the token the AP
 
   const exported = await runCli(['token', '--export', '--shell', 'sh'], { env: envOnly({ SHELL: '/usr/bin/fish' }) });
   assert.equal(exported.stdout, `export OCS_TOKEN='${token}'\n`, '--shell wins over $SHELL');
+  for (const shell of ['bash', 'zsh']) {
+    const named = await runCli(['token', '--shell', shell], { env: envOnly({ SHELL: '/usr/bin/fish' }) });
+    assert.equal(named.stdout, exported.stdout, `--shell ${shell} is sh syntax`);
+  }
 });
 
 test('--export follows $SHELL: fish and PowerShell syntax, and --shell alone implies --export', async () => {
@@ -103,7 +107,7 @@ test('the formats exclude each other (exit 2, nothing on stdout)', async () => {
   for (const flags of [['--json', '--header'], ['--export', '--json'], ['--export', '--header'], ['--shell', 'fish', '--json'], ['--shell', 'fish', '--header']]) {
     assertUsageError(await runCli(['token', ...flags], { env: envOnly() }), /cannot be used with/);
   }
-  assertUsageError(await runCli(['token', '--shell', 'tcsh'], { env: envOnly() }), /Allowed choices are sh, fish, powershell/);
+  assertUsageError(await runCli(['token', '--shell', 'tcsh'], { env: envOnly() }), /Allowed choices are sh, bash, zsh, fish, powershell/);
   assert.equal(emulator.counts.token, 0);
 });
 

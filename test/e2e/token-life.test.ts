@@ -133,7 +133,10 @@ test('status lists every profile; logout revokes and removes every stored item; 
   assert.equal(profile!.storage, 'file');
   const human = await runCli(['status'], { env });
   assert.match(human.stdout, /default \(pkce\)/);
-  assert.match(human.stdout, /logged in/);
+  // A browser login names the person (from the cached token), and times read as whoami's: local, with the offset.
+  assert.match(human.stdout, new RegExp(`logged in as ${emulator.user.name} <${emulator.user.email}>`));
+  assert.match(human.stdout, /expires \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(in (\d+h )?\d+m\)/);
+  assert.equal(profile!.user, `${emulator.user.name} <${emulator.user.email}>`);
 
   emulator.resetCounts();
   const logout = await runCli(['logout'], { env });
@@ -148,7 +151,11 @@ test('status lists every profile; logout revokes and removes every stored item; 
   const token = await runCli(['token'], { env });
   assert.equal(token.code, 3);
   assert.match(token.stderr, /ocs-auth login --pkce/);
-  assert.equal(JSON.parse((await runCli(['status', '--json'], { env })).stdout).profiles[0].logged_in, false);
+  // Nobody logged in is exit 1, as `gh auth status`; --json still prints the document.
+  const after = await runCli(['status', '--json'], { env });
+  assert.equal(after.code, 1);
+  assert.equal(JSON.parse(after.stdout).profiles[0].logged_in, false);
+  assert.equal((await runCli(['status'], { env })).code, 1);
 });
 
 test('logout --all empties the keychain of every profile, and the token cache of env sessions', { skip: keyringSkip }, async () => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { emulator, envOnly, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -121,6 +122,16 @@ test('after a browser login: the user by name and email, the public client, the 
   assert.equal(report.get('Client'), emulator.publicClient.clientId);
   assert.match(report.get('Flow')!, /^pkce/);
   assert.equal(report.get('Tenant'), `${emulator.tenantName} (alias ${emulator.tenantAlias})`);
+
+
+  // The README's example is this run, but for where the server is and when the token ends.
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const example = fields(/```console\n\$ ocs-auth whoami\n([\s\S]*?)```/.exec(readme)![1]!);
+  for (const label of ['Resource', 'Expires']) {
+    example.delete(label);
+    report.delete(label);
+  }
+  assert.deepEqual([...example], [...report], 'README.md "whoami" example');
 
   const json = JSON.parse((await runCli(['whoami', '--json'], { env: pkceEnv() })).stdout) as { identity: Record<string, string> };
   assert.deepEqual(json.identity, {
