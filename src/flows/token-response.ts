@@ -40,7 +40,8 @@ export function processTokenResponse(response: HttpResponse, now: number): Token
     throw new NetworkError(`the token endpoint answered token_type "${String(tokenType)}", expected Bearer`);
   }
   const lifetime = expiresIn === undefined ? lifetimeFromJwt(accessToken, now) : Number(expiresIn);
-  if (!Number.isFinite(lifetime) || lifetime <= 0 || lifetime > MAX_LIFETIME_SECONDS || typeof expiresIn === 'boolean') {
+  // Under a second, the expiry would be now or earlier: no token to cache or print.
+  if (!Number.isFinite(lifetime) || lifetime < 1 || lifetime > MAX_LIFETIME_SECONDS || typeof expiresIn === 'boolean') {
     throw new NetworkError(`the token endpoint answered an unusable expires_in (${JSON.stringify(expiresIn)})`);
   }
   const tokens: TokenSet = { accessToken, tokenType: 'Bearer', expiresAt: now + lifetime * 1000 };

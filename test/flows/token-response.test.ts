@@ -24,6 +24,8 @@ test('answers we cannot use are network errors (exit 5), not crashes', () => {
     { access_token: 'a', token_type: 'mac', expires_in: 60 },
     { access_token: 'a', token_type: 'Bearer', expires_in: 'soon' },
     { access_token: 'a', token_type: 'Bearer', expires_in: -5 },
+    { access_token: 'a', token_type: 'Bearer', expires_in: 5e-324 },
+    { access_token: 'a', token_type: 'Bearer', expires_in: 0.5 },
     { access_token: 'a', token_type: 'Bearer', expires_in: 1.797693134862316e305 },
     { access_token: 'a', token_type: 'Bearer', expires_in: 400 * 24 * 3600 },
     [],
