@@ -3,32 +3,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { approveDeviceCode } from '../helpers/device-approval.ts';
-import { assertFailure, CLI, hasStackTrace, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { assertFailure, CLI, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
+import { configDir, emulator, storedEntries, useE2eFixture } from '../helpers/e2e-fixture.ts';
 
 // A one-second interval keeps the polling tests short; the flow takes whatever the server says.
-let emulator: Emulator;
-let configDir: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  emulator = await startEmulator({ deviceFlow: { interval: 1 } });
-});
-after(() => emulator.close());
-beforeEach(async () => {
-  ({ dir: configDir, cleanup } = await tempConfigDir());
-  emulator.clearFaults();
-  emulator.resetCounts();
-});
+useE2eFixture({ deviceFlow: { interval: 1 } });
 // A test that fails mid-login must not leave its CLI polling into the next test's counts.
 const running = new Set<() => void>();
-afterEach(async () => {
+afterEach(() => {
   for (const stop of running) stop();
   running.clear();
-  await cleanup();
 });
 
 const OFFLINE = 'openid ocsapi offline_access';
@@ -88,22 +77,6 @@ function startLogin(args: string[], env: Record<string, string> = deviceEnv()): 
   void done.then((result) => failed(new Error(`no code shown; exit ${result.code}: ${result.stderr}`)));
   shown.catch(() => {});
   return { shown, done, kill: (signal) => child.kill(signal) };
-}
-
-/** credentials.json's entries and the cached access tokens, as "owner/flow/kind". */
-async function storedEntries(): Promise<Record<string, string>> {
-  let entries: Record<string, string> = {};
-  try {
-    entries = (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  for (const flow of await readdir(join(configDir, 'tokens')).catch(() => [])) {
-    for (const file of await readdir(join(configDir, 'tokens', flow))) {
-      entries[`${file.replace(/\.json$/, '')}/${flow}/access-token`] = await readFile(join(configDir, 'tokens', flow, file), 'utf8');
-    }
-  }
-  return entries;
 }
 
 function refreshTokenOf(entries: Record<string, string>): { value: string; binding: { issuer: string; client_id: string; tenant_id: string } } {

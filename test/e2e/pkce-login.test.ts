@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configDir, emulator, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { configDir, emulator, pkceEnv, storedEntries, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
@@ -51,22 +51,6 @@ function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { 
   // A CLI that fails before printing the URL must fail the test, not hang it.
   void done.then((result) => found(`no URL; exit ${result.code}: ${result.stderr}`));
   return { done, url };
-}
-
-/** What is stored: credentials.json's entries and the cached access tokens, each as "owner/flow/kind". */
-async function storedEntries(): Promise<Record<string, string>> {
-  let entries: Record<string, string> = {};
-  try {
-    entries = (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  for (const flow of await readdir(join(configDir, 'tokens')).catch(() => [])) {
-    for (const file of await readdir(join(configDir, 'tokens', flow))) {
-      entries[`${file.replace(/\.json$/, '')}/${flow}/access-token`] = await readFile(join(configDir, 'tokens', flow, file), 'utf8');
-    }
-  }
-  return entries;
 }
 
 async function assertNothingStored(): Promise<void> {

@@ -1,6 +1,8 @@
 // The setup every end-to-end file shares: one emulator per file, and per test a fresh config
 // folder with the emulator's faults and counts reset. The node test runner gives each file a
 // process of its own, so these live bindings belong to the importing file alone.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.ts';
 import { clientCredentialsEnv, tempConfigDir } from './cli.ts';
@@ -38,4 +40,20 @@ export function pkceEnv(extra: Record<string, string> = {}): Record<string, stri
     OCS_AUTH_STORAGE: 'file',
     ...extra,
   };
+}
+
+/** What is stored in the test's config folder: credentials.json's entries and the cached access tokens, each as "owner/flow/kind". */
+export async function storedEntries(): Promise<Record<string, string>> {
+  let entries: Record<string, string> = {};
+  try {
+    entries = (JSON.parse(await readFile(join(configDir, 'credentials.json'), 'utf8')) as { entries: Record<string, string> }).entries;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  for (const flow of await readdir(join(configDir, 'tokens')).catch(() => [])) {
+    for (const file of await readdir(join(configDir, 'tokens', flow))) {
+      entries[`${file.replace(/\.json$/, '')}/${flow}/access-token`] = await readFile(join(configDir, 'tokens', flow, file), 'utf8');
+    }
+  }
+  return entries;
 }
