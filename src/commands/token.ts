@@ -41,10 +41,14 @@ export async function run(options: TokenOptions, context: CommandContext): Promi
 function elsewhereHint(options: ProfileOptions, env: NodeJS.ProcessEnv, settings: CompleteSettings): string {
   const overrides = [
     options.resource && '--resource',
+    options.discoveryUrl && '--discovery-url',
     options.tenantId && '--tenant-id',
+    options.accountId && '--account-id',
     options.clientId && '--client-id',
     env.OCS_RESOURCE && 'OCS_RESOURCE',
+    env.OCS_DISCOVERY_URL && 'OCS_DISCOVERY_URL',
     env.OCS_TENANT_ID && 'OCS_TENANT_ID',
+    env.OCS_ACCOUNT_ID && 'OCS_ACCOUNT_ID',
     env.OCS_CLIENT_ID && 'OCS_CLIENT_ID',
   ].filter(Boolean);
   const login = `\`${loginCommand(settings)}\``;

@@ -76,8 +76,10 @@ export async function run(options: WhoamiOptions, context: CommandContext, color
     if (settings.tenantId !== undefined) {
       tenant = await fetchTenant(await flowDeps.http(), { ...settings, tenantId: settings.tenantId }, token.access_token);
     } else if (settings.flow !== 'client-credentials') {
+      // Only the issuer of the token is shown the token: a discovery document that now names
+      // another one is not the token's.
       userinfo = await withProviderMetadata(flowDeps, settings.discoveryUrl, async (metadata) =>
-        metadata.userinfo_endpoint === undefined
+        metadata.userinfo_endpoint === undefined || metadata.issuer !== token.issuer
           ? undefined
           : fetchUserinfo(await flowDeps.http(), metadata.userinfo_endpoint, token.access_token, stringClaim(jwtClaims(token.access_token) ?? {}, 'sub') ?? undefined),
       );

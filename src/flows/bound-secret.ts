@@ -1,6 +1,6 @@
 import type { Flow } from '../config/config-file.js';
 import { CredentialsElsewhereError, LoginRequiredError } from '../errors.js';
-import type { CompleteSettings } from '../config/settings.js';
+import { derivedDiscoveryUrl, type CompleteSettings } from '../config/settings.js';
 import { secretAccount, type SecretKind, type SecretStore } from '../store/secret-store.js';
 
 /**
@@ -67,6 +67,8 @@ export function requireBinding(record: BoundSecret | undefined, expected: Bindin
 function sameBinding(stored: Binding, expected: Binding): boolean {
   return (
     stored.resource === expected.resource &&
+    // Compared even before the issuer is known: a secret stored by `configure` has none yet.
+    stored.discovery_url === expected.discovery_url &&
     (stored.issuer === null || expected.issuer === null || stored.issuer === expected.issuer) &&
     stored.client_id === expected.client_id &&
     stored.tenant_id?.toLowerCase() === expected.tenant_id?.toLowerCase() &&
@@ -76,7 +78,9 @@ function sameBinding(stored: Binding, expected: Binding): boolean {
 
 function describeBinding(binding: Binding, withIssuer: boolean): string {
   const where = binding.tenant_id === null ? `account ${binding.account_id}` : `tenant ${binding.tenant_id}`;
-  return `${binding.resource}${withIssuer ? ` (issuer ${binding.issuer})` : ''}, client ${binding.client_id}, ${where}`;
+  const discovery = binding.discovery_url === derivedDiscoveryUrl(binding.resource, binding.account_id ?? undefined) ? '' : ` (discovery ${binding.discovery_url})`;
+  const issuer = withIssuer && binding.issuer !== null ? ` (issuer ${binding.issuer})` : '';
+  return `${binding.resource}${discovery}${issuer}, client ${binding.client_id}, ${where}`;
 }
 
 function readRecord(text: string | undefined): BoundSecret | undefined {

@@ -4,6 +4,7 @@
 // against example.com itself (curl also matches www.example.com), ".example.com" never
 // against example.com, knows no IP ranges, and reads process.env rather than the env it is given.
 import { BlockList, isIP } from 'node:net';
+import { isLoopbackHost } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 
 export interface Proxy {
@@ -12,10 +13,14 @@ export interface Proxy {
   variable: string;
 }
 
-/** The proxy for this URL, or undefined for a direct connection. */
+/**
+ * The proxy for this URL, or undefined for a direct connection. Never for this machine
+ * (unlike curl, like Go): plain http is allowed only there, and a proxy would carry the
+ * secret in clear to another host, whose own loopback is not ours.
+ */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): Proxy | undefined {
   const scheme = target.protocol.replace(/:$/, '');
-  if (scheme !== 'http' && scheme !== 'https') return undefined;
+  if ((scheme !== 'http' && scheme !== 'https') || isLoopbackHost(target.hostname)) return undefined;
   const proxy = readVariable(env, `${scheme}_proxy`);
   if (!proxy?.value) return undefined;
   const noProxy = readVariable(env, 'no_proxy');

@@ -17,6 +17,8 @@ export interface StoredToken {
   /** Epoch milliseconds. */
   expires_at: number;
   resource: string;
+  /** Where the issuer was discovered: a token is not reused once the settings discover elsewhere. */
+  discovery_url: string;
   tenant_id: string | null;
   account_id: string | null;
   client_id: string;
@@ -47,6 +49,7 @@ export function toStoredToken(tokens: TokenSet, settings: CompleteSettings, issu
     token_type: 'Bearer',
     expires_at: tokens.expiresAt,
     resource: settings.resource,
+    discovery_url: settings.discoveryUrl,
     tenant_id: settings.tenantId ?? null,
     account_id: settings.accountId ?? null,
     client_id: settings.clientId,
@@ -64,6 +67,7 @@ export function parseStoredToken(text: string | undefined): StoredToken | undefi
       typeof value?.access_token === 'string' &&
       typeof value.expires_at === 'number' &&
       typeof value.resource === 'string' &&
+      typeof value.discovery_url === 'string' &&
       (typeof value.tenant_id === 'string') !== (typeof value.account_id === 'string') &&
       typeof value.client_id === 'string' &&
       typeof value.issuer === 'string'
@@ -86,6 +90,7 @@ export function isUsable(
   return (
     token !== undefined &&
     token.resource === settings.resource &&
+    token.discovery_url === settings.discoveryUrl &&
     token.tenant_id === (settings.tenantId ?? null) &&
     token.account_id === (settings.accountId ?? null) &&
     token.client_id === settings.clientId &&

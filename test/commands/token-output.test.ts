@@ -152,6 +152,7 @@ const TOKEN: StoredToken = {
   token_type: 'Bearer',
   expires_at: NOW + 2_519_900,
   resource: 'https://uswe.datahub.connect.aveva.com',
+  discovery_url: 'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
   tenant_id: 'tenant-1',
   account_id: null,
   client_id: 'client-1',
@@ -179,6 +180,7 @@ test('JSON: exactly the SPEC keys in order, expiry as ISO 8601 and whole seconds
     flow: 'pkce',
     tenant_id: 'tenant-1',
     resource: 'https://uswe.datahub.connect.aveva.com',
+    discovery_url: 'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
   });
   assert.equal(tokenDocument(TOKEN, SESSION, TOKEN.expires_at + 5000).expires_in, 0, 'never negative');
 });

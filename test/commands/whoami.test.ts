@@ -19,6 +19,7 @@ function token(claims: Record<string, unknown>): StoredToken {
     token_type: 'Bearer',
     expires_at: NOW + 42 * 60_000 + 10_000,
     resource: 'https://uswe.datahub.connect.aveva.com',
+    discovery_url: 'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
     tenant_id: 'tenant-1',
     account_id: null,
     client_id: 'client-from-settings',

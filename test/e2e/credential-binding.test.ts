@@ -92,6 +92,30 @@ test('a refresh token bound to another issuer of the same resource is not sent (
   assert.equal(emulator.counts.token, 0);
 });
 
+test('a secret stored by configure, not yet bound to an issuer, is not sent where OCS_DISCOVERY_URL points', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const configured = await watch.run(
+    ['configure', '--client-credentials', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'],
+    { env, input: emulator.confidentialClient.clientSecret },
+  );
+  assert.equal(configured.code, 0, configured.stderr);
+  serverB.resetCounts();
+  const elsewhere = await watch.run(['token'], { env: { ...env, OCS_DISCOVERY_URL: `${serverB.issuer}/.well-known/openid-configuration` } });
+  assertFailure(elsewhere, 3, /nothing was sent/);
+  assert.match(elsewhere.stderr, /OCS_DISCOVERY_URL points the profile elsewhere/);
+  assert.equal(serverB.counts.token, 0);
+  assert.ok(!seenByB().includes(emulator.confidentialClient.clientSecret));
+});
+
+test('a cached token is not reused, nor shown to a userinfo endpoint, once OCS_DISCOVERY_URL points elsewhere', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  await loginClientCredentials('prod', env);
+  serverB.resetCounts();
+  const result = await watch.run(['whoami', '-p', 'prod'], { env: { ...env, OCS_DISCOVERY_URL: `${serverB.issuer}/.well-known/openid-configuration` } });
+  assertFailure(result, 3, /nothing was sent/);
+  assert.deepEqual(serverB.requests.filter((request) => request.route !== 'discovery'), [], 'server B saw no token or secret');
+});
+
 test('a token the server issued for another tenant than the configured one is refused and not cached (exit 2)', async () => {
   const otherTenant = '00000000-0000-4000-8000-000000000001';
   const result = await watch.run(['token', '--client-credentials'], { env: envOnly({ OCS_TENANT_ID: otherTenant }) });

@@ -67,7 +67,10 @@ test('proxyFor: https URLs use https_proxy, http URLs http_proxy; lower case win
   assert.equal(proxyFor(target, { https_proxy: 'http://lower:3128', HTTPS_PROXY: 'http://upper:3128' })?.url.host, 'lower:3128');
   assert.equal(proxyFor(target, { https_proxy: 'http://lower:3128' })?.variable, 'https_proxy');
   assert.equal(proxyFor(target, { HTTP_PROXY: 'http://plain:3128' }), undefined, 'HTTP_PROXY is for http:// URLs only');
-  assert.equal(proxyFor(new URL('http://127.0.0.1:5000/x'), { HTTP_PROXY: 'http://plain:3128' })?.url.host, 'plain:3128');
+  assert.equal(proxyFor(new URL('http://ocs.example:5000/x'), { HTTP_PROXY: 'http://plain:3128' })?.url.host, 'plain:3128');
+  for (const loopback of ['http://127.0.0.1:5000/x', 'http://localhost:5000/x', 'http://[::1]:5000/x', 'https://127.0.0.2/x']) {
+    assert.equal(proxyFor(new URL(loopback), { HTTP_PROXY: 'http://plain:3128', HTTPS_PROXY: 'http://plain:3128' }), undefined, loopback);
+  }
   // An empty lower-case variable turns the proxy off, whatever the upper-case one says.
   assert.equal(proxyFor(target, { https_proxy: '', HTTPS_PROXY: 'http://upper:3128' }), undefined);
   assert.equal(proxyFor(target, {}), undefined);
