@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { configFilePath, type Flow, FLOWS, type Profile, saveConfigFile, validateProfileName } from '../config/config-file.js';
+import { configFilePath, type Flow, FLOWS, type Profile, saveProfile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
 import type { Prompter } from '../cli/prompter.js';
 import { readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
+import { sessionLockName } from '../flows/stored-token.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
 import { rejectOtherFlowFlags, typedFlags } from './login.js';
 import { addFlowOptions, addProfileOptions, chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
@@ -103,19 +104,25 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   if (options.clientSecretStdin && !secret) throw new UsageError('--client-secret-stdin given but stdin was empty');
   if (secret) {
     const { storage } = resolveSettings({ profile: profileName }, deps.env, { [profileName]: profile });
-    const { store, tokens } = context.flowDeps(storage);
+    const { store, tokens, lock } = context.flowDeps(storage);
     // Bound to the profile as written (no environment override), and to its issuer once that has accepted it.
     const written = requireComplete(resolveSettings({ profile: profileName }, {}, { [profileName]: profile }));
-    await storeBoundSecret(store, profileName, 'client-credentials', 'client-secret', secret, bindingFor(written, null), deps.now());
-    // A token got with the old secret must not outlive it.
-    await tokens.delete({ owner: profileName, flow: 'client-credentials' });
+    // The lock a `token` run holds while it uses, and binds, the old secret: after it, the new one stands.
+    const release = await lock(sessionLockName(profileName, 'client-credentials'));
+    try {
+      await storeBoundSecret(store, profileName, 'client-credentials', 'client-secret', secret, bindingFor(written, null), deps.now());
+      // A token got with the old secret must not outlive it.
+      await tokens.delete({ owner: profileName, flow: 'client-credentials' });
+    } finally {
+      await release();
+    }
     ui.info(`Client secret stored in ${store.describe()}.`);
     if (options.from && imported.clientSecret) {
       ui.warn(`${options.from} still holds the client secret in plain text: delete it from there.`);
     }
   }
 
-  await saveConfigFile(context.configDir, { ...config, [profileName]: profile });
+  await saveProfile(context.configDir, profileName, () => profile);
   for (const key of imported.notImported ?? []) {
     ui.info(`note: ${key} in ${options.from} was not imported: a profile holds no namespace; give it to each API call yourself.`);
   }

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Flow, loadConfigFile, type Profile, saveConfigFile } from '../config/config-file.js';
+import { type Flow, type Profile, saveProfile } from '../config/config-file.js';
 import { loginClientCredentials } from '../flows/access-token.js';
 import { personName } from '../flows/jwt.js';
 import type { Tenant } from '../flows/tenant.js';
@@ -223,13 +223,12 @@ async function readClientSecret(options: LoginHow, { deps }: CommandContext): Pr
 }
 
 /**
- * Later commands must find what this login used, so the profile keeps it. Re-read the file
- * right before writing: another process may have changed it while we waited on the server.
+ * Later commands must find what this login used, so the profile keeps it, merged into the
+ * file as it is when written: another process may have changed it while we waited on the server.
  * A login another command started fills in what the profile lacks and changes nothing:
  * an OCS_RESOURCE exported for some other purpose must not move the profile for good.
  */
 async function rememberProfile(context: CommandContext, settings: CompleteSettings, how: Pick<LoginHow, 'automatic'>): Promise<void> {
-  const config = await loadConfigFile(context.configDir);
   const used: Profile = {
     resource: settings.resource,
     client_id: settings.clientId,
@@ -243,13 +242,14 @@ async function rememberProfile(context: CommandContext, settings: CompleteSettin
   if (settings.redirectUri !== DEFAULT_REDIRECT_URI) used.redirect_uri = settings.redirectUri;
   if (settings.scope) used.scope = settings.scope;
   if (settings.storage) used.storage = settings.storage;
-  const existing = config[settings.profile] ?? {};
-  const [kept, added] = how.automatic ? [existing, used] : [used, existing];
-  const profile: Profile = { ...added, ...kept };
-  // Tenant and account are one setting in two forms: a profile naming both is refused.
-  if (kept.tenant_id !== undefined || kept.account_id !== undefined) {
-    if (kept.tenant_id === undefined) delete profile.tenant_id;
-    if (kept.account_id === undefined) delete profile.account_id;
-  }
-  await saveConfigFile(context.configDir, { ...config, [settings.profile]: profile });
+  await saveProfile(context.configDir, settings.profile, (existing = {}) => {
+    const [kept, added] = how.automatic ? [existing, used] : [used, existing];
+    const profile: Profile = { ...added, ...kept };
+    // Tenant and account are one setting in two forms: a profile naming both is refused.
+    if (kept.tenant_id !== undefined || kept.account_id !== undefined) {
+      if (kept.tenant_id === undefined) delete profile.tenant_id;
+      if (kept.account_id === undefined) delete profile.account_id;
+    }
+    return profile;
+  });
 }

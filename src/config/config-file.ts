@@ -87,6 +87,23 @@ export function parseConfig(text: string, path: string): ConfigFile {
   return Object.fromEntries(Object.entries(sections).map(([name, profile]) => [name, { ...profile }]));
 }
 
+/**
+ * Writes one profile and keeps every other as the file holds it now. The read-modify-write
+ * runs under a lock: parallel logins and configures of different profiles would otherwise
+ * each write back the file without the other's profile.
+ */
+export async function saveProfile(dir: string, name: string, update: (current: Profile | undefined) => Profile): Promise<void> {
+  // Loaded on use: the lock needs node:crypto, which a cached `token` never loads.
+  const { acquireLock } = await import('../store/lock.js');
+  const release = await acquireLock(join(dir, 'locks'), 'config-file');
+  try {
+    const config = await loadConfigFile(dir);
+    await saveConfigFile(dir, { ...config, [name]: update(config[name]) });
+  } finally {
+    await release();
+  }
+}
+
 export async function saveConfigFile(dir: string, config: ConfigFile): Promise<void> {
   for (const [name, profile] of Object.entries(config)) {
     validateProfileName(name);

@@ -154,6 +154,37 @@ test('parallel refreshes of several browser logins, with a login beside them, lo
   assert.equal(Object.keys(entries).length, 5);
 });
 
+test('a secret configure stores while a token run uses the old one is the one that stays', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const configure = (secret: string) =>
+    watch.run(['configure', '--client-credentials', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'], { env, input: secret });
+  assert.equal((await configure(emulator.confidentialClient.clientSecret)).code, 0);
+  emulator.addFault({ route: 'token', answerDelayMs: 1_500, times: 1 });
+  const running = watch.run(['token'], { env });
+  while (emulator.counts.token === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const replaced = await configure('a-rotated-secret-not-yet-known-to-the-server');
+  assert.equal(replaced.code, 0, replaced.stderr);
+  assert.equal((await running).code, 0);
+  assert.equal(storedValue((await credentials())['default/client-credentials/client-secret']), 'a-rotated-secret-not-yet-known-to-the-server');
+  assertFailure(await watch.run(['token'], { env }), 4, /invalid_client/);
+});
+
+test('parallel logins of different profiles keep every profile in config.ini', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const profiles = Array.from({ length: 16 }, (_, index) => `p${index}`);
+  const results = await Promise.all(
+    profiles.map((profile) =>
+      runCli(['login', '--client-credentials', '--profile', profile, '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'], {
+        env,
+        input: emulator.confidentialClient.clientSecret,
+      }),
+    ),
+  );
+  for (const result of results) assert.equal(result.code, 0, result.stderr);
+  const sections = (await readFile(join(configDir, 'config.ini'), 'utf8')).match(/^\[p\d+\]$/gm) ?? [];
+  assert.deepEqual(sections.sort(), profiles.map((profile) => `[${profile}]`).sort());
+});
+
 test('Ctrl-C while a refresh answer is on its way: the rotated refresh token is stored, then exit 130', async () => {
   const { refresh_token: oldRefreshToken } = await storePkceSession(emulator, configDir, 'default');
   emulator.resetCounts();
