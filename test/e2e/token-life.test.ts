@@ -143,7 +143,7 @@ test('status lists every profile; logout revokes and removes every stored item; 
   assert.equal(logout.code, 0, logout.stderr);
   assert.match(logout.stderr, /Logged out of default: revoked the refresh token at the server, removed 1 item from \S+credentials\.json and 1 item from the token cache/);
   // JWT access tokens cannot be recalled: the message must not pretend otherwise.
-  assert.match(logout.stderr, /access token issued before stays valid until it expires \(in \d+m\)/);
+  assert.match(logout.stderr, /access token issued before stays valid until it expires \(in \d+(h \d+)?m\)/);
   assert.equal(emulator.counts.revocation, 2);
   assert.deepEqual(await readCredentials(), {});
   assert.deepEqual(await readdir(join(configDir, 'tokens', 'pkce')), []);
