@@ -15,7 +15,7 @@ export type TokenFormat = { kind: 'raw' } | { kind: 'export'; shell: Shell } | {
 
 export interface TokenOutputOptions {
   export?: boolean;
-  shell?: Shell;
+  shell?: ShellName;
   header?: boolean;
   json?: boolean;
 }
@@ -28,7 +28,7 @@ export function addTokenOutputOptions(command: Command): Command {
   // person typed --shell, not the --export it implies.
   return command
     .addOption(
-      new Option('--shell <shell>', 'syntax for --export (implies it); default from $SHELL, else sh')
+      new Option('--shell <shell>', 'syntax for --export (implies it); default sh')
         .choices(SHELL_NAMES)
         .implies({ export: true })
         .conflicts(['header', 'json']),
@@ -38,23 +38,20 @@ export function addTokenOutputOptions(command: Command): Command {
     .addOption(new Option('--json', 'print one JSON document: the token, its expiry, profile, flow, tenant and resource'));
 }
 
-export function tokenFormat(options: TokenOutputOptions, env: NodeJS.ProcessEnv): TokenFormat {
+/**
+ * `--export` is sh syntax unless --shell says otherwise, whatever $SHELL is: $SHELL names the
+ * person's login shell, not the shell that evals the output (a bash script run by a fish
+ * user would fail silently on fish syntax).
+ */
+export function tokenFormat(options: TokenOutputOptions): TokenFormat {
   if (options.json) return { kind: 'json' };
   if (options.header) return { kind: 'header' };
-  if (options.export || options.shell) return { kind: 'export', shell: options.shell ? syntaxOf(options.shell) : shellFromPath(env.SHELL) };
+  if (options.export || options.shell) return { kind: 'export', shell: options.shell ? syntaxOf(options.shell) : 'sh' };
   return { kind: 'raw' };
 }
 
 function syntaxOf(name: ShellName): Shell {
   return name === 'bash' || name === 'zsh' ? 'sh' : name;
-}
-
-/** $SHELL names the login shell: fish and PowerShell have syntaxes of their own, everything else reads sh. */
-export function shellFromPath(shellPath: string | undefined): Shell {
-  const name = (shellPath ?? '').split(/[\\/]/).pop()!.toLowerCase().replace(/\.exe$/, '');
-  if (name === 'fish') return 'fish';
-  if (name === 'pwsh' || name === 'powershell') return 'powershell';
-  return 'sh';
 }
 
 /** What a token was issued for, besides what the stored token itself records. */

@@ -8,7 +8,6 @@ import {
   exportCommand,
   formatToken,
   quotePowerShell,
-  shellFromPath,
   tokenDocument,
   tokenFormat,
 } from '../../src/commands/token-output.ts';
@@ -127,23 +126,13 @@ test('a variable name that is not one is refused rather than written into a comm
   assert.throws(() => exportCommand('sh', 'OCS TOKEN; rm', 'x'));
 });
 
-test('the shell comes from $SHELL: fish and PowerShell by name, everything else is sh', () => {
-  assert.equal(shellFromPath('/usr/bin/fish'), 'fish');
-  assert.equal(shellFromPath('/opt/homebrew/bin/fish'), 'fish');
-  assert.equal(shellFromPath('/usr/bin/pwsh'), 'powershell');
-  assert.equal(shellFromPath('C:\\Program Files\\PowerShell\\7\\pwsh.exe'), 'powershell');
-  assert.equal(shellFromPath('/bin/powershell'), 'powershell');
-  for (const other of ['/bin/bash', '/bin/zsh', '/bin/sh', '/bin/dash', '/usr/bin/ksh', '', undefined]) assert.equal(shellFromPath(other), 'sh');
-});
-
-test('flags pick the format; --shell alone means --export in that shell', () => {
-  const env = { SHELL: '/usr/bin/fish' };
-  assert.deepEqual(tokenFormat({}, env), { kind: 'raw' });
-  assert.deepEqual(tokenFormat({ export: true }, env), { kind: 'export', shell: 'fish' });
-  assert.deepEqual(tokenFormat({ export: true }, {}), { kind: 'export', shell: 'sh' });
-  assert.deepEqual(tokenFormat({ shell: 'powershell' }, env), { kind: 'export', shell: 'powershell' });
-  assert.deepEqual(tokenFormat({ header: true }, env), { kind: 'header' });
-  assert.deepEqual(tokenFormat({ json: true }, env), { kind: 'json' });
+test('flags pick the format; --export is sh unless --shell names another; --shell alone means --export', () => {
+  assert.deepEqual(tokenFormat({}), { kind: 'raw' });
+  assert.deepEqual(tokenFormat({ export: true }), { kind: 'export', shell: 'sh' });
+  assert.deepEqual(tokenFormat({ shell: 'powershell' }), { kind: 'export', shell: 'powershell' });
+  assert.deepEqual(tokenFormat({ shell: 'zsh' }), { kind: 'export', shell: 'sh' });
+  assert.deepEqual(tokenFormat({ header: true }), { kind: 'header' });
+  assert.deepEqual(tokenFormat({ json: true }), { kind: 'json' });
 });
 
 const NOW = Date.parse('2026-01-02T03:04:05.000Z');
@@ -180,7 +169,6 @@ test('JSON: exactly the SPEC keys in order, expiry as ISO 8601 and whole seconds
     flow: 'pkce',
     tenant_id: 'tenant-1',
     resource: 'https://uswe.datahub.connect.aveva.com',
-    discovery_url: 'https://uswe.datahub.connect.aveva.com/identity/.well-known/openid-configuration',
   });
   assert.equal(tokenDocument(TOKEN, SESSION, TOKEN.expires_at + 5000).expires_in, 0, 'never negative');
 });

@@ -60,15 +60,18 @@ test('eval "$(ocs-auth token --export)" in sh sets OCS_TOKEN to the token the AP
   }
 });
 
-test('--export follows $SHELL: fish and PowerShell syntax, and --shell alone implies --export', async () => {
+test('--export is sh syntax whatever $SHELL says; --shell fish and powershell switch it, and imply --export', async () => {
   const token = await rawToken();
-  const fish = await runCli(['token', '--export'], { env: envOnly({ SHELL: '/usr/bin/fish' }) });
+  // A bash script run by someone whose login shell is fish: it must still get sh syntax.
+  const fromFishUser = await runCli(['token', '--export'], { env: envOnly({ SHELL: '/usr/bin/fish' }) });
+  assert.equal(fromFishUser.stdout, `export OCS_TOKEN='${token}'\n`);
+  const fish = await runCli(['token', '--export', '--shell', 'fish'], { env: envOnly() });
   assert.equal(fish.stdout, `set -gx OCS_TOKEN '${token}'\n`);
   if (existsSync('/usr/bin/fish')) {
-    const { stdout } = await run('/usr/bin/fish', ['--no-config', '-c', `eval (ocs-auth token --export | string collect); printf %s $OCS_TOKEN`], { env: shellEnv({ SHELL: '/usr/bin/fish' }) });
+    const { stdout } = await run('/usr/bin/fish', ['--no-config', '-c', `eval (ocs-auth token --shell fish | string collect); printf %s $OCS_TOKEN`], { env: shellEnv({ SHELL: '/usr/bin/fish' }) });
     assert.equal(stdout, token);
   }
-  const pwsh = await runCli(['token', '--export'], { env: envOnly({ SHELL: '/usr/local/bin/pwsh' }) });
+  const pwsh = await runCli(['token', '--export', '--shell', 'powershell'], { env: envOnly({ SHELL: '/usr/local/bin/pwsh' }) });
   assert.equal(pwsh.stdout, `$env:OCS_TOKEN = '${token}'\n`);
   const implied = await runCli(['token', '--shell', 'powershell'], { env: envOnly() });
   assert.equal(implied.stdout, pwsh.stdout);
