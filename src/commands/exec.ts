@@ -2,6 +2,7 @@ import { execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_p
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
+import { withoutSecrets } from '../config/secret-variables.js';
 import { UsageError } from '../errors.js';
 import type { Register } from './register.js';
 import { apiBase } from '../config/settings.js';
@@ -22,11 +23,6 @@ export const EXIT_NOT_RUNNABLE = 126;
 // Ctrl-C, `kill`, a closed terminal: the command decides what they mean, ocs-auth only waits for it.
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/**
- * The secrets ocs-auth itself reads from its environment. The point of exec is that the
- * command gets a short-lived token and nothing more, so these stay behind.
- */
-export const SECRET_VARIABLES: readonly string[] = ['OCS_CLIENT_SECRET'];
 
 export const register: Register = (program, deps, outcome) => {
   const command = program
@@ -79,11 +75,6 @@ export async function run([file, ...args]: string[], options: ExecOptions, conte
   return runChild(file!, args, env, context.ui);
 }
 
-export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const kept = { ...env };
-  for (const name of SECRET_VARIABLES) delete kept[name];
-  return kept;
-}
 
 /**
  * Starts the command as Windows would (PATHEXT, .cmd and .bat through cmd.exe with every

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { withoutSecrets } from '../config/secret-variables.js';
 
 export type BrowserOutcome = { opened: true } | { opened: false; reason: string };
 
@@ -12,11 +13,15 @@ export async function openBrowser(url: string, env: NodeJS.ProcessEnv, platform:
   const command = env.BROWSER?.trim();
   try {
     if (command) {
-      await runBrowserCommand(command, url);
+      await runBrowserCommand(command, url, withoutSecrets(env, platform));
       return { opened: true };
     }
     const unavailable = whyNoBrowser(env, platform, procVersion);
     if (unavailable) return { opened: false, reason: unavailable };
+    // `open` starts the browser with this process's environment: a browser may live for hours,
+    // and the login that opens it (PKCE, device code) needs no client secret from here on.
+    const kept = withoutSecrets(process.env, platform);
+    for (const name of Object.keys(process.env)) if (!(name in kept)) delete process.env[name];
     const { default: open } = await import('open');
     await open(url);
     return { opened: true };
@@ -57,12 +62,12 @@ function readProcVersion(): string {
 }
 
 /** BROWSER may carry arguments ("firefox --new-window"); words are split like a shell would, without one. */
-async function runBrowserCommand(command: string, url: string): Promise<void> {
+async function runBrowserCommand(command: string, url: string, env: NodeJS.ProcessEnv): Promise<void> {
   const words = splitWords(command);
   const [program, ...args] = words.some((word) => word.includes('%s')) ? words.map((word) => word.replaceAll('%s', url)) : [...words, url];
   if (!program) throw new Error('BROWSER is empty');
   // Detached and unreferenced: a browser started here may outlive this login by hours.
-  const child = spawn(program, args, { stdio: 'ignore', detached: true });
+  const child = spawn(program, args, { stdio: 'ignore', detached: true, env });
   await new Promise<void>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot run BROWSER command "${program}": ${error.code ?? error.message}`)));
     child.once('spawn', () => resolve());

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { childHadSigintFromTerminal, withoutSecrets } from '../../src/commands/exec.ts';
+import { childHadSigintFromTerminal } from '../../src/commands/exec.ts';
+import { withoutSecrets } from '../../src/config/secret-variables.ts';
 
 const EXEC_MODULE = fileURLToPath(new URL('../../src/commands/exec.ts', import.meta.url));
 let dir: string;
@@ -66,6 +67,9 @@ test('on Windows a command found nowhere is ENOENT (exit 127 in exec), not a cmd
 
 test('the command never sees the client secret; everything else passes through', () => {
   assert.deepEqual(withoutSecrets({ OCS_CLIENT_SECRET: 's', OCS_CLIENT_ID: 'c', PATH: '/bin' }), { OCS_CLIENT_ID: 'c', PATH: '/bin' });
+  // Windows reads Ocs_Client_Secret as OCS_CLIENT_SECRET; Linux does not.
+  assert.deepEqual(withoutSecrets({ Ocs_Client_Secret: 's', Path: 'C:\\bin' }, 'win32'), { Path: 'C:\\bin' });
+  assert.deepEqual(withoutSecrets({ ocs_client_secret: 's' }, 'linux'), { ocs_client_secret: 's' });
 });
 
 test('on Windows a Ctrl-C is the console\'s to deliver, never forwarded', () => {

@@ -58,3 +58,24 @@ test('WSL needs no display: open starts the Windows browser there; found by WSL_
   assert.equal(whyNoBrowser({ SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' }, 'linux', wslKernel), 'an SSH session: a browser would open on the remote machine');
   assert.equal(whyNoBrowser({ DISPLAY: ':0' }, 'linux', linuxKernel), undefined);
 });
+
+test('the BROWSER command, which may live for hours, does not inherit the client secret', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-browser-'));
+  try {
+    const script = join(dir, 'record-env.mjs');
+    const out = join(dir, 'env.json');
+    await writeFile(script, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(out)}, JSON.stringify(process.env));\n`);
+    const env = { BROWSER: `"${process.execPath}" ${script}`, OCS_CLIENT_SECRET: 'a-secret-for-the-server-only', OCS_CLIENT_ID: 'c' };
+    assert.deepEqual(await openBrowser(URL_WITH_QUERY, env, 'linux'), { opened: true });
+    let seen = '';
+    for (let i = 0; i < 200 && !seen; i++) {
+      seen = await readFile(out, 'utf8').catch(() => '');
+      if (!seen) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const childEnv = JSON.parse(seen) as Record<string, string>;
+    assert.equal(childEnv.OCS_CLIENT_ID, 'c', 'the rest of the environment passes');
+    assert.equal(childEnv.OCS_CLIENT_SECRET, undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
