@@ -5,7 +5,7 @@ import { logout } from '../flows/logout.js';
 import type { Register } from './register.js';
 import { caFileSetting, DEFAULT_PROFILE } from '../config/settings.js';
 import { FileStore } from '../store/file-store.js';
-import { KeychainUnavailableError } from '../store/keychain-store.js';
+import { KeychainStore, KeychainUnavailableError } from '../store/keychain-store.js';
 import { keychainForFolder } from '../store/open-store.js';
 import { accountOwner, type SecretStore } from '../store/secret-store.js';
 import { relativeTime } from '../cli/time-format.js';
@@ -52,6 +52,14 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
           `  An access token issued before stays valid until it expires (${relativeTime(result.accessTokenValidUntil, context.deps.now())}): the API checks it without asking the server.`,
         );
       }
+    }
+  }
+  const keychain = stores.find((store): store is KeychainStore => store instanceof KeychainStore);
+  if (options.all && keychain) {
+    const unfiled = await keychain.removeUnfiled();
+    if (unfiled > 0) {
+      removedAnything = true;
+      context.ui.success(`Removed ${unfiled} keychain item${unfiled === 1 ? '' : 's'} an older ocs-auth stored`);
     }
   }
   // A profile removed from config.ini may still have had secrets: only a name that matched nothing is a typo.

@@ -63,6 +63,17 @@ export class KeychainStore implements SecretStore {
     return credentials.filter(({ account }) => account.startsWith(prefix)).map(({ account }) => account.slice(prefix.length));
   }
 
+  /**
+   * Removes what ocs-auth 0.1.0 filed under no config folder ("<profile>/<flow>/<kind>"):
+   * entries no namespace lists any more, so nothing else would ever remove their secrets.
+   */
+  async removeUnfiled(): Promise<number> {
+    const credentials = await this.call((keytar) => keytar.findCredentials(SERVICE));
+    const unfiled = credentials.filter(({ account }) => /^[^:/]+\/(pkce|client-credentials)\/(client-secret|access-token|refresh-token)$/.test(account));
+    for (const { account } of unfiled) await this.call((keytar) => keytar.deletePassword(SERVICE, account));
+    return unfiled.length;
+  }
+
   /** The keychain's account name: "<folder namespace>:<account>". */
   private entry(account: string): string {
     return `${this.namespace}:${account}`;

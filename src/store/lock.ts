@@ -69,10 +69,15 @@ export async function acquireLock(dir: string, name: string, options: LockOption
   }
 }
 
-/** The host name plus, on Linux, the PID namespace: process ids mean something only within one. */
+/**
+ * Where a process id means something: the host name plus, on Linux, the boot (two machines
+ * may share a host name, and every machine's first PID namespace has the same number) and
+ * the PID namespace (containers on one machine).
+ */
 export async function lockHostId(): Promise<string> {
-  const namespace = await readlink('/proc/self/ns/pid').catch(() => undefined);
-  return namespace ? `${hostname()} ${namespace}` : hostname();
+  const boot = await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '');
+  const namespace = await readlink('/proc/self/ns/pid').catch(() => '');
+  return [hostname(), boot.trim(), namespace].filter(Boolean).join(' ');
 }
 
 function holdLock(path: string, me: Holder, heartbeatMs: number): Release {

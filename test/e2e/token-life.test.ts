@@ -179,3 +179,16 @@ test('logout --all empties the keychain of every profile, and the token cache of
   const token = await runCli(['token', '--profile', profile], { env });
   assert.equal(token.code, 3, token.stderr);
 });
+
+test('logout --all also removes what ocs-auth 0.1.0 filed in the keychain under no config folder', { skip: keyringSkip }, async () => {
+  const account = `old-${process.pid}/client-credentials/client-secret`;
+  const store = spawn('secret-tool', ['store', '--label', 'ocs-auth 0.1.0', 'service', 'ocs-auth', 'username', account]);
+  store.stdin.end('a-secret-from-the-first-release');
+  assert.equal(await new Promise((resolve) => store.on('exit', resolve)), 0);
+  assert.ok((await keychainAccounts()).includes(account));
+
+  const logout = await runCli(['logout', '--all'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.match(logout.stderr, /Removed 1 keychain item an older ocs-auth stored/);
+  assert.ok(!(await keychainAccounts()).includes(account));
+});
