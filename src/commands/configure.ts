@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFilePath, type Flow, FLOWS, type Profile, saveProfile, validateProfileName } from '../config/config-file.js';
+import { checkProfile, configFilePath, type Flow, FLOWS, type Profile, saveProfile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
@@ -97,8 +97,10 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
   warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);
-  // Checks the profile as every later command will read it (e.g. a discovery URL over plain http).
+  // Checks the profile as every later command will read it (e.g. a discovery URL over plain
+  // http), and as config.ini can hold it, before anything is stored.
   resolveSettings({ profile: profileName }, {}, { [profileName]: profile });
+  checkProfile(profileName, profile);
 
   const secret = options.clientSecretStdin ? (await readAllStdin(deps.io.stdin)).replace(/\r?\n$/, '') : imported.clientSecret;
   if (options.clientSecretStdin && !secret) throw new UsageError('--client-secret-stdin given but stdin was empty');

@@ -104,13 +104,15 @@ export async function saveProfile(dir: string, name: string, update: (current: P
   }
 }
 
-export async function saveConfigFile(dir: string, config: ConfigFile): Promise<void> {
-  for (const [name, profile] of Object.entries(config)) {
-    validateProfileName(name);
-    for (const [key, value] of Object.entries(profile)) {
-      // ini would write a newline or bracket straight into the file: refuse instead.
-      if (value !== undefined && /[\r\n]/.test(value)) throw new UsageError(`${key} must be a single line`);
-    }
+/** What config.ini can hold safely: ini would write a newline or bracket straight into the file. */
+export function checkProfile(name: string, profile: Profile): void {
+  validateProfileName(name);
+  for (const [key, value] of Object.entries(profile)) {
+    if (value !== undefined && /[\r\n]/.test(value)) throw new UsageError(`${key} must be a single line`);
   }
+}
+
+export async function saveConfigFile(dir: string, config: ConfigFile): Promise<void> {
+  for (const [name, profile] of Object.entries(config)) checkProfile(name, profile);
   await writeFileAtomic(configFilePath(dir), ini.stringify(config, { whitespace: true }));
 }
