@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLocalJWKSet, type JWK } from 'jose';
-import { authenticate, forbidden } from './tenants-api.ts';
+import { authenticate, forbidden, withScope } from './tenants-api.ts';
 
 export interface AccountApiOptions {
   issuer: string;
@@ -25,13 +25,9 @@ export function createAccountApi(opts: AccountApiOptions) {
   const prefix = `/api/account/${opts.accountId.toLowerCase()}/`;
 
   return async function account(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const claims = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const authenticated = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const claims = authenticated && withScope(authenticated, res, ACCOUNT_API_SCOPE);
     if (!claims) return;
-    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-    if (!scopes.includes(ACCOUNT_API_SCOPE)) {
-      forbidden(res, 'The token lacks the api scope.', 'Bearer error="insufficient_scope", scope="api"');
-      return;
-    }
     if (!url.pathname.toLowerCase().startsWith(prefix)) {
       forbidden(res, 'The token is not valid for this account.');
       return;

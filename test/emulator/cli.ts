@@ -97,7 +97,16 @@ function describeConnect(emu: Emulator, connect: NonNullable<Emulator['connect']
     `  discovery           ${emu.discoveryUrl}`,
     `  account             ${connect.accountId}`,
     `  data store          ${connect.dataStoreId} (${connect.streamIds.length} streams at ${resource}/api/account/${connect.accountId}/sds/${connect.dataStoreId}/v2/Streams)`,
-    `  client credentials  client id ${emu.confidentialClient.clientId} (scope api)`,
+    ...clientLines(emu, ' (scope api)', common),
+    ...describeFaults(faults),
+    'Ctrl-C to stop.',
+  ].join('\n');
+}
+
+/** The clients and the test user, then an export line for each way to log in, after `common` settings. */
+function clientLines(emu: Emulator, clientCredentialsNote: string, common: string): string[] {
+  return [
+    `  client credentials  client id ${emu.confidentialClient.clientId}${clientCredentialsNote}`,
     `                      secret    ${emu.confidentialClient.clientSecret}`,
     `  PKCE client         client id ${emu.publicClient.clientId}`,
     `                      redirects ${emu.publicClient.redirectUris.join(' ')}`,
@@ -111,9 +120,7 @@ function describeConnect(emu: Emulator, connect: NonNullable<Emulator['connect']
     '# device code (login --device-code):',
     `export ${common} OCS_CLIENT_ID=${shellQuote(emu.deviceClient.clientId)}`,
     '',
-    ...describeFaults(faults),
-    'Ctrl-C to stop.',
-  ].join('\n');
+  ];
 }
 
 function describeFaults(faults: Fault[]): string[] {
@@ -133,20 +140,7 @@ function describe(emu: Emulator, faults: Fault[]): string {
     `  discovery           ${emu.issuer}/.well-known/openid-configuration`,
     `  api version         ${emu.apiVersion}`,
     `  tenant              ${tenantId} (${emu.tenantName})`,
-    `  client credentials  client id ${emu.confidentialClient.clientId}`,
-    `                      secret    ${emu.confidentialClient.clientSecret}`,
-    `  PKCE client         client id ${emu.publicClient.clientId}`,
-    `                      redirects ${emu.publicClient.redirectUris.join(' ')}`,
-    `  device-code client  client id ${emu.deviceClient.clientId}`,
-    `  test user           ${emu.user.login} / ${emu.user.password}`,
-    '',
-    '# client credentials:',
-    `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.confidentialClient.clientId)} OCS_CLIENT_SECRET=${shellQuote(emu.confidentialClient.clientSecret)}`,
-    '# PKCE (browser login):',
-    `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.publicClient.clientId)}`,
-    '# device code (login --device-code):',
-    `export OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)} OCS_CLIENT_ID=${shellQuote(emu.deviceClient.clientId)}`,
-    '',
+    ...clientLines(emu, '', `OCS_RESOURCE=${shellQuote(resource)} OCS_TENANT_ID=${shellQuote(tenantId)}`),
     ...describeFaults(faults),
     'Ctrl-C to stop.',
   ];

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, type JWK } from 'jose';
-import { authenticate, forbidden } from './tenants-api.ts';
+import { authenticate, forbidden, withScope } from './tenants-api.ts';
 
 export interface TenantDataApiOptions {
   issuer: string;
@@ -50,13 +50,9 @@ export function createTenantDataApi(opts: TenantDataApiOptions) {
   const keys = createLocalJWKSet({ keys: [opts.signingKey] });
 
   return async function tenantData(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const claims = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const authenticated = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const claims = authenticated && withScope(authenticated, res, 'ocsapi');
     if (!claims) return;
-    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-    if (!scopes.includes('ocsapi')) {
-      forbidden(res, 'The token lacks the ocsapi scope.', 'Bearer error="insufficient_scope", scope="ocsapi"');
-      return;
-    }
     const [, tenantId = '', ...rest] = /^\/api\/v1\/tenants\/([^/]+)\/(.*)$/i.exec(url.pathname) ?? [];
     if (typeof claims.tid !== 'string' || claims.tid.toLowerCase() !== decodeURIComponent(tenantId).toLowerCase()) {
       forbidden(res, `The token is not valid for tenant ${decodeURIComponent(tenantId)}.`);

@@ -27,14 +27,9 @@ export function createTenantsApi(opts: TenantsApiOptions) {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const claims = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const authenticated = await authenticate(req, res, { keys, issuer: opts.issuer, audience: opts.audience, isRevoked: opts.isRevoked });
+    const claims = authenticated && withScope(authenticated, res, 'ocsapi');
     if (!claims) return;
-
-    const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-    if (!scopes.includes('ocsapi')) {
-      forbidden(res, 'The token lacks the ocsapi scope.', 'Bearer error="insufficient_scope", scope="ocsapi"');
-      return;
-    }
     // Real OCS answers 403 rather than 404 for a tenant the caller does not belong to, whether
     // or not it exists, so tenant ids cannot be probed.
     if (typeof claims.tid !== 'string' || claims.tid.toLowerCase() !== tenantId.toLowerCase()) {
@@ -96,6 +91,14 @@ export async function authenticate(req: IncomingMessage, res: ServerResponse, ch
 
 function challenge(res: ServerResponse, description: string): void {
   res.writeHead(401, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` }).end();
+}
+
+/** The token's claims if it carries `scope`, else a 403 insufficient_scope answered and undefined. */
+export function withScope(claims: Record<string, unknown>, res: ServerResponse, scope: string): Record<string, unknown> | undefined {
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  if (scopes.includes(scope)) return claims;
+  forbidden(res, `The token lacks the ${scope} scope.`, `Bearer error="insufficient_scope", scope="${scope}"`);
+  return undefined;
 }
 
 export function forbidden(res: ServerResponse, reason: string, wwwAuthenticate?: string): void {
