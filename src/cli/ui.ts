@@ -20,14 +20,17 @@ export function terminalText(text: string): string {
  * into it is shown, not obeyed.
  */
 export class Ui {
-  readonly style: ChalkInstance;
   private warned = new Set<string>();
+  private chalk: ChalkInstance | undefined;
 
   constructor(
     private readonly io: IO,
-    color: boolean,
-  ) {
-    this.style = new Chalk({ level: color ? 1 : 0 });
+    private readonly color: boolean,
+  ) {}
+
+  /** Made on first use: a cached `token` says nothing, and loading chalk would cost it ~2 ms. */
+  get style(): ChalkInstance {
+    return (this.chalk ??= new Chalk({ level: this.color ? 1 : 0 }));
   }
 
   info(message: string): void {
