@@ -2,14 +2,14 @@
 // identity lives on another origin than the API, discovery is per account, client
 // credentials need scope=api, and the account API takes only that account's issuer's tokens.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Emulator } from '../emulator/index.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
-import { assertFailure, CLI, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
+import { assertFailure, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture({ connect: true });
 /** The CONNECT side of this file's emulator: account, data store, identity origin. */
@@ -268,32 +268,6 @@ test('a tampered discovery cache is refused and fetched afresh: the secret never
   assert.ok(emulator.requests.every((request) => !request.path.includes('/steal')));
   assert.equal(JSON.parse(await readFile(join(cacheDir, file), 'utf8')).metadata.token_endpoint, `${emulator.issuer}/connect/token`, 'the cache is repaired');
 });
-
-/** Runs `ocs-auth ARGS` on a pseudo-terminal (script(1)), answering each prompt in turn with its keys. */
-function onTerminal(args: string, env: Record<string, string>, steps: [RegExp, string][]): Promise<{ code: number | null; screen: string }> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !key.startsWith('OCS_')));
-    const child = spawn('/usr/bin/script', ['-qec', `"${process.execPath}" "${CLI}" ${args}`, '/dev/null'], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let screen = '';
-    let seen = 0;
-    let step = 0;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      screen += text;
-      const current = steps[step];
-      if (current && current[0].test(screen.slice(seen))) {
-        seen = screen.length;
-        step += 1;
-        child.stdin.write(current[1]);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, screen });
-    });
-  });
-}
 
 test('configure on a terminal offers CONNECT among the regions and then asks for an account id, not a tenant id', async () => {
   const down = '\x1b[B';

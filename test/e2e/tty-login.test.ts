@@ -1,49 +1,16 @@
 // `token` on a terminal when a login is needed: it logs in first (here: the hidden client
 // secret prompt) and then prints the token. script(1) gives the CLI a real pseudo-terminal.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, runCli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { skipWithout } from '../helpers/requirements.ts';
+import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
 
 useE2eFixture();
-
-const SCRIPT = '/usr/bin/script';
-
-/** Runs `ocs-auth ARGS` on a pseudo-terminal, typing `answer` once `prompt` shows. */
-function onTerminal(args: string, env: Record<string, string>, prompt: RegExp, answer: string): Promise<{ code: number | null; screen: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT, ['-qec', `"${process.execPath}" "${CLI}" ${args}`, '/dev/null'], {
-      env: { ...cleanEnv(), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    let answered = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      screen += text;
-      if (!answered && prompt.test(screen)) {
-        answered = true;
-        child.stdin.write(`${answer}\r`);
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, screen });
-    });
-  });
-}
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('OCS_')) env[key] = value;
-  return env;
-}
 
 test('token on a terminal logs in first when it must, then prints the token', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
@@ -53,7 +20,7 @@ test('token on a terminal logs in first when it must, then prints the token', { 
   );
   assert.equal(configured.code, 0, configured.stderr);
 
-  const { code, screen } = await onTerminal('token', env, /Client secret/, emulator.confidentialClient.clientSecret);
+  const { code, screen } = await onTerminal('token', env, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
   assert.equal(code, 0, screen);
   assert.match(screen, /no client secret stored for profile "default": logging in first/);
   assert.match(screen, /Logged in to tenant "Emulated Company"/);
@@ -68,7 +35,7 @@ test('token on a terminal logs in first when it must, then prints the token', { 
   assert.equal(emulator.counts.token, 0);
 });
 
-test('a login that token starts on a terminal never moves the profile to where OCS_RESOURCE points', { skip: !existsSync(SCRIPT) && 'no script(1)' }, async () => {
+test('a login that token starts on a terminal never moves the profile to where OCS_RESOURCE points', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   const home = 'https://euno.datahub.connect.aveva.com';
   const configured = await runCli(
@@ -77,7 +44,7 @@ test('a login that token starts on a terminal never moves the profile to where O
   );
   assert.equal(configured.code, 0, configured.stderr);
 
-  const { code, screen } = await onTerminal('token', { ...env, OCS_RESOURCE: emulator.resource }, /Client secret/, emulator.confidentialClient.clientSecret);
+  const { code, screen } = await onTerminal('token', { ...env, OCS_RESOURCE: emulator.resource }, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
   assert.equal(code, 0, screen);
   const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
   assert.match(profile, new RegExp(`resource = ${home}`), profile);
