@@ -1,10 +1,11 @@
 import type { PublicClientFlow } from '../config/config-file.js';
 import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
-import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, DEFAULT_PROFILE } from '../config/settings.js';
+import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { withProviderMetadata } from './discovery.js';
+import { personScope } from './public-session.js';
 import type { FlowDeps } from './flow-deps.js';
 import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
@@ -49,7 +50,6 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const cached = await cachedToken();
     if (cached) return cached;
   }
-  if (request.force && settings.flow === 'pkce') await requireRefreshTokenToForce(deps, settings, session);
   const release = await deps.lock(sessionLockName(owner, settings.flow));
   try {
     if (!request.force) {
@@ -59,7 +59,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const token =
       settings.flow === 'client-credentials'
         ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret))
-        : await refreshPersonSession(deps, settings, settings.flow);
+        : await refreshPersonSession(deps, settings, settings.flow, request.force);
     await cacheToken(deps, session, token);
     warnIfNeverFreshEnough(deps, token, request.minValiditySeconds);
     if (deps.interrupted?.aborted) {
@@ -83,16 +83,15 @@ function warnIfNeverFreshEnough(deps: FlowDeps, token: StoredToken, minValidityS
 }
 
 /**
- * --force on a browser login renews with the refresh token; a login without offline_access
- * has none, although its access token may be valid. Say what --force needs, rather than
- * that the login has ended.
+ * --force renews with the refresh token; a login without offline_access has none, although
+ * its access token may still be valid. Say what --force needs, rather than that the login
+ * has ended.
  */
-async function requireRefreshTokenToForce(deps: FlowDeps, settings: CompleteSettings, session: CachedSession): Promise<void> {
-  if (await readBoundSecret(deps.store, settings.profile, 'pkce', 'refresh-token')) return;
-  const cached = parseStoredToken(await deps.tokens.read(session));
+async function requireRefreshTokenToForce(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow): Promise<void> {
+  const cached = parseStoredToken(await deps.tokens.read({ owner: settings.profile, flow }));
   if (!cached || cached.expires_at <= deps.now()) return;
   throw new UsageError(`--force needs a refresh token to get a new access token, and profile "${settings.profile}" has none`, {
-    hint: `log in with offline_access to get one: \`${loginCommand(settings)} --scope "${settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE)} offline_access"\`; without --force, the cached token is served while it is valid`,
+    hint: `log in with offline_access to get one: \`${loginCommand(settings)} --scope "${personScope(settings)} offline_access"\`; without --force, the cached token is served while it is valid`,
   });
 }
 
@@ -125,8 +124,9 @@ async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings
  * the old one is now dead and losing the new one would log the person out. For the same
  * reason Ctrl-C does not cut the request off: its answer is awaited a few seconds more, and stored.
  */
-async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow): Promise<StoredToken> {
+async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow, force: boolean): Promise<StoredToken> {
   const record = await readBoundSecret(deps.store, settings.profile, flow, 'refresh-token');
+  if (!record && force) await requireRefreshTokenToForce(deps, settings, flow);
   const what = {
     profile: settings.profile,
     missing: `no refresh token stored for profile "${settings.profile}": the ${flow === 'pkce' ? 'browser' : 'device-code'} login has ended`,

@@ -1,7 +1,7 @@
 // What a new user trips over in the first minutes (issue 13): the built CLI as a child
 // process, against the emulator where a server is involved.
 import assert from 'node:assert/strict';
-import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -161,6 +161,21 @@ test('token --force on a browser login without a refresh token says what --force
   assertFailure(forced, 2, /--force needs a refresh token/);
   assert.match(forced.stderr, /offline_access/);
   assert.equal((await runCli(['token'], { env })).code, 0, 'the cached token is still served');
+});
+
+test('token --force on a device-code login without a refresh token says the same', async () => {
+  await storePkceSession(emulator, configDir, 'default');
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  assert.equal((await runCli(['token'], { env })).code, 0);
+  // The same session as a device-code login without offline_access: an access token, no refresh token.
+  const config = join(configDir, 'config.ini');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('flow = pkce', 'flow = device-code'));
+  await mkdir(join(configDir, 'tokens', 'device-code'), { recursive: true });
+  await rename(join(configDir, 'tokens', 'pkce', 'default.json'), join(configDir, 'tokens', 'device-code', 'default.json'));
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }));
+  const forced = await runCli(['token', '--force'], { env });
+  assertFailure(forced, 2, /--force needs a refresh token/);
+  assert.match(forced.stderr, /ocs-auth login --device-code --scope "openid ocsapi offline_access"/);
 });
 
 test('the keychain fallback is said once per config folder, names configure --storage file, and keeps the D-Bus detail for --verbose', async () => {
