@@ -14,6 +14,7 @@ import { assertFailure, CLI, hasStackTrace, type CliOptions } from '../helpers/c
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { storePkceSession } from '../helpers/pkce-session.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
+import { onTerminal } from '../helpers/terminal.ts';
 
 const watch = new SecretWatch();
 afterEach(() => watch.collect(configDir));
@@ -81,21 +82,18 @@ test('a relative PATH that climbs out of the API base with .. is refused; wrong 
   assert.equal(emulator.requests.length, 0);
 });
 
-/** The CLI on a terminal of its own (util-linux `script`): stdout is a TTY. */
-function onTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  const quoted = [process.execPath, CLI, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, ...envOnly(env) } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output: output.replace(/\r\n/g, '\n') })));
+/** `ocs-auth api ARGS…` on a terminal: its stdout is a TTY. */
+async function apiOnTerminal(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { code, screen } = await onTerminal(['api', ...args], envOnly(env));
+  return { code, output: screen.replace(/\r\n/g, '\n') };
 }
 
 test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is left as sent', async () => {
-  const shown = await onTerminal(['api', 'Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials' });
+  const shown = await apiOnTerminal(['Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials' });
   assert.equal(shown.code, 0, shown.output);
   assert.match(shown.output, /\u001b\[/, 'coloured');
   assert.equal(shown.output.replace(/\u001b\[\d+(;\d+)*m/g, ''), `${JSON.stringify(expectedNamespaces(), null, 2)}\n`);
-  const plain = await onTerminal(['api', 'Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials', NO_COLOR: '1' });
+  const plain = await apiOnTerminal(['Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials', NO_COLOR: '1' });
   assert.equal(plain.code, 0, plain.output);
   assert.equal(plain.output, JSON.stringify(expectedNamespaces()));
 });

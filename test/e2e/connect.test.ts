@@ -271,7 +271,7 @@ test('a tampered discovery cache is refused and fetched afresh: the secret never
 
 test('configure on a terminal offers CONNECT among the regions and then asks for an account id, not a tenant id', async () => {
   const down = '\x1b[B';
-  const { code, screen } = await onTerminal('configure -p tty', { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' }, [
+  const { code, screen } = await onTerminal(['configure', '-p', 'tty'], { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' }, [
     [/Resource \(region\)/, `${down.repeat(6)}`],
     [/CONNECT data services, account-based/, '\r'],
     [/Account id/, 'acc-tty\r'],

@@ -10,11 +10,9 @@ import { test } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { configDir, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { skipWithout } from '../helpers/requirements.ts';
+import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
 
 useE2eFixture();
-
-const SCRIPT = '/usr/bin/script';
-const noScript = skipWithout(existsSync(SCRIPT), 'no script(1)');
 
 function childEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {};
@@ -68,24 +66,9 @@ test('exec passes a SIGINT sent to ocs-auth alone (kill -INT) on to the command,
   assert.equal(code, 0, stderr);
 });
 
-test('exec on a terminal: one Ctrl-C reaches the command once', { skip: noScript }, async () => {
+test('exec on a terminal: one Ctrl-C reaches the command once', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
   const script = await counter();
-  const child = spawn(SCRIPT, ['-qec', `"${process.execPath}" "${CLI}" exec -- "${process.execPath}" "${script}"`, '/dev/null'], {
-    env: childEnv(),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let screen = '';
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  let sent = false;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    screen += text;
-    if (sent || !screen.includes('ready')) return;
-    sent = true;
-    child.stdin.write('\x03');
-  });
-  const code = await exited;
-  clearTimeout(timer);
+  const { code, screen } = await onTerminal(['exec', '--', process.execPath, script], envOnly(), [[/ready/, '\x03']]);
   assert.match(screen, /SIGINTs: 1\b/, screen);
   assert.equal(code, 0, screen);
 });

@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { CLI } from '../helpers/cli.ts';
 import { configDir, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { skipWithout } from '../helpers/requirements.ts';
+import { SCRIPT } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
-const SCRIPT = '/usr/bin/script';
 const SHOW_CURSOR = '\u001b[?25h';
 
 /** `ocs-auth configure` on a pseudo-terminal, sent `signal` once its first question shows. */
@@ -42,7 +43,7 @@ function signalAtPrompt(signal: NodeJS.Signals): Promise<{ code: number | null; 
 }
 
 for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  test(`${signal} at a prompt exits ${code} with one line, the cursor shown again`, { skip: !existsSync(SCRIPT) && 'no script(1)' }, async () => {
+  test(`${signal} at a prompt exits ${code} with one line, the cursor shown again`, { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
     const { code: exitCode, screen } = await signalAtPrompt(signal);
     assert.equal(exitCode, code, screen);
     const text = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');

@@ -15,7 +15,7 @@ test('configure on a terminal offers a complete profile for editing, its values 
   const profile = `[work]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\n`;
   await writeFile(join(configDir, 'config.ini'), profile);
   const newClient = '11111111-2222-4333-8444-555555555555';
-  const { code, screen } = await onTerminal('configure -p work', { OCS_AUTH_CONFIG_DIR: configDir }, [
+  const { code, screen } = await onTerminal(['configure', '-p', 'work'], { OCS_AUTH_CONFIG_DIR: configDir }, [
     [/Resource URL/, '\r'],
     [/Tenant id/, '\r'],
     [/Client id/, `${newClient}\r`],

@@ -20,7 +20,7 @@ test('token on a terminal logs in first when it must, then prints the token', { 
   );
   assert.equal(configured.code, 0, configured.stderr);
 
-  const { code, screen } = await onTerminal('token', env, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
+  const { code, screen } = await onTerminal(['token'], env, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
   assert.equal(code, 0, screen);
   assert.match(screen, /no client secret stored for profile "default": logging in first/);
   assert.match(screen, /Logged in to tenant "Emulated Company"/);
@@ -44,7 +44,7 @@ test('a login that token starts on a terminal never moves the profile to where O
   );
   assert.equal(configured.code, 0, configured.stderr);
 
-  const { code, screen } = await onTerminal('token', { ...env, OCS_RESOURCE: emulator.resource }, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
+  const { code, screen } = await onTerminal(['token'], { ...env, OCS_RESOURCE: emulator.resource }, [[/Client secret/, `${emulator.confidentialClient.clientSecret}\r`]]);
   assert.equal(code, 0, screen);
   const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
   assert.match(profile, new RegExp(`resource = ${home}`), profile);

@@ -1,15 +1,14 @@
 // `ocs-auth whoami` end to end: the built CLI against the OCS emulator, whose tenants endpoint
 // answers the name (and 401 once the token is revoked).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { emulator, envOnly, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
-import { assertFailure, CLI, closedPort, runCli } from '../helpers/cli.ts';
+import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
 import { skipWithout } from '../helpers/requirements.ts';
+import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
@@ -43,22 +42,18 @@ test('client credentials: the client, the tenant name from the API, flow, expiry
   assert.equal(emulator.counts.tenants, 1, 'the name comes from the verification call');
 });
 
-const SCRIPT = '/usr/bin/script';
-
 test('on a terminal the view is coloured, unless NO_COLOR or --no-color', { skip: skipWithout(existsSync(SCRIPT), 'no script(1) to give it a terminal') }, async () => {
-  const onTerminal = async (args: string, extra: Record<string, string> = {}) => {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: undefined, ...envOnly(), ...extra })) if (value !== undefined) env[key] = value;
-    // script(1) runs the command with a pseudo-terminal as stdin, stdout and stderr.
-    const { stdout } = await promisify(execFile)(SCRIPT, ['-qec', `"${process.execPath}" "${CLI}" whoami ${args}`, '/dev/null'], { env });
-    return stdout;
+  const whoami = async (args: string[], extra: Record<string, string> = {}) => {
+    const { code, screen } = await onTerminal(['whoami', ...args], { NO_COLOR: undefined, ...envOnly(), ...extra });
+    assert.equal(code, 0, screen);
+    return screen;
   };
-  const coloured = await onTerminal('');
+  const coloured = await whoami([]);
   assert.match(coloured, /\x1b\[1m(\S+)/, coloured);
   assert.match(coloured, /Emulated Company/);
-  assert.doesNotMatch(await onTerminal('', { NO_COLOR: '1' }), /\x1b\[/);
-  assert.doesNotMatch(await onTerminal('--no-color'), /\x1b\[/);
-  assert.doesNotMatch(await onTerminal('--json'), /\x1b\[/, 'JSON is never coloured');
+  assert.doesNotMatch(await whoami([], { NO_COLOR: '1' }), /\x1b\[/);
+  assert.doesNotMatch(await whoami(['--no-color']), /\x1b\[/);
+  assert.doesNotMatch(await whoami(['--json']), /\x1b\[/, 'JSON is never coloured');
 });
 
 test('--json is one stable document, the same token reused', async () => {

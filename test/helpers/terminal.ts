@@ -6,14 +6,19 @@ import { CLI } from './cli.ts';
 export const SCRIPT = '/usr/bin/script';
 
 /**
- * Runs `ocs-auth ARGS` with this process's environment less every OCS_* setting, plus `env`.
- * Each step's keys are typed once its prompt shows in what the CLI printed after the previous
- * step's keys; a CLI that hangs is killed after 20 s.
+ * Runs `ocs-auth ARGS…` with this process's environment less every OCS_* setting, plus `env`
+ * (where a value is undefined, that variable is removed). Each step's keys are typed once its
+ * prompt shows in what the CLI printed after the previous step's keys; a CLI that hangs is
+ * killed after 20 s.
  */
-export function onTerminal(args: string, env: Record<string, string>, steps: [prompt: RegExp, keys: string][]): Promise<{ code: number | null; screen: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key, value]) => value !== undefined && !key.startsWith('OCS_')));
+export function onTerminal(args: string[], env: Record<string, string | undefined>, steps: [prompt: RegExp, keys: string][] = []): Promise<{ code: number | null; screen: string }> {
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined && (key in env || !key.startsWith('OCS_'))) merged[key] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT, ['-qec', `exec "${process.execPath}" "${CLI}" ${args}`, '/dev/null'], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // exec: the CLI replaces script's shell, which would otherwise share the terminal's
+    // signals (dash, the /bin/sh script(1) falls back to without $SHELL, dies of a Ctrl-C).
+    const command = [process.execPath, CLI, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn(SCRIPT, ['-qec', `exec ${command}`, '/dev/null'], { env: merged, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     let seen = 0;
     let step = 0;
