@@ -15,7 +15,27 @@ import { wantsColor } from './cli/io.js';
 import { Ui } from './cli/ui.js';
 import { closest } from './cli/suggest.js';
 
-const COMMANDS: Register[] = [configure.register, login.register, token.register, whoami.register, status.register, logout.register, exec.register, api.register, completion.register];
+const COMMANDS: Record<string, Register> = {
+  configure: configure.register,
+  login: login.register,
+  token: token.register,
+  whoami: whoami.register,
+  status: status.register,
+  logout: logout.register,
+  exec: exec.register,
+  api: api.register,
+  completion: completion.register,
+};
+
+/**
+ * The commands this run needs: the one it names, so that `token` in a script's loop does not
+ * build eight others (~2 ms); all of them for help, a typo to suggest a name for, and the
+ * completion scripts, which describe them all.
+ */
+function commandsFor(argv: string[]): Register[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  return named !== undefined && named !== 'completion' && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]!] : Object.values(COMMANDS);
+}
 
 /** Runs one CLI invocation and returns its exit code; never calls process.exit. */
 export async function main(argv: string[], processDeps: Deps): Promise<number> {
@@ -35,7 +55,7 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
       outputError: (text, write) => write(withSuggestion(text, program)),
     })
     .exitOverride();
-  for (const register of COMMANDS) register(program, deps, outcome);
+  for (const register of commandsFor(argv)) register(program, deps, outcome);
   for (const command of program.commands) command.exitOverride().showHelpAfterError(`(see ocs-auth ${command.name()} --help)`);
 
   // Bare `ocs-auth` (global flags at most) asks what there is: help on stdout, exit 0, as gh does.
@@ -111,7 +131,7 @@ export function reportError(error: unknown, deps: Deps, verbose: boolean, noColo
     // Commander has already printed its message (or the help / version asked for).
     return error.exitCode === 0 ? 0 : 2;
   }
-  const ui = new Ui(deps.io, wantsColor(deps.io, deps.env, noColor));
+  const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, noColor));
   if (error instanceof OcsAuthError) {
     ui.error(error.message, error.hint);
     if (verbose && error.cause instanceof Error && error.cause.stack) ui.detail(error.cause.stack);

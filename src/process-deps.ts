@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from './commands/deps.js';
 import { UsageError } from './errors.js';
-import type { IO } from './cli/io.js';
+import { type IO, printTo } from './cli/io.js';
 import { openSecretStore } from './store/open-store.js';
 
 // The real dependencies of one run of the CLI, as bin/ hands them to main(): the process's
@@ -28,7 +28,19 @@ export function httpTimeoutSeconds(env: NodeJS.ProcessEnv): number {
 export function processDeps(): Deps {
   const env = process.env;
   const version = packageVersion();
-  const io: IO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  // Node makes each stream on first use, which costs a few ms: a cached `token` never reads stdin.
+  const io: IO = {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    print: (text) => printTo(1, () => process.stdout, text),
+  };
   return {
     io,
     env,

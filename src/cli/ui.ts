@@ -25,12 +25,15 @@ export class Ui {
 
   constructor(
     private readonly io: IO,
-    private readonly color: boolean,
+    private readonly wantsColor: () => boolean,
   ) {}
 
-  /** Made on first use: a cached `token` says nothing, and loading chalk would cost it ~2 ms. */
+  /**
+   * Made on first use: a cached `token` says nothing, and loading chalk (~2 ms) or asking
+   * whether stderr is a terminal (which makes Node set up the stream) would cost it.
+   */
   get style(): ChalkInstance {
-    return (this.chalk ??= new Chalk({ level: this.color ? 1 : 0 }));
+    return (this.chalk ??= new Chalk({ level: this.wantsColor() ? 1 : 0 }));
   }
 
   info(message: string): void {

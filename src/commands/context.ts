@@ -33,7 +33,7 @@ export interface CommandContext {
 export function createContext(deps: Deps, command: Command): CommandContext {
   const globals = command.optsWithGlobals<{ verbose?: boolean; color?: boolean }>();
   const verbose = Boolean(globals.verbose);
-  const ui = new Ui(deps.io, wantsColor(deps.io, deps.env, globals.color === false));
+  const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, globals.color === false));
   const dir = configDir(deps.env);
   let config: Promise<ConfigFile> | undefined;
   const loadConfig = () => (config ??= loadConfigFile(dir));

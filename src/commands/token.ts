@@ -31,7 +31,7 @@ export const register: Register = (program, deps) => {
 
 export async function run(options: TokenOptions, context: CommandContext): Promise<void> {
   const { settings, token } = await accessToken(options, context);
-  context.deps.io.stdout.write(formatToken(tokenFormat(options), token, settings, context.deps.now()));
+  context.deps.io.print(formatToken(tokenFormat(options), token, settings, context.deps.now()));
 }
 
 /**
