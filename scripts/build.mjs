@@ -57,6 +57,26 @@ const LOAD_ON_FIRST_USE = {
   // `token` in env-only mode needs neither (~2.5 ms together).
   chalk: 'the Ui, for messages',
   ini: 'config.ini, when there is one',
+  // Node's own modules that a cached `token` never uses, but that modules on its path import:
+  // each sets up a family of Node internals as it is first required. node:fs/promises loads
+  // a dozen (readline among them: ~3 ms); the hot path reads with node:fs instead.
+  'node:fs/promises': 'file writes, locks and folder walks',
+  // Only `api` pipes a body; node:stream/promises alone sets up Node's stream machinery (~5 ms).
+  'node:stream/promises': 'api, to stream a body',
+  'node:timers/promises': 'lock waits and retries, to sleep',
+  // Random bytes and hashes for writes, locks and logins. A new token loads TLS, which needs
+  // only part of it; the whole module is another ~9 internal modules.
+  'node:crypto': 'random bytes and hashes, for writes, locks and logins',
+};
+
+/**
+ * Vendored modules of which src/ uses a few exports among many: only those are bundled, and
+ * whatever else the module sets up as it loads is left out. Name each with the reason.
+ */
+const ONLY_EXPORTS = {
+  // SHA-256 checks an env-only session's cached token; the module's SHA-384/512 tables (BigInt
+  // arithmetic as it loads) would cost every such `token` ~2 ms.
+  '@noble/hashes/sha2': ['sha256'],
 };
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
@@ -153,7 +173,9 @@ await Promise.all(
   [...vendored].map((specifier) =>
     build({
       ...common,
-      entryPoints: [specifier],
+      ...(specifier in ONLY_EXPORTS
+        ? { stdin: { contents: `export { ${ONLY_EXPORTS[specifier].join(', ')} } from ${JSON.stringify(specifier)};`, resolveDir: common.absWorkingDir, sourcefile: specifier } }
+        : { entryPoints: [specifier] }),
       outfile: `dist/vendor/${specifier}.cjs`,
       external: Object.keys(KEEP_EXTERNAL),
       plugins: [loadOnFirstUse],

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../store/fs-reads.js';
 import { join } from 'node:path';
 import ini from 'ini';
 import { checkPrivate } from './config-folder.js';

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat } from '../store/fs-reads.js';
 import { UsageError } from '../errors.js';
 
 /**

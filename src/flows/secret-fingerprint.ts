@@ -1,5 +1,4 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import type { SecretFingerprint } from './stored-token.js';
 
 // A salted hash, never the secret: enough to tell that OCS_CLIENT_SECRET changed since a
@@ -20,5 +19,5 @@ export function matchesFingerprint(fingerprint: SecretFingerprint | undefined, s
 }
 
 function digest(salt: string, secret: string): string {
-  return bytesToHex(sha256(utf8ToBytes(`${salt}\n${secret}`)));
+  return Buffer.from(sha256(Buffer.from(`${salt}\n${secret}`, 'utf8'))).toString('hex');
 }

@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { readFile } from './fs-reads.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import module from 'node:module';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -27,6 +29,33 @@ test('a cached token loads no HTTP stack, no prompts, no node:crypto and nothing
   assert.ok(loaded.some((name) => name.endsWith('main.cjs')), `NODE_DEBUG=module reported the CLI's own bundle: ${loaded.join(', ')}`);
   const heavy = loaded.filter((name) => /^(node:)?(crypto|https?|http2|net|tls|zlib)$|node_modules|vendor[/\\](got|@inquirer)/.test(name));
   assert.deepEqual(heavy, [], 'loaded on the hot path');
+});
+
+/**
+ * Node's own modules, internal ones included (process.moduleLoadList at exit), that
+ * `ocs-auth ARGS` sets up beyond what a bare `node -e 0` does.
+ */
+async function nodeModulesBeyondBare(args: string[]): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-modules-'));
+  try {
+    const preload = join(dir, 'report.cjs');
+    await writeFile(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nmodules: ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n");
+    const modules = (stderr: string) => JSON.parse(/^modules: (.*)$/m.exec(stderr)![1]!) as string[];
+    const bare = modules((await promisify(execFile)(process.execPath, [`--require=${preload}`, '-e', '0'])).stderr);
+    const run = await runCli(args, { env: envOnly({ NODE_OPTIONS: `--require=${preload}` }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(bare.includes('NativeModule fs'), `the report lists Node's modules: ${bare.join(', ')}`);
+    return modules(run.stderr).filter((name) => !bare.includes(name));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("a cached token sets up none of Node's streams, promise file API or crypto: it prints with a plain write", async () => {
+  assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
+  const added = await nodeModulesBeyondBare(['token', '--client-credentials']);
+  const avoidable = added.filter((name) => /^NativeModule (stream|internal\/streams\/.*|internal\/fs\/(promises|streams|sync_write_stream)|readline|internal\/readline\/.*|crypto|tty|net)$/.test(name));
+  assert.deepEqual(avoidable, [], 'set up on the hot path');
 });
 
 test('the compile cache lives in the per-user cache folder, works from the cache, and a folder that cannot be made costs nothing', async () => {
