@@ -14,7 +14,7 @@ import { assertFailure, CLI, hasStackTrace, type CliOptions } from '../helpers/c
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { storePkceSession } from '../helpers/pkce-session.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
-import { onTerminal } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 const watch = new SecretWatch();
 afterEach(() => watch.collect(configDir));
@@ -88,7 +88,7 @@ async function apiOnTerminal(args: string[], env: Record<string, string>): Promi
   return { code, output: screen.replace(/\r\n/g, '\n') };
 }
 
-test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is left as sent', async () => {
+test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is left as sent', needsScript, async () => {
   const shown = await apiOnTerminal(['Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials' });
   assert.equal(shown.code, 0, shown.output);
   assert.match(shown.output, /\u001b\[/, 'coloured');

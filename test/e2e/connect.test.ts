@@ -9,7 +9,7 @@ import type { Emulator } from '../emulator/index.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, runCli, tempConfigDir, type CliResult } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { onTerminal } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture({ connect: true });
 /** The CONNECT side of this file's emulator: account, data store, identity origin. */
@@ -269,7 +269,7 @@ test('a tampered discovery cache is refused and fetched afresh: the secret never
   assert.equal(JSON.parse(await readFile(join(cacheDir, file), 'utf8')).metadata.token_endpoint, `${emulator.issuer}/connect/token`, 'the cache is repaired');
 });
 
-test('configure on a terminal offers CONNECT among the regions and then asks for an account id, not a tenant id', async () => {
+test('configure on a terminal offers CONNECT among the regions and then asks for an account id, not a tenant id', needsScript, async () => {
   const down = '\x1b[B';
   const { code, screen } = await onTerminal(['configure', '-p', 'tty'], { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' }, [
     [/Resource \(region\)/, `${down.repeat(6)}`],

@@ -3,14 +3,12 @@
 // the whole foreground process group.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, runCli } from '../helpers/cli.ts';
 import { configDir, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { skipWithout } from '../helpers/requirements.ts';
-import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
@@ -66,7 +64,7 @@ test('exec passes a SIGINT sent to ocs-auth alone (kill -INT) on to the command,
   assert.equal(code, 0, stderr);
 });
 
-test('exec on a terminal: one Ctrl-C reaches the command once', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
+test('exec on a terminal: one Ctrl-C reaches the command once', needsScript, async () => {
   const script = await counter();
   const { code, screen } = await onTerminal(['exec', '--', process.execPath, script], envOnly(), [[/ready/, '\x03']]);
   assert.match(screen, /SIGINTs: 1\b/, screen);

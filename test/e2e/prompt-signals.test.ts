@@ -2,13 +2,11 @@
 // `kill -INT` from another terminal. script(1) gives the CLI a real pseudo-terminal.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { CLI } from '../helpers/cli.ts';
 import { configDir, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { skipWithout } from '../helpers/requirements.ts';
-import { SCRIPT } from '../helpers/terminal.ts';
+import { needsScript, SCRIPT } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
@@ -43,7 +41,7 @@ function signalAtPrompt(signal: NodeJS.Signals): Promise<{ code: number | null; 
 }
 
 for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  test(`${signal} at a prompt exits ${code} with one line, the cursor shown again`, { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
+  test(`${signal} at a prompt exits ${code} with one line, the cursor shown again`, needsScript, async () => {
     const { code: exitCode, screen } = await signalAtPrompt(signal);
     assert.equal(exitCode, code, screen);
     const text = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');

@@ -1,17 +1,15 @@
 // `configure -p X` on a terminal for a profile that has everything: every value is offered
 // as the default, so Enter keeps it and typing changes it. script(1) gives a real terminal.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { skipWithout } from '../helpers/requirements.ts';
-import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
-test('configure on a terminal offers a complete profile for editing, its values as defaults', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
+test('configure on a terminal offers a complete profile for editing, its values as defaults', needsScript, async () => {
   const profile = `[work]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\n`;
   await writeFile(join(configDir, 'config.ini'), profile);
   const newClient = '11111111-2222-4333-8444-555555555555';

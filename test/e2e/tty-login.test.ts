@@ -1,18 +1,16 @@
 // `token` on a terminal when a login is needed: it logs in first (here: the hidden client
 // secret prompt) and then prints the token. script(1) gives the CLI a real pseudo-terminal.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 import { configDir, emulator, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { skipWithout } from '../helpers/requirements.ts';
-import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
-test('token on a terminal logs in first when it must, then prints the token', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
+test('token on a terminal logs in first when it must, then prints the token', needsScript, async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   const configured = await runCli(
     ['configure', '--client-credentials', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId],
@@ -35,7 +33,7 @@ test('token on a terminal logs in first when it must, then prints the token', { 
   assert.equal(emulator.counts.token, 0);
 });
 
-test('a login that token starts on a terminal never moves the profile to where OCS_RESOURCE points', { skip: skipWithout(existsSync(SCRIPT), 'no script(1)') }, async () => {
+test('a login that token starts on a terminal never moves the profile to where OCS_RESOURCE points', needsScript, async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   const home = 'https://euno.datahub.connect.aveva.com';
   const configured = await runCli(

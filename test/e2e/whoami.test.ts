@@ -1,14 +1,12 @@
 // `ocs-auth whoami` end to end: the built CLI against the OCS emulator, whose tenants endpoint
 // answers the name (and 401 once the token is revoked).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { emulator, envOnly, pkceEnv, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, closedPort, runCli } from '../helpers/cli.ts';
-import { skipWithout } from '../helpers/requirements.ts';
-import { onTerminal, SCRIPT } from '../helpers/terminal.ts';
+import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
 useE2eFixture();
 
@@ -42,7 +40,7 @@ test('client credentials: the client, the tenant name from the API, flow, expiry
   assert.equal(emulator.counts.tenants, 1, 'the name comes from the verification call');
 });
 
-test('on a terminal the view is coloured, unless NO_COLOR or --no-color', { skip: skipWithout(existsSync(SCRIPT), 'no script(1) to give it a terminal') }, async () => {
+test('on a terminal the view is coloured, unless NO_COLOR or --no-color', needsScript, async () => {
   const whoami = async (args: string[], extra: Record<string, string> = {}) => {
     const { code, screen } = await onTerminal(['whoami', ...args], { NO_COLOR: undefined, ...envOnly(), ...extra });
     assert.equal(code, 0, screen);

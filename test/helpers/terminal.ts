@@ -1,9 +1,14 @@
 // The built CLI on a pseudo-terminal, as a person at a keyboard meets it: script(1) gives it a
 // real TTY, and each prompt gets its keys once it shows.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { CLI } from './cli.ts';
+import { skipWithout } from './requirements.ts';
 
 export const SCRIPT = '/usr/bin/script';
+
+/** The `skip` option of every test that needs script(1): see requirements.ts. */
+export const needsScript = { skip: skipWithout(existsSync(SCRIPT), 'no script(1) to give the CLI a terminal') };
 
 /**
  * Runs `ocs-auth ARGS…` with this process's environment less every OCS_* setting, plus `env`
