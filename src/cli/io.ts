@@ -8,23 +8,26 @@ export interface IO {
   stdout: Stream<Writable>;
   stderr: Stream<Writable>;
   /**
-   * Writes data to stdout before returning. `token` prints with it: Node sets up its stdout
-   * stream on first use, which costs a cached `token` more than the rest of its work does
-   * (~5 ms to a file, ~8 ms to a pipe, as in `$(ocs-auth token)`).
+   * Writes data to stdout: at once where the descriptor takes it, else through the stream.
+   * `token` prints with it: Node sets up its stdout stream on first use, which costs a cached
+   * `token` more than the rest of its work does (~5 ms to a file, ~8 ms to a pipe, as in
+   * `$(ocs-auth token)`).
    */
   print(text: string): void;
 }
 
 /**
- * Writes `text` to file descriptor `fd` with plain writes; whatever they cannot take (a pipe
- * set non-blocking and full, or any other error) goes on through `stream`, which knows how
- * to wait and report, as any other output would.
+ * Writes `text` to file descriptor `fd` with plain writes. A reader that has gone (EPIPE, as
+ * in `ocs-auth token | true`) wanted no more of it: the rest is dropped, as a shell's own
+ * commands do. Whatever else the descriptor cannot take (a pipe set non-blocking and full, or
+ * any other error) goes on through `stream`, which knows how to wait and report.
  */
 export function printTo(fd: number, stream: () => Writable, text: string): void {
   let rest = Buffer.from(text, 'utf8');
   try {
     while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
     stream().write(rest);
   }
 }

@@ -34,8 +34,7 @@ test('printTo writes the whole text to the file descriptor, and never makes the 
 
 test('what the file descriptor refuses goes on through the stream, unchanged', () => {
   const { stream, written } = collector();
-  const closed = openSync('/dev/null', 'w');
-  closeSync(closed);
-  printTo(closed, stream, 'token\n');
+  // A descriptor number far above any this process has open: EBADF.
+  printTo(1 << 20, stream, 'token\n');
   assert.equal(written(), 'token\n');
 });

@@ -60,6 +60,18 @@ test('eval "$(ocs-auth token --export)" in sh sets OCS_TOKEN to the token the AP
   }
 });
 
+test('a reader that has gone (`ocs-auth token | true`) is no error: exit 0, nothing on stderr', async () => {
+  assert.equal((await runCli(['token'], { env: envOnly() })).code, 0, 'a cached token, so that the run is quick');
+  const child = spawn(process.execPath, [CLI, 'token'], { env: { ...process.env, ...envOnly() } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the CLI has even started: its write meets a pipe nobody reads (EPIPE).
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+});
+
 test('--export is sh syntax whatever $SHELL says; --shell fish and powershell switch it, and imply --export', async () => {
   const token = await rawToken();
   // A bash script run by someone whose login shell is fish: it must still get sh syntax.
