@@ -29,7 +29,9 @@ for required in package/bin/ocs-auth.js package/dist/main.cjs package/README.md 
 done
 echo "package: $(wc -l <"$work/files") files, $(du -k "$tarball" | cut -f1) KiB"
 
-npm install --global --prefix "$work/prefix" --no-audit --no-fund --loglevel=error "$tarball"
+# A prefix of its own would also mean that prefix's global npmrc: keep this machine's (its
+# registry, proxy and CA file are what reach the registry here).
+npm install --global --prefix "$work/prefix" --globalconfig "$(npm config get globalconfig)" --no-audit --no-fund --loglevel=error "$tarball"
 installed="$work/prefix/bin/ocs-auth"
 [ -x "$installed" ] || fail "npm install -g made no ocs-auth command"
 cd "$work" # away from this checkout, so nothing resolves into its node_modules
