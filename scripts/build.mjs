@@ -79,6 +79,16 @@ const ONLY_EXPORTS = {
   '@noble/hashes/sha2': ['sha256'],
 };
 
+/**
+ * Made on first use in the vendored bundles: @sindresorhus/is (got's argument checks) makes
+ * two Intl.ListFormat as it loads, to word one error message, and setting up ICU for them
+ * costs each new token ~17 ms. The build fails if a vendored file still makes one at load.
+ */
+const INTL_ON_FIRST_USE = {
+  define: { 'Intl.ListFormat': 'LazyListFormat' },
+  inject: ['scripts/lazy-list-format.mjs'],
+};
+
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
 function packageName(specifier) {
   const parts = specifier.split('/');
@@ -179,9 +189,13 @@ await Promise.all(
       outfile: `dist/vendor/${specifier}.cjs`,
       external: Object.keys(KEEP_EXTERNAL),
       plugins: [loadOnFirstUse],
+      ...INTL_ON_FIRST_USE,
     }),
   ),
 );
+for (const specifier of vendored) {
+  if (/new Intl\.ListFormat\(/.test(readFileSync(new URL(`dist/vendor/${specifier}.cjs`, root), 'utf8'))) throw new Error(`dist/vendor/${specifier}.cjs makes an Intl.ListFormat as it loads: see INTL_ON_FIRST_USE`);
+}
 
 // Loaded before main.cjs, so that main.cjs's own compilation is cached too. On Node < 22.1 its
 // cache entries are named by this digest of the code, which costs nothing at run time.
