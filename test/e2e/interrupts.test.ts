@@ -3,7 +3,7 @@
 // port freed, nothing half-written.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
@@ -17,6 +17,7 @@ useE2eFixture();
 after(() => watch.assertClean());
 
 interface Running {
+  pid: number;
   stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }>;
   kill(signal: NodeJS.Signals): number;
@@ -37,15 +38,28 @@ function start(args: string[], env: Record<string, string | undefined>): Running
     return Date.now();
   };
   exited.then(({ code, stdout: out }) => watch.secret(code === 0 ? out.trim() : undefined));
-  return { stderr: () => stderr, exited, kill };
+  return { pid: child.pid!, stderr: () => stderr, exited, kill };
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The process has a handler for `signal` (Linux: /proc/PID/status). Until then a signal kills
+ * it as it would any program that has not started yet: on a loaded machine that can take
+ * longer than any fixed wait.
+ */
+const SIGTERM = 15;
+
+async function catches(pid: number, signal: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  return caught !== undefined && (BigInt(`0x${caught}`) & (1n << BigInt(signal - 1))) !== 0n;
 }
 
 /** Every file under the config folder, lock and temporary files included. */
@@ -83,6 +97,8 @@ test('SIGTERM while waiting for another process holding the lock exits 143 at on
   const holder = start(['token', '--client-credentials'], envOnly());
   await until(() => emulator.counts.token === 1, 'the holder to request a token');
   const waiter = start(['token', '--client-credentials'], envOnly());
+  await until(() => catches(waiter.pid, SIGTERM), 'the waiter to handle SIGTERM');
+  // From there to the lock takes it a few milliseconds.
   await new Promise((resolve) => setTimeout(resolve, 400));
   await assertInterrupted(waiter, 'SIGTERM', 143, /interrupted while waiting for another ocs-auth process/);
   const held = await holder.exited;
