@@ -5,7 +5,8 @@
 const { join } = require('node:path');
 const dist = join(__dirname, '..', 'dist');
 require(join(dist, 'compile-cache.cjs')).enableCompileCache(dist);
-const { main, processDeps } = require(join(dist, 'main.cjs'));
-main(process.argv.slice(2), processDeps()).then((code) => {
-  process.exitCode = code;
-});
+require(join(dist, 'start.cjs'))
+  .start(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -1,5 +1,7 @@
 // Bundles the CLI into dist/ with esbuild. Scripts call `ocs-auth token` in loops, so start-up
 // is most of its cost, and what costs most is loading modules:
+// - dist/start.cjs is what bin/ runs: src/start.ts, which serves a cached token with the few
+//   modules that takes, and requires dist/main.cjs for everything else.
 // - dist/main.cjs holds all of src/ in one CommonJS file. CommonJS, because Node's ESM loader
 //   costs several milliseconds per start that require() does not (resolving each file, and a
 //   facade over every built-in module that touches all its lazy getters). Code that src/
@@ -14,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const KEEP_EXTERNAL = {
@@ -53,6 +56,9 @@ const LOAD_ON_FIRST_USE = {
   // them for; its SHA-256 checks an env-only session's cached token, where node:crypto would
   // cost ~5 ms.
   '@noble/hashes/crypto': '@noble/hashes, for random bytes only',
+  // `token` as scripts write it is read without commander (src/commands/token-args.ts): a new
+  // token loads commander only to report an error (~4 ms).
+  commander: 'every command line but a plain `token`',
   // The Ui styles only what it prints, and ini reads only a config.ini that exists: a cached
   // `token` in env-only mode needs neither (~2.5 ms together).
   chalk: 'the Ui, for messages',
@@ -178,6 +184,26 @@ let mainCode = cli.outputFiles[0].text;
 for (const specifier of new Set(dynamicImports)) mainCode = mainCode.replaceAll(`import(${JSON.stringify(specifier)})`, `__import(${JSON.stringify(specifier)})`);
 mkdirSync(new URL('dist', root));
 writeFileSync(new URL('dist/main.cjs', root), `const __import = require('./import.cjs');\n${mainCode}`);
+
+/**
+ * src/start.ts: its import() of the program becomes a require() of main.cjs (no ESM loader);
+ * its import() of its own modules stays in this file, as in main.cjs.
+ */
+const PROGRAM_MODULES = /^\.\/(main|process-deps)\.js$/;
+const programOnFirstUse = {
+  name: 'program-on-first-use',
+  setup(build) {
+    const start = fileURLToPath(new URL('src/start.ts', root));
+    build.onResolve({ filter: PROGRAM_MODULES }, ({ importer }) => (importer === start ? { path: './main.cjs', external: true } : undefined));
+  },
+};
+await build({
+  ...common,
+  entryPoints: ['src/start.ts'],
+  outfile: 'dist/start.cjs',
+  supported: { 'dynamic-import': false },
+  plugins: [programOnFirstUse, loadOnFirstUse, vendorFiles],
+});
 writeFileSync(new URL('dist/import.cjs', root), "'use strict';\n// See scripts/build.mjs.\nmodule.exports = (specifier) => import(specifier);\n");
 await Promise.all(
   [...vendored].map((specifier) =>

@@ -24,7 +24,7 @@ tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 tar -tzf "$tarball" | sort >"$work/files"
 extra=$(grep -vE '^package/(bin/.+|dist/.+|README\.md|LICENSE|package\.json)$' "$work/files" || true)
 [ -z "$extra" ] || fail "the package holds files nothing runs:"$'\n'"$extra"
-for required in package/bin/ocs-auth.js package/dist/main.cjs package/README.md package/LICENSE; do
+for required in package/bin/ocs-auth.js package/dist/start.cjs package/dist/main.cjs package/README.md package/LICENSE; do
   grep -qx "$required" "$work/files" || fail "the package lacks ${required#package/}"
 done
 echo "package: $(wc -l <"$work/files") files, $(du -k "$tarball" | cut -f1) KiB"

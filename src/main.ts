@@ -8,6 +8,8 @@ import * as logout from './commands/logout.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as whoami from './commands/whoami.js';
+import { createContext, type GlobalOptions } from './commands/context.js';
+import { parseTokenArgs } from './commands/token-args.js';
 import type { Outcome, Register } from './commands/register.js';
 import type { Deps } from './commands/deps.js';
 import { InterruptedError, type InterruptSignal, OcsAuthError } from './errors.js';
@@ -42,6 +44,40 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
   const outcome: Outcome = { exitCode: 0 };
   const interruption = catchInterrupts(processDeps);
   const deps = interruption.deps;
+  // `token` as scripts write it needs nothing of commander, whose loading is a good part of
+  // a new token's start-up: token-args.ts reads it as commander would.
+  const tokenOptions = argv[0] === 'token' ? parseTokenArgs(argv.slice(1)) : undefined;
+  let program: Command | undefined;
+  try {
+    if (tokenOptions !== undefined) {
+      await token.run(tokenOptions, createContext(deps, {}));
+      return outcome.exitCode;
+    }
+    program = createProgram(argv, deps, outcome);
+    // Bare `ocs-auth` (global flags at most) asks what there is: help on stdout, exit 0, as gh does.
+    if (argv.every((arg) => GLOBAL_FLAGS.includes(arg))) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return outcome.exitCode;
+  } catch (error) {
+    // After SIGINT/SIGTERM, whatever failed failed because of it: say so, with 130/143.
+    const signal = interruption.received();
+    const reported = signal
+      ? new InterruptedError(error instanceof InterruptedError ? error.message : `interrupted by ${signal}`, { signal, cause: error })
+      : error;
+    const globals: GlobalOptions = program?.opts() ?? {};
+    return reportError(reported, deps, Boolean(globals.verbose), globals.color === false);
+  } finally {
+    interruption.stop();
+  }
+}
+
+const GLOBAL_FLAGS = ['-v', '--verbose', '--no-color'];
+
+/** The program as commander sees it for `argv`: the global options and the commands the run needs. */
+export function createProgram(argv: string[], deps: Deps, outcome: Outcome): Command {
   const program = new Command('ocs-auth')
     .description('Bearer tokens for OSIsoft Cloud Services / AVEVA Data Hub, for people and shell scripts')
     .version(deps.version, '--version', 'print the version')
@@ -57,30 +93,8 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
     .exitOverride();
   for (const register of commandsFor(argv)) register(program, deps, outcome);
   for (const command of program.commands) command.exitOverride().showHelpAfterError(`(see ocs-auth ${command.name()} --help)`);
-
-  // Bare `ocs-auth` (global flags at most) asks what there is: help on stdout, exit 0, as gh does.
-  if (argv.every((arg) => GLOBAL_FLAGS.includes(arg))) {
-    program.outputHelp();
-    interruption.stop();
-    return 0;
-  }
-
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return outcome.exitCode;
-  } catch (error) {
-    // After SIGINT/SIGTERM, whatever failed failed because of it: say so, with 130/143.
-    const signal = interruption.received();
-    const reported = signal
-      ? new InterruptedError(error instanceof InterruptedError ? error.message : `interrupted by ${signal}`, { signal, cause: error })
-      : error;
-    return reportError(reported, deps, Boolean(program.opts().verbose), program.opts().color === false);
-  } finally {
-    interruption.stop();
-  }
+  return program;
 }
-
-const GLOBAL_FLAGS = ['-v', '--verbose', '--no-color'];
 
 /** Commander's own suggestion allows 3 edits for any word ("bogus" became "logout"): ours is tighter. */
 function withSuggestion(text: string, program: Command): string {
@@ -127,15 +141,16 @@ function catchInterrupts(processDeps: Deps): { deps: Deps; received(): Interrupt
 
 /** The one place where an error becomes a line on stderr and an exit code (SPEC "Exit codes"). */
 export function reportError(error: unknown, deps: Deps, verbose: boolean, noColor: boolean): number {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its message (or the help / version asked for).
-    return error.exitCode === 0 ? 0 : 2;
-  }
   const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, noColor));
   if (error instanceof OcsAuthError) {
     ui.error(error.message, error.hint);
     if (verbose && error.cause instanceof Error && error.cause.stack) ui.detail(error.cause.stack);
     return error.exitCode;
+  }
+  // Checked after our own errors: a `token` that commander did not read never loads commander.
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version asked for).
+    return error.exitCode === 0 ? 0 : 2;
   }
   ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, verbose ? undefined : 'run again with --verbose for details, and report it as a bug');
   if (verbose && error instanceof Error && error.stack) ui.info(error.stack);

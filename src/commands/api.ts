@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Register } from './register.js';
-import { addFlowOptions, addProfileOptions, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addCacheOptions } from './token.js';
+import { createContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
 
 export interface ApiOptions extends ProfileOptions, FlowOptions {
   method?: string;
@@ -53,6 +53,6 @@ export const register: Register = (program, deps) => {
     .action(async (path: string, options: ApiOptions, self: Command) => {
       // The body is the data asked for, so it goes to stdout, and colour follows stdout.
       const color = Boolean(deps.io.stdout.isTTY) && self.optsWithGlobals<{ color?: boolean }>().color !== false && deps.env.NO_COLOR === undefined;
-      await (await import('./api-run.js')).run(path, options, createContext(deps, self), color);
+      await (await import('./api-run.js')).run(path, options, createContext(deps, self.optsWithGlobals()), color);
     });
 };

@@ -33,7 +33,7 @@ export const register: Register = (program, deps) => {
       ].join('\n'),
     )
     .action(async (shell: CompletionShell | undefined, options: CompletionOptions, self: Command) => {
-      const context = createContext(deps, self);
+      const context = createContext(deps, self.optsWithGlobals());
       if (options.profiles) {
         // A broken config.ini must not spill errors into someone's prompt: no names, then.
         const config = await context.loadConfig().catch(() => ({}));

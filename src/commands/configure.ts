@@ -9,7 +9,8 @@ import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { sessionLockName } from '../flows/stored-token.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
 import { rejectOtherFlowFlags, typedFlags } from './login.js';
-import { addFlowOptions, addProfileOptions, chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addProfileOptions } from './options.js';
 
 export interface ConfigureOptions extends ProfileOptions, FlowOptions {
   redirectUri?: string;
@@ -37,7 +38,7 @@ export const register: Register = (program, deps) => {
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
     .option('--client-secret-stdin', 'read the client secret from stdin and keep it in secret storage')
     .option('--from <file>', "import an OCS or CONNECT sample's appsettings.json, or an OCS sample's config.ini")
-    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
+    .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), typedFlags(self)));
 };
 
 export async function run(options: ConfigureOptions, context: CommandContext, typed: Set<string> = new Set()): Promise<void> {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type ConfigFile, configFilePath, type Flow, loadConfigFile } from '../config/config-file.js';
 import type { StorageKind } from '../store/secret-store.js';
 import type { Deps } from './deps.js';
@@ -30,8 +29,14 @@ export interface CommandContext {
   flowDeps(storage: StorageKind | undefined, network?: { caFile?: string | undefined }): FlowDeps;
 }
 
-export function createContext(deps: Deps, command: Command): CommandContext {
-  const globals = command.optsWithGlobals<{ verbose?: boolean; color?: boolean }>();
+/** The global flags as commander reads them (`optsWithGlobals()`): none where token-args.ts read the command line. */
+export interface GlobalOptions {
+  verbose?: boolean;
+  /** False with --no-color. */
+  color?: boolean;
+}
+
+export function createContext(deps: Deps, globals: GlobalOptions): CommandContext {
   const verbose = Boolean(globals.verbose);
   const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, globals.color === false));
   const dir = configDir(deps.env);
@@ -43,12 +48,7 @@ export function createContext(deps: Deps, command: Command): CommandContext {
     verbose,
     configDir: dir,
     loadConfig,
-    settings: async (flags, { createsProfile = false } = {}) => {
-      const config = await loadConfig();
-      const settings = resolveSettings(flags, deps.env, config);
-      if (!createsProfile && (flags.profile !== undefined || deps.env.OCS_AUTH_PROFILE)) requireProfile(settings.profile, config, dir);
-      return settings;
-    },
+    settings: async (flags, { createsProfile = false } = {}) => settingsFrom(await loadConfig(), flags, deps.env, dir, createsProfile),
     flowDeps(storage, network = {}) {
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
@@ -66,6 +66,13 @@ export function createContext(deps: Deps, command: Command): CommandContext {
       };
     },
   };
+}
+
+/** flag > environment variable > profile in config.ini > default, for the profile in force. */
+export function settingsFrom(config: ConfigFile, flags: SettingFlags, env: NodeJS.ProcessEnv, dir: string, createsProfile = false): Settings {
+  const settings = resolveSettings(flags, env, config);
+  if (!createsProfile && (flags.profile !== undefined || env.OCS_AUTH_PROFILE)) requireProfile(settings.profile, config, dir);
+  return settings;
 }
 
 /**
@@ -96,29 +103,10 @@ export interface ProfileOptions {
   storage?: StorageKind;
 }
 
-export function addProfileOptions(command: Command): Command {
-  return command
-    .option('-p, --profile <name>', 'profile in config.ini (env OCS_AUTH_PROFILE, default "default")')
-    .option('--resource <url>', 'base URL, e.g. https://uswe.datahub.connect.aveva.com or https://platform.connect.aveva.com (env OCS_RESOURCE)')
-    .option('--api-version <version>', 'API version (env OCS_API_VERSION, default v1)')
-    .option('--tenant-id <id>', 'OCS / AVEVA Data Hub tenant id (env OCS_TENANT_ID)')
-    .option('--account-id <id>', 'CONNECT data services account id, instead of a tenant (env OCS_ACCOUNT_ID)')
-    .option('--discovery-url <url>', 'OpenID configuration URL, if not the usual one for resource and tenant/account (env OCS_DISCOVERY_URL)')
-    .option('--client-id <id>', 'client id (env OCS_CLIENT_ID)')
-    .addOption(new Option('--storage <kind>', 'where secrets live (env OCS_AUTH_STORAGE)').choices(['keychain', 'file']));
-}
-
 export interface FlowOptions {
   pkce?: boolean;
   clientCredentials?: boolean;
   deviceCode?: boolean;
-}
-
-export function addFlowOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--pkce', 'browser login: authorization code + PKCE (env OCS_AUTH_FLOW=pkce)').conflicts(['clientCredentials', 'deviceCode']))
-    .addOption(new Option('--client-credentials', 'client id + secret (env OCS_AUTH_FLOW=client-credentials)').conflicts('deviceCode'))
-    .addOption(new Option('--device-code', 'headless login: enter a code in a browser anywhere (env OCS_AUTH_FLOW=device-code)'));
 }
 
 export function chosenFlow(options: FlowOptions): Flow | undefined {
@@ -144,8 +132,7 @@ export function settingFlags(options: ProfileOptions & FlowOptions & { redirectU
   };
 }
 
-/** commander parser for options counted in whole seconds. */
-export function seconds(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
-  return Number(value);
+/** A count of whole seconds as typed (digits only), or undefined. */
+export function wholeSeconds(text: string): number | undefined {
+  return /^\d+$/.test(text) ? Number(text) : undefined;
 }

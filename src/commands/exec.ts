@@ -8,8 +8,9 @@ import type { Register } from './register.js';
 import { apiBase } from '../config/settings.js';
 import { TOKEN_VARIABLE } from './token-output.js';
 import type { Ui } from '../cli/ui.js';
-import { addFlowOptions, addProfileOptions, createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { accessToken, addCacheOptions } from './token.js';
+import { createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
+import { accessToken } from './token.js';
 
 export interface ExecOptions extends ProfileOptions, FlowOptions {
   minValidity: number;
@@ -53,7 +54,7 @@ export const register: Register = (program, deps, outcome) => {
     .allowUnknownOption()
     .action(async (commandLine: string[], options: ExecOptions, self: Command) => {
       requireSeparator(self, commandLine);
-      outcome.exitCode = await run(commandLine, options, createContext(deps, self));
+      outcome.exitCode = await run(commandLine, options, createContext(deps, self.optsWithGlobals()));
     });
 };
 

@@ -8,7 +8,8 @@ import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
 import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
 import { startSpinner } from '../cli/spinner.js';
-import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions, seconds, settingFlags } from './context.js';
+import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
+import { addFlowOptions, addProfileOptions, seconds } from './options.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
@@ -40,7 +41,7 @@ export const register: Register = (program, deps) => {
     .option('--scope <scopes>', 'scopes to ask for (PKCE and device code default "openid ocsapi"; add offline_access for refresh tokens)')
     .option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one')
     .addOption(new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back').default(DEFAULT_LOGIN_TIMEOUT_SECONDS).argParser(positiveSeconds))
-    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self), typedFlags(self)));
+    .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), typedFlags(self)));
 };
 
 /** The flags typed on the command line (not defaults), as the person wrote them. */

@@ -24,7 +24,7 @@ export const register: Register = (program, deps) => {
     .option('-p, --profile <name>', 'profile to log out (env OCS_AUTH_PROFILE, default "default")')
     .option('--all', 'every profile, and every session started from environment variables')
     .addHelpText('after', '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.')
-    .action(async (options: LogoutOptions, self: Command) => run(options, createContext(deps, self)));
+    .action(async (options: LogoutOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals())));
 };
 
 export async function run(options: LogoutOptions, context: CommandContext): Promise<void> {

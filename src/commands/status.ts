@@ -38,7 +38,7 @@ export const register: Register = (program, deps, outcome) => {
     .description('every profile: flow, logged in or not, token expiry, where secrets are stored')
     .option('--json', 'one JSON document on stdout: {"profiles": [...]}')
     .addHelpText('after', '\nExit status 1 when no profile is logged in, as `gh auth status`.')
-    .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self), outcome));
+    .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), outcome));
 };
 
 export async function run(options: StatusOptions, context: CommandContext, outcome: Outcome): Promise<void> {

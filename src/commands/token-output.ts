@@ -1,7 +1,6 @@
 // The shapes `ocs-auth token` prints (SPEC "Output"): the bare token, a shell command that
 // exports it, an HTTP header, or one JSON document. Each ends in one newline and holds
 // nothing else, so `$(…)`, `eval "$(…)"` and `| jq` take it as it is.
-import { type Command, Option } from 'commander';
 import type { Flow } from '../config/config-file.js';
 import type { StoredToken } from '../flows/stored-token.js';
 
@@ -22,21 +21,6 @@ export interface TokenOutputOptions {
 
 /** The variable that `--export` sets, and that `exec` gives its command. */
 export const TOKEN_VARIABLE = 'OCS_TOKEN';
-
-export function addTokenOutputOptions(command: Command): Command {
-  // --shell comes first: commander names the first conflicting option it meets, and the
-  // person typed --shell, not the --export it implies.
-  return command
-    .addOption(
-      new Option('--shell <shell>', 'syntax for --export (implies it); default sh')
-        .choices(SHELL_NAMES)
-        .implies({ export: true })
-        .conflicts(['header', 'json']),
-    )
-    .addOption(new Option('--export', `print a command that sets ${TOKEN_VARIABLE}, for eval "$(ocs-auth token --export)"`).conflicts(['header', 'json']))
-    .addOption(new Option('--header', 'print "Authorization: Bearer …", for curl -H').conflicts('json'))
-    .addOption(new Option('--json', 'print one JSON document: the token, its expiry, profile, flow, tenant and resource'));
-}
 
 /**
  * `--export` is sh syntax unless --shell says otherwise, whatever $SHELL is: $SHELL names the

@@ -1,21 +1,17 @@
 import { type Command, Option } from 'commander';
 import { CredentialsElsewhereError, CredentialsRejectedError, LoginRequiredError } from '../errors.js';
-import { getAccessToken, loginCommand, type TokenRequest } from '../flows/access-token.js';
+import { getAccessToken, loginCommand } from '../flows/access-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { canPrompt } from '../cli/io.js';
 import type { Register } from './register.js';
 import { type CompleteSettings, requireComplete } from '../config/settings.js';
-import { addTokenOutputOptions, formatToken, tokenFormat, type TokenOutputOptions } from './token-output.js';
-import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions, seconds, settingFlags } from './context.js';
+import { formatToken, SHELL_NAMES, TOKEN_VARIABLE, tokenFormat } from './token-output.js';
+import type { TokenOptions } from './token-args.js';
+import { tokenRequest } from './token-from-cache.js';
+import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
+import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';
-
-export interface TokenOptions extends ProfileOptions, FlowOptions, TokenOutputOptions {
-  minValidity: number;
-  force?: boolean;
-}
-
-export const DEFAULT_MIN_VALIDITY_SECONDS = 300;
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -26,8 +22,23 @@ export const register: Register = (program, deps) => {
   addProfileOptions(command);
   addCacheOptions(command);
   addTokenOutputOptions(command)
-    .action(async (options: TokenOptions, self: Command) => run(options, createContext(deps, self)));
+    .action(async (options: TokenOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals())));
 };
+
+function addTokenOutputOptions(command: Command): Command {
+  // --shell comes first: commander names the first conflicting option it meets, and the
+  // person typed --shell, not the --export it implies.
+  return command
+    .addOption(
+      new Option('--shell <shell>', 'syntax for --export (implies it); default sh')
+        .choices(SHELL_NAMES)
+        .implies({ export: true })
+        .conflicts(['header', 'json']),
+    )
+    .addOption(new Option('--export', `print a command that sets ${TOKEN_VARIABLE}, for eval "$(ocs-auth token --export)"`).conflicts(['header', 'json']))
+    .addOption(new Option('--header', 'print "Authorization: Bearer …", for curl -H').conflicts('json'))
+    .addOption(new Option('--json', 'print one JSON document: the token, its expiry, profile, flow, tenant and resource'));
+}
 
 export async function run(options: TokenOptions, context: CommandContext): Promise<void> {
   const { settings, token } = await accessToken(options, context);
@@ -57,13 +68,6 @@ function elsewhereHint(options: ProfileOptions, env: NodeJS.ProcessEnv, settings
     : `the profile was changed since its login: run ${login} to log in again`;
 }
 
-/** How fresh the token must be: token and exec take the same options. */
-export function addCacheOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--min-validity <seconds>', 'renew the cached token when fewer seconds remain').default(DEFAULT_MIN_VALIDITY_SECONDS).argParser(seconds))
-    .option('--force', 'ignore the cached token and get a new one');
-}
-
 /**
  * The token `token` prints, with the settings it is for: exec and whoami get theirs the same
  * way. When a login is needed and a person is at the terminal, the login happens here and
@@ -75,12 +79,7 @@ export async function accessToken(
 ): Promise<{ settings: CompleteSettings; token: StoredToken; flowDeps: FlowDeps }> {
   const settings = requireComplete(await context.settings(settingFlags(options)));
   const flowDeps = context.flowDeps(settings.storage, settings);
-  const request: TokenRequest = {
-    settings,
-    minValiditySeconds: options.minValidity,
-    force: Boolean(options.force),
-    environmentSecret: settings.flow === 'client-credentials' ? context.deps.env.OCS_CLIENT_SECRET || undefined : undefined,
-  };
+  const request = tokenRequest(options, settings, context.deps.env);
   try {
     return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {

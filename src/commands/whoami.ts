@@ -14,8 +14,10 @@ import { localTime, relativeTime } from '../cli/time-format.js';
 import { terminalText } from '../cli/ui.js';
 import { secondsLeft } from './token-output.js';
 import { colorFor } from '../cli/io.js';
-import { addFlowOptions, addProfileOptions, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { accessToken, DEFAULT_MIN_VALIDITY_SECONDS } from './token.js';
+import { type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addProfileOptions } from './options.js';
+import { accessToken } from './token.js';
+import { DEFAULT_MIN_VALIDITY_SECONDS } from '../flows/cached-token.js';
 
 export interface WhoamiOptions extends ProfileOptions, FlowOptions {
   json?: boolean;
@@ -64,7 +66,7 @@ export const register: Register = (program, deps) => {
     const noColor = self.optsWithGlobals<{ color?: boolean }>().color === false;
     // The report is the data asked for, so it goes to stdout, and colour follows stdout.
     const color = colorFor(deps.io.stdout, deps.env, noColor);
-    await run(options, createContext(deps, self), color);
+    await run(options, createContext(deps, self.optsWithGlobals()), color);
   });
 };
 

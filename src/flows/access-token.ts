@@ -10,17 +10,8 @@ import type { FlowDeps } from './flow-deps.js';
 import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 import type { TokenSet } from './token-response.js';
-import { isUsable, parseStoredToken, type SecretFingerprint, sessionLockName, sessionOwner, type StoredToken, toStoredToken } from './stored-token.js';
-
-export interface TokenRequest {
-  settings: CompleteSettings;
-  /** Reuse a cached token only if it has at least this long left (SPEC default 300). */
-  minValiditySeconds: number;
-  /** Ignore the cache. */
-  force: boolean;
-  /** OCS_CLIENT_SECRET: wins over a stored secret, and works with no stored state at all. */
-  environmentSecret: string | undefined;
-}
+import { cachedAccessToken, cachedSession, type TokenRequest } from './cached-token.js';
+import { parseStoredToken, type SecretFingerprint, sessionLockName, type StoredToken, toStoredToken } from './stored-token.js';
 
 // A rotated refresh token on its way back must be stored even after Ctrl-C: the server has
 // already retired the old one. This long, at most, for the answer.
@@ -35,30 +26,20 @@ const REFRESH_GRACE_AFTER_INTERRUPT_MS = 5_000;
  */
 export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<StoredToken> {
   const { settings, environmentSecret } = request;
-  const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, environmentSecret !== undefined) : settings.profile;
-  const session: CachedSession = { owner, flow: settings.flow };
-  // A changed OCS_CLIENT_SECRET is another credential: its token is not the old one's.
-  const fingerprints = environmentSecret === undefined ? undefined : await import('./secret-fingerprint.js');
-  const credentialMatches = (fingerprint: SecretFingerprint | undefined) =>
-    environmentSecret === undefined ? fingerprint === undefined : fingerprints!.matchesFingerprint(fingerprint, environmentSecret);
-  const cachedToken = async () => {
-    const cached = parseStoredToken(await deps.tokens.read(session));
-    return isUsable(cached, settings, credentialMatches, deps.now(), request.minValiditySeconds) ? cached : undefined;
-  };
-
+  const session = cachedSession(request);
   if (!request.force) {
-    const cached = await cachedToken();
+    const cached = await cachedAccessToken(deps, request);
     if (cached) return cached;
   }
-  const release = await deps.lock(sessionLockName(owner, settings.flow));
+  const release = await deps.lock(sessionLockName(session.owner, settings.flow));
   try {
     if (!request.force) {
-      const cached = await cachedToken();
+      const cached = await cachedAccessToken(deps, request);
       if (cached) return cached;
     }
     const token =
       settings.flow === 'client-credentials'
-        ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await fingerprints!.secretFingerprint(environmentSecret))
+        ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await (await import('./secret-fingerprint.js')).secretFingerprint(environmentSecret))
         : await refreshPersonSession(deps, settings, settings.flow, request.force);
     await cacheToken(deps, session, token);
     warnIfNeverFreshEnough(deps, token, request.minValiditySeconds);

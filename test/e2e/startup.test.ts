@@ -21,13 +21,13 @@ function loadedModules(stderr: string): string[] {
   return [...loaded];
 }
 
-test('a cached token loads no HTTP stack, no prompts, no node:crypto and nothing from node_modules', async () => {
+test('a cached token loads neither the rest of the CLI nor commander, no HTTP stack, no prompts, no node:crypto and nothing from node_modules', async () => {
   assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
   const warm = await runCli(['token', '--client-credentials'], { env: envOnly({ NODE_DEBUG: 'module' }) });
   assert.equal(warm.code, 0, warm.stderr);
   const loaded = loadedModules(warm.stderr);
-  assert.ok(loaded.some((name) => name.endsWith('main.cjs')), `NODE_DEBUG=module reported the CLI's own bundle: ${loaded.join(', ')}`);
-  const heavy = loaded.filter((name) => /^(node:)?(crypto|https?|http2|net|tls|zlib)$|node_modules|vendor[/\\](got|@inquirer)/.test(name));
+  assert.ok(loaded.some((name) => name.endsWith('start.cjs')), `NODE_DEBUG=module reported the CLI's own entry: ${loaded.join(', ')}`);
+  const heavy = loaded.filter((name) => /^(node:)?(crypto|https?|http2|net|tls|zlib)$|node_modules|main\.cjs$|vendor[/\\](commander|got|@inquirer)/.test(name));
   assert.deepEqual(heavy, [], 'loaded on the hot path');
 });
 
