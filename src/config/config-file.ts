@@ -1,4 +1,4 @@
-import { readFile } from '../store/fs-reads.js';
+import { readFile } from '../store/fs-async.js';
 import { join } from 'node:path';
 import ini from 'ini';
 import { checkPrivate } from './config-folder.js';

@@ -1,4 +1,4 @@
-import { stat } from '../store/fs-reads.js';
+import { stat } from '../store/fs-async.js';
 import { UsageError } from '../errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 

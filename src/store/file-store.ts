@@ -1,4 +1,4 @@
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from './fs-async.js';
 import { join } from 'node:path';
 import type { Release } from './lock.js';
 import { writeFileAtomic } from './fs-atomic.js';

@@ -1,4 +1,4 @@
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { close, fsync, open, readdir, rename, rm, stat, writeFile } from './fs-async.js';
 import { basename, dirname, join } from 'node:path';
 import { fsUsageError, makeFolder } from './fs-errors.js';
 
@@ -21,12 +21,12 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
   const { randomBytes } = await import('node:crypto');
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const handle = await open(temporary, 'wx', mode);
+    const file = await open(temporary, 'wx', mode);
     try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
+      await writeFile(file, content, 'utf8');
+      await fsync(file);
     } finally {
-      await handle.close();
+      await close(file);
     }
     await rename(temporary, path);
   } catch (error) {
@@ -41,11 +41,11 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
 async function syncFolder(folder: string): Promise<void> {
   // Windows cannot open a folder as a file; NTFS journals the rename itself.
   if (process.platform === 'win32') return;
-  const handle = await open(folder, 'r');
+  const descriptor = await open(folder, 'r');
   try {
-    await handle.sync();
+    await fsync(descriptor);
   } finally {
-    await handle.close();
+    await close(descriptor);
   }
 }
 

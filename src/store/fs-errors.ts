@@ -1,4 +1,4 @@
-import { mkdir, readlink, stat } from 'node:fs/promises';
+import { mkdir, readlink, stat } from './fs-async.js';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, readFile, readlink, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { close, link, open, readFile, readlink, rename, stat, unlink, utimes, writeFile } from './fs-async.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,11 +112,11 @@ function throwIfInterrupted(signal: AbortSignal | undefined): void {
 
 async function createExclusive(path: string, content: string): Promise<boolean> {
   try {
-    const handle = await open(path, 'wx', 0o600);
+    const file = await open(path, 'wx', 0o600);
     try {
-      await handle.writeFile(content);
+      await writeFile(file, content);
     } finally {
-      await handle.close();
+      await close(file);
     }
     return true;
   } catch (error) {

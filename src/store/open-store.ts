@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { writeFile } from './fs-async.js';
 import { join, resolve } from 'node:path';
 import { shortHash } from './short-hash.js';
 import { FileStore } from './file-store.js';

@@ -1,5 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
-import { readFile } from './fs-reads.js';
+import { readdir, readFile, rm } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';
