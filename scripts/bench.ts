@@ -24,15 +24,15 @@ const WARM_TARGET = 1.3;
 const FORCED_TARGET = 1.8;
 const PEAK_RSS_MB = 70;
 /**
- * What fails the run is a clear regression, not the targets, which this code still misses:
- * Node 20 on a 2-core machine measures warm 1.41–1.49× and forced 1.89–2.04× (the README has
- * the figures and what is left to win). CPU medians of the same commands move by 10% and more
- * from one run to the next on a loaded machine, and a red CI for noise blocks everything, so
- * the ceilings sit well above those figures: a dependency loaded at start-up again (got costs
- * ~45 ms) is still past them. test/e2e/startup.test.ts guards the hot path without timing.
+ * What fails the run is a clear regression, not a target missed by noise: on a loaded 2-core
+ * machine, CPU medians of the same commands move by 5-10% from one run to the next, and a
+ * red CI for noise blocks everything. Node 20 on 2 cores measures warm 1.21-1.25x and forced
+ * 1.72-1.81x (the README has the figures); the ceilings sit a good step above, where loading
+ * commander or main.cjs for a cached token again, or got's ICU set-up for a new one, lands.
+ * test/e2e/startup.test.ts guards the hot path without timing.
  */
-const WARM_CEILING = 1.7;
-const FORCED_CEILING = 2.4;
+const WARM_CEILING = 1.45;
+const FORCED_CEILING = 2.1;
 /**
  * The ratios are set for Node 20. Node 22 and 24 start in well under half its CPU time, so
  * the same absolute cost of loading the CLI weighs twice as much in the ratio there:
@@ -189,7 +189,7 @@ try {
   } else if (!RATIOS_ENFORCED) {
     console.error(`\nbench: the ratios are enforced on Node 20; on Node ${process.version} they are reported only.`);
   } else if (rows.some(([, , , met]) => !met)) {
-    console.error(`\nbench: a ratio misses its target (known: see the README), within its regression ceiling (${WARM_CEILING}× warm, ${FORCED_CEILING}× forced).`);
+    console.error(`\nbench: a ratio misses its target this run, within its regression ceiling (${WARM_CEILING}× warm, ${FORCED_CEILING}× forced): run it again on a quiet machine.`);
   }
 } finally {
   await emulator.close();

@@ -46,9 +46,6 @@ if (declared.join() !== external.join()) {
  * reason.
  */
 const LOAD_ON_FIRST_USE = {
-  // got requires it for HTTP/2, which ocs-auth never asks for; as it loads it opens a TLS
-  // socket, and Node then parses every root certificate: ~20 ms of each new token.
-  'http2-wrapper': 'got, for HTTP/2 only',
   // commander (for subcommands in files of their own, which ocs-auth has none of) and exec
   // spawn processes; loading it (and node:net with it) costs every `ocs-auth token` ~1 ms.
   'node:child_process': 'commander and exec, to spawn',
@@ -59,6 +56,11 @@ const LOAD_ON_FIRST_USE = {
   // `token` as scripts write it is read without commander (src/commands/token-args.ts): a new
   // token loads commander only to report an error (~4 ms).
   commander: 'every command line but a plain `token`',
+  // A new token from a plain-http server (the emulator, the bench) needs no TLS; through no
+  // proxy, no hpagent, which loads node:https as it loads (~1.5 ms together).
+  hpagent: 'proxies',
+  'node:https': 'https:// URLs',
+  'node:tls': 'https:// URLs',
   // The Ui styles only what it prints, and ini reads only a config.ini that exists: a cached
   // `token` in env-only mode needs neither (~2.5 ms together).
   chalk: 'the Ui, for messages',
@@ -66,7 +68,7 @@ const LOAD_ON_FIRST_USE = {
   // Node's own modules that a cached `token` never uses, but that modules on its path import:
   // each sets up a family of Node internals as it is first required. node:fs/promises loads
   // a dozen (readline among them: ~3 ms); the hot path reads with node:fs instead.
-  'node:fs/promises': 'file writes, locks and folder walks',
+  'node:fs/promises': 'sample imports, CA files and api bodies (src/store uses fs-async.ts)',
   // Only `api` pipes a body; node:stream/promises alone sets up Node's stream machinery (~5 ms).
   'node:stream/promises': 'api, to stream a body',
   'node:timers/promises': 'lock waits and retries, to sleep',
@@ -93,6 +95,18 @@ const ONLY_EXPORTS = {
 const INTL_ON_FIRST_USE = {
   define: { 'Intl.ListFormat': 'LazyListFormat' },
   inject: ['scripts/lazy-list-format.mjs'],
+};
+
+/**
+ * Packages that a vendored dependency imports for features ocs-auth never uses: left out of
+ * dist/, each export a class that fails, naming the package, if it is ever constructed.
+ * Never loaded, they would still be read and compiled with the file that holds them, and
+ * each new token would pay for it (~2 ms for these two, a third of got's bundle). Name each
+ * with what it serves.
+ */
+const LEFT_OUT = {
+  'http2-wrapper': "got's HTTP/2 (the http2 option), which ocs-auth never asks for",
+  'cacheable-request': "got's HTTP cache (the cache option), which ocs-auth never sets",
 };
 
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
@@ -133,6 +147,23 @@ const vendorFiles = {
       return { contents: `export * from ${file}; export { default } from ${file};`, loader: 'js' };
     });
     build.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor' }, ({ path }) => ({ path, external: true }));
+  },
+};
+
+const leftOut = {
+  name: 'left-out',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LEFT_OUT).join('|')})$`);
+    build.onResolve({ filter }, ({ path }) => ({ path, namespace: 'left-out' }));
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, async ({ path }) => {
+      // Its real exports (read here, at build time): named imports of it still resolve.
+      const names = Object.keys(await import(path)).filter((name) => name !== 'default');
+      const message = JSON.stringify(`${path} is left out of ocs-auth's bundle: it serves ${LEFT_OUT[path]} (scripts/build.mjs)`);
+      return {
+        contents: `class LeftOut { constructor() { throw new Error(${message}); } }\nexport default LeftOut;\n${names.map((name) => `export const ${name} = LeftOut;`).join('\n')}\n`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -214,7 +245,7 @@ await Promise.all(
         : { entryPoints: [specifier] }),
       outfile: `dist/vendor/${specifier}.cjs`,
       external: Object.keys(KEEP_EXTERNAL),
-      plugins: [loadOnFirstUse],
+      plugins: [leftOut, loadOnFirstUse],
       ...INTL_ON_FIRST_USE,
     }),
   ),

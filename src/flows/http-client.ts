@@ -2,6 +2,7 @@ import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import got, { RequestError, type Agents, type CancelableRequest, type Delays, type Got, type Method, type Options, type OptionsInit, type Response } from 'got';
+import { checkServerIdentity } from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from '../errors.js';
 import type { HttpClient, HttpResponse, RequestOptions, StreamRequest, StreamResponse } from './http.js';
@@ -38,7 +39,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     followRedirect: false,
     timeout: { request: options.timeoutMs },
     headers: { 'user-agent': options.userAgent, accept: 'application/json' },
-    ...(options.ca ? { https: { certificateAuthority: options.ca } } : {}),
+    https: { checkServerIdentity: verifyServerIdentity, ...(options.ca ? { certificateAuthority: options.ca } : {}) },
     retry: {
       limit: 2,
       methods: ['GET', 'POST'],
@@ -295,16 +296,25 @@ function typedRefusal(callback: ConnectionCallback | undefined): ConnectionCallb
   };
 }
 
-class HttpTunnel extends HttpProxyAgent {
-  override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
-    return super.createConnection(options, typedRefusal(callback));
-  }
-}
+/**
+ * Node's own check, which got reads from node:tls for every request, plain http too: handed
+ * this, got leaves node:tls alone, and it loads (with node:https) for https only.
+ */
+const verifyServerIdentity: typeof checkServerIdentity = (hostname, certificate) => checkServerIdentity(hostname, certificate);
 
-class HttpsTunnel extends HttpsProxyAgent {
-  override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
-    return super.createConnection(options, typedRefusal(callback));
+/** hpagent's agents, with refusals typed. Made on first use: hpagent loads node:https as it loads. */
+function tunnels(options: ConstructorParameters<typeof HttpProxyAgent>[0]): Agents {
+  class HttpTunnel extends HttpProxyAgent {
+    override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+      return super.createConnection(options, typedRefusal(callback));
+    }
   }
+  class HttpsTunnel extends HttpsProxyAgent {
+    override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
+      return super.createConnection(options, typedRefusal(callback));
+    }
+  }
+  return { http: new HttpTunnel(options), https: new HttpsTunnel(options) };
 }
 
 /**
@@ -325,7 +335,7 @@ class ProxyAgents {
     if (!agents) {
       // The proxy itself, when https://, is checked against the same CAs as the targets.
       const options = { proxy: proxy.url, ...(this.ca ? { proxyRequestOptions: { ca: this.ca } } : {}) };
-      agents = { http: new HttpTunnel(options), https: new HttpsTunnel(options) };
+      agents = tunnels(options);
       this.agents.set(proxy.url.href, agents);
     }
     return agents;
