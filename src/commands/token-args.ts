@@ -44,7 +44,12 @@ const TOKEN_OPTIONS = {
 export function parseTokenArgs(args: string[]): TokenOptions | undefined {
   let values: { [name in keyof typeof TOKEN_OPTIONS]?: (typeof TOKEN_OPTIONS)[name]['type'] extends 'string' ? string : boolean };
   try {
-    ({ values } = parseArgs({ args, options: TOKEN_OPTIONS, strict: true, allowPositionals: false }));
+    const parsed = parseArgs({ args, options: TOKEN_OPTIONS, strict: true, allowPositionals: false, tokens: true });
+    // parseArgs keeps only an option's last value, where commander checks each as it comes
+    // (`--shell csh --shell fish` is exit 2): an option given a value twice is commander's.
+    const valued = parsed.tokens.flatMap((token) => (token.kind === 'option' && token.value !== undefined ? [token.name] : []));
+    if (new Set(valued).size !== valued.length) return undefined;
+    ({ values } = parsed);
   } catch {
     return undefined;
   }
