@@ -24,14 +24,15 @@ const WARM_TARGET = 1.3;
 const FORCED_TARGET = 1.8;
 const PEAK_RSS_MB = 70;
 /**
- * What fails the run is a clear regression, not a target missed by noise: on a loaded 2-core
- * machine, CPU medians of the same commands move by 5-10% from one run to the next, and a
- * red CI for noise blocks everything. Node 20 on 2 cores measures warm 1.18-1.23x and forced
- * 1.71-1.73x (the README has the figures); the ceilings sit about 15 ms (warm) and 30 ms
- * (forced) above. test/e2e/startup.test.ts guards the hot path without timing.
+ * What fails the run is a clear regression, not a target missed by noise: CPU medians of the
+ * same commands move by 5-10% from one run to the next, more on a busy machine (a CI run
+ * here beside other work measured forced 2.09x), and a red CI for noise blocks everything.
+ * Node 20 on a quiet 2-core machine measures warm 1.18-1.23x and forced 1.71-1.73x (the
+ * README has the figures); the ceilings sit about 15 ms (warm) and 45 ms (forced) above.
+ * test/e2e/startup.test.ts guards what each path loads, without timing.
  */
-const WARM_CEILING = 1.45;
-const FORCED_CEILING = 2.1;
+const WARM_CEILING = 1.5;
+const FORCED_CEILING = 2.3;
 /**
  * The ratios are set for Node 20. Node 22 and 24 start in well under half its CPU time, so
  * the same absolute cost of loading the CLI weighs twice as much in the ratio there:

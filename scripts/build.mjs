@@ -99,7 +99,8 @@ const INTL_ON_FIRST_USE = {
 
 /**
  * Packages that a vendored dependency imports for features ocs-auth never uses: left out of
- * dist/, each export a class that fails, naming the package, if it is ever constructed.
+ * dist/. Each export is one function that fails, naming the package, when called or
+ * constructed; it carries the real exports' names too, for packages used as namespaces.
  * Never loaded, they would still be read and compiled with the file that holds them, and
  * each new token would pay for it (~2 ms for these two, a third of got's bundle). Name each
  * with what it serves.
@@ -157,10 +158,18 @@ const leftOut = {
     build.onResolve({ filter }, ({ path }) => ({ path, namespace: 'left-out' }));
     build.onLoad({ filter: /.*/, namespace: 'left-out' }, async ({ path }) => {
       // Its real exports (read here, at build time): named imports of it still resolve.
-      const names = Object.keys(await import(path)).filter((name) => name !== 'default');
+      const real = await import(path);
+      const names = Object.keys(real).filter((name) => name !== 'default');
+      // A function's own name, length and prototype cannot be assigned.
+      const statics = Object.keys(real.default ?? {}).filter((name) => !Object.hasOwn(function leftOut() {}, name));
       const message = JSON.stringify(`${path} is left out of ocs-auth's bundle: it serves ${LEFT_OUT[path]} (scripts/build.mjs)`);
       return {
-        contents: `class LeftOut { constructor() { throw new Error(${message}); } }\nexport default LeftOut;\n${names.map((name) => `export const ${name} = LeftOut;`).join('\n')}\n`,
+        contents: [
+          `function leftOut() { throw new Error(${message}); }`,
+          ...statics.map((name) => `leftOut[${JSON.stringify(name)}] = leftOut;`),
+          'export default leftOut;',
+          ...names.map((name) => `export const ${name} = leftOut;`),
+        ].join('\n'),
         loader: 'js',
       };
     });

@@ -11,7 +11,7 @@ type Room = 'program' | 'commands' | 'cli' | 'flows' | 'config' | 'store' | 'err
 
 /** What each room is for, and the rooms it may import besides itself. */
 const ROOMS: Record<Room, { holds: string; mayImport: Room[] }> = {
-  program: { holds: 'start.ts (what bin/ runs: a cached token, else main), main.ts (commands registered, errors turned into exit codes), process-deps.ts, compile-cache.ts', mayImport: ['commands', 'cli', 'flows', 'config', 'store', 'errors'] },
+  program: { holds: 'start.ts (what bin/ runs: a cached token, else main), main.ts (a plain `token` run, or the commands registered with commander; errors turned into exit codes), process-deps.ts, compile-cache.ts', mayImport: ['commands', 'cli', 'flows', 'config', 'store', 'errors'] },
   commands: { holds: 'one file per command, its options and the Deps contract; reads like --help', mayImport: ['cli', 'flows', 'config', 'store', 'errors'] },
   cli: { holds: 'the terminal: streams and TTY checks, messages and colour, prompts, spinner, time formats', mayImport: ['config', 'errors'] },
   flows: { holds: 'the protocols, the HTTP client and browser opener they are handed; never print, never exit', mayImport: ['config', 'store', 'errors'] },

@@ -6,7 +6,7 @@
 import { loadConfigFile } from '../config/config-file.js';
 import { configDir } from '../config/paths.js';
 import { type CompleteSettings, requireComplete } from '../config/settings.js';
-import { cachedAccessToken, type TokenRequest } from '../flows/cached-token.js';
+import { cachedAccessToken, tokenRequest } from '../flows/cached-token.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { fileTokenCache } from '../store/token-cache.js';
 import { settingFlags, settingsFrom } from './context.js';
@@ -37,14 +37,4 @@ async function cachedToken(options: TokenOptions, deps: TokenFromCacheDeps): Pro
   const settings = requireComplete(settingsFrom(await loadConfigFile(dir), settingFlags(options), deps.env, dir));
   const token = await cachedAccessToken({ tokens: fileTokenCache(dir), now: deps.now }, tokenRequest(options, settings, deps.env));
   return token === undefined ? undefined : { settings, token };
-}
-
-/** What `token` asks of the cache, the same on both paths. */
-export function tokenRequest(options: { minValidity: number; force?: boolean | undefined }, settings: CompleteSettings, env: NodeJS.ProcessEnv): TokenRequest {
-  return {
-    settings,
-    minValiditySeconds: options.minValidity,
-    force: Boolean(options.force),
-    environmentSecret: settings.flow === 'client-credentials' ? env.OCS_CLIENT_SECRET || undefined : undefined,
-  };
 }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CredentialsElsewhereError, CredentialsRejectedError, LoginRequiredError } from '../errors.js';
 import { getAccessToken, loginCommand } from '../flows/access-token.js';
+import { tokenRequest } from '../flows/cached-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
 import { canPrompt } from '../cli/io.js';
@@ -8,7 +9,6 @@ import type { Register } from './register.js';
 import { type CompleteSettings, requireComplete } from '../config/settings.js';
 import { formatToken, SHELL_NAMES, TOKEN_VARIABLE, tokenFormat } from './token-output.js';
 import type { TokenOptions } from './token-args.js';
-import { tokenRequest } from './token-from-cache.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
 import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';

@@ -15,6 +15,16 @@ export interface TokenRequest {
   environmentSecret: string | undefined;
 }
 
+/** What `token` (and exec, api, whoami) asks for, from its options and the environment. */
+export function tokenRequest(options: { minValidity: number; force?: boolean | undefined }, settings: CompleteSettings, env: NodeJS.ProcessEnv): TokenRequest {
+  return {
+    settings,
+    minValiditySeconds: options.minValidity,
+    force: Boolean(options.force),
+    environmentSecret: settings.flow === 'client-credentials' ? env.OCS_CLIENT_SECRET || undefined : undefined,
+  };
+}
+
 /** Where the request's access token is cached: per profile, or per resource + tenant + client for an env-provided secret. */
 export function cachedSession({ settings, environmentSecret }: TokenRequest): CachedSession {
   const owner = settings.flow === 'client-credentials' ? sessionOwner(settings, environmentSecret !== undefined) : settings.profile;
