@@ -11,7 +11,7 @@ import { refreshGrant } from './refresh.js';
 import { fetchTenant, type Tenant } from './tenant.js';
 import type { TokenSet } from './token-response.js';
 import { cachedAccessToken, cachedSession, type TokenRequest } from './cached-token.js';
-import { parseStoredToken, type SecretFingerprint, sessionLockName, type StoredToken, toStoredToken } from './stored-token.js';
+import { parseStoredToken, sessionLockName, type StoredToken, toStoredToken } from './stored-token.js';
 
 // A rotated refresh token on its way back must be stored even after Ctrl-C: the server has
 // already retired the old one. This long, at most, for the answer.
@@ -39,7 +39,7 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     }
     const token =
       settings.flow === 'client-credentials'
-        ? await clientCredentialsToken(deps, settings, environmentSecret, environmentSecret === undefined ? undefined : await (await import('./secret-fingerprint.js')).secretFingerprint(environmentSecret))
+        ? await clientCredentialsToken(deps, settings, environmentSecret)
         : await refreshPersonSession(deps, settings, settings.flow, request.force);
     await cacheToken(deps, session, token);
     warnIfNeverFreshEnough(deps, token, request.minValiditySeconds);
@@ -80,7 +80,9 @@ async function requireRefreshTokenToForce(deps: FlowDeps, settings: CompleteSett
  * With a stored secret (`secret` undefined), it is sent only if it was stored for the issuer,
  * client and tenant in force.
  */
-async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined, credential: SecretFingerprint | undefined): Promise<StoredToken> {
+async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined): Promise<StoredToken> {
+  // Kept with the token of a secret from the environment: a changed OCS_CLIENT_SECRET is then another credential.
+  const credential = secret === undefined ? undefined : await (await import('./secret-fingerprint.js')).secretFingerprint(secret);
   const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
   const what = {
     profile: settings.profile,

@@ -303,7 +303,7 @@ function typedRefusal(callback: ConnectionCallback | undefined): ConnectionCallb
 const verifyServerIdentity: typeof checkServerIdentity = (hostname, certificate) => checkServerIdentity(hostname, certificate);
 
 /** hpagent's agents, with refusals typed. Made on first use: hpagent loads node:https as it loads. */
-function tunnels(options: ConstructorParameters<typeof HttpProxyAgent>[0]): Agents {
+function tunnels(proxy: ConstructorParameters<typeof HttpProxyAgent>[0]): Agents {
   class HttpTunnel extends HttpProxyAgent {
     override createConnection(options: ClientRequestArgs, callback?: ConnectionCallback): Duplex | null | undefined {
       return super.createConnection(options, typedRefusal(callback));
@@ -314,7 +314,7 @@ function tunnels(options: ConstructorParameters<typeof HttpProxyAgent>[0]): Agen
       return super.createConnection(options, typedRefusal(callback));
     }
   }
-  return { http: new HttpTunnel(options), https: new HttpsTunnel(options) };
+  return { http: new HttpTunnel(proxy), https: new HttpsTunnel(proxy) };
 }
 
 /**
