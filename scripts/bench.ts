@@ -27,7 +27,7 @@ const PEAK_RSS_MB = 70;
  * What fails the run is a clear regression, not a target missed by noise: CPU medians of the
  * same commands move by 5-10% from one run to the next, more on a busy machine (a CI run
  * here beside other work measured forced 2.09x), and a red CI for noise blocks everything.
- * Node 20 on a quiet 2-core machine measures warm 1.18-1.23x and forced 1.71-1.73x (the
+ * Node 20 on a quiet 2-core machine measures warm 1.18-1.24x and forced 1.65-1.82x (the
  * README has the figures); the ceilings sit about 15 ms (warm) and 45 ms (forced) above.
  * test/e2e/startup.test.ts guards what each path loads, without timing.
  */
