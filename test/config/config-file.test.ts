@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, chown, readFile, stat, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { configFilePath, loadConfigFile, parseConfig, saveConfigFile } from '../../src/config/config-file.ts';
 import { UsageError } from '../../src/errors.ts';
 import { tempConfigDir } from '../helpers/cli.ts';
+import { asNobody, cliEveryoneCanRun, isRoot, NOBODY } from '../helpers/unprivileged.ts';
 
 test('a missing config file is an empty config', async () => {
   const { dir, cleanup } = await tempConfigDir();
@@ -50,37 +51,24 @@ test('comments and blank lines are fine', () => {
   assert.deepEqual(parseConfig('; comment\n# another\n\n[p1]\ntenant_id = abc\n', 'f'), { p1: { tenant_id: 'abc' } });
 });
 
-const NOBODY = 65534;
-const isRoot = process.getuid?.() === 0;
-
-/**
- * Runs `code` (an ES module body with `dir` defined) in a Node process as an unprivileged
- * user: as root, which CI is and which reads any file, through setpriv as nobody; else as
- * this user. Resolves to what it printed.
- */
-async function asUnprivileged(dir: string, code: string): Promise<string> {
-  const program = `const dir = ${JSON.stringify(dir)};\n${code}`;
-  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', program];
-  const [file, ...args] = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...node] : node;
-  const { stdout } = await promisify(execFile)(file!, args, { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
-  return stdout.trim();
-}
-
 test('an unreadable config file is a usage error naming it (run as an unprivileged user: root reads anything)', async () => {
   const { dir, cleanup } = await tempConfigDir();
+  const { cli, cleanup: removeCli } = await cliEveryoneCanRun();
   try {
     await writeFile(configFilePath(dir), '[default]\n', { mode: 0o000 });
     if (isRoot) {
       await chown(dir, NOBODY, NOBODY);
       await chown(configFilePath(dir), NOBODY, NOBODY);
     }
-    const output = await asUnprivileged(
-      dir,
-      `const { loadConfigFile } = await import(${JSON.stringify(fileURLToPath(new URL('../../src/config/config-file.ts', import.meta.url)))});
-try { await loadConfigFile(dir); console.log('read it'); } catch (error) { console.log(error.constructor.name + ' ' + error.exitCode + ': ' + error.message); }`,
+    const env = { PATH: process.env.PATH ?? '', OCS_AUTH_CONFIG_DIR: dir };
+    const failure = await promisify(execFile)(asNobody[0]!, [...asNobody.slice(1), process.execPath, cli, 'status'], { env, cwd: tmpdir() }).then(
+      () => assert.fail('status read an unreadable config file'),
+      (error: { code: number; stderr: string }) => error,
     );
-    assert.equal(output, `UsageError 2: cannot read ${configFilePath(dir)}: permission denied`);
+    assert.equal(failure.code, 2, failure.stderr);
+    assert.match(failure.stderr, new RegExp(`^error: cannot read ${configFilePath(dir)}: permission denied$`, 'm'));
   } finally {
+    await removeCli();
     await cleanup();
   }
 });

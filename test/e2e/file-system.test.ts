@@ -11,18 +11,16 @@ import { promisify } from 'node:util';
 import { CLI, hasStackTrace } from '../helpers/cli.ts';
 import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { skipWithout } from '../helpers/requirements.ts';
+import { asNobody, cliEveryoneCanRun, isRoot, NOBODY } from '../helpers/unprivileged.ts';
 
 useE2eFixture();
 
-const NOBODY = 65534;
-const isRoot = process.getuid?.() === 0;
-
 /** The CLI's exit code and stderr for `token --client-credentials` run through `wrapper`. */
-async function token(configDir: string, wrapper: string[]): Promise<{ code: number; stderr: string }> {
+async function token(configDir: string, wrapper: string[], cli = CLI): Promise<{ code: number; stderr: string }> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
   for (const [key, value] of Object.entries(envOnly({ OCS_AUTH_CONFIG_DIR: configDir }))) if (value !== undefined) env[key] = value;
   try {
-    const { stderr } = await promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, CLI, 'token', '--client-credentials'], { env });
+    const { stderr } = await promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, cli, 'token', '--client-credentials'], { env });
     return { code: 0, stderr };
   } catch (error) {
     const failure = error as { code: number; stderr: string };
@@ -32,15 +30,17 @@ async function token(configDir: string, wrapper: string[]): Promise<{ code: numb
 
 test('a config folder this user may not write (EACCES) is exit 2 naming it', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-eacces-'));
+  const { cli, cleanup } = await cliEveryoneCanRun();
   try {
     await chmod(dir, 0o500);
     // Root ignores the mode: run as nobody, who then owns the folder, so that only the mode stops it.
     if (isRoot) await chown(dir, NOBODY, NOBODY);
-    const result = await token(dir, isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : ['env']);
+    const result = await token(dir, asNobody, cli);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: permission denied`));
     assert.ok(!hasStackTrace(result.stderr), result.stderr);
   } finally {
+    await cleanup();
     await rm(dir, { recursive: true, force: true });
   }
 });

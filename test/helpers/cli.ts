@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A CLI that exits before reading its stdin (a usage error) closes the pipe: not the test's failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
@@ -75,13 +78,44 @@ export function hasStackTrace(stderr: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(stderr);
 }
 
-/** A loopback port nobody listens on: connecting to it is refused at once. */
-export function closedPort(): Promise<number> {
+/**
+ * A loopback port nobody listens on: connecting to it is refused at once, and the CLI may
+ * bind it. It lies outside the kernel's ephemeral range, so no outgoing connection of a
+ * parallel test can be given it between this check and the CLI's bind (a port the kernel
+ * picked with listen(0) and then freed can be). Free on both 127.0.0.1 and ::1 when checked.
+ */
+export async function closedPort(): Promise<number> {
+  const [low, high] = await ephemeralRange();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = randomPortOutside(low, high);
+    if ((await canListen(port, '127.0.0.1')) && (await canListen(port, '::1'))) return port;
+  }
+  throw new Error(`no free loopback port outside the ephemeral range ${low}-${high}`);
+}
+
+async function ephemeralRange(): Promise<[number, number]> {
+  try {
+    const [low, high] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // Not Linux: IANA's dynamic range, which Windows and macOS use.
+  }
+  return [49152, 65535];
+}
+
+/** A port in 10000-65535 outside [low, high], above the well-known and registered services most machines run. */
+function randomPortOutside(low: number, high: number): number {
+  const below = Math.max(0, low - 10_000);
+  const above = Math.max(0, 65_535 - high);
+  const pick = randomInt(below + above);
+  return pick < below ? 10_000 + pick : high + 1 + (pick - below);
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRNOTAVAIL' || error.code === 'EAFNOSUPPORT'));
+    server.listen({ port, host, ipv6Only: host === '::1' }, () => server.close(() => resolve(true)));
   });
 }
 
