@@ -53,7 +53,7 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
       return {
-        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose }),
+        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose, env: deps.env }),
         tokens: fileTokenCache(dir),
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),

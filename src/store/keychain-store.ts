@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js';
+import { formatPointer, isPointer, MISSING, parsePointer, removeGroup, removeSealed, seal, unseal } from './sealed-file.js';
 import { SERVICE, type SecretStore } from './secret-store.js';
+import { shortHash } from './short-hash.js';
 
 /** The keytar API (as in @napi-rs/keyring/keytar), which this store is written against. */
 interface Keytar {
@@ -11,11 +13,28 @@ interface Keytar {
 
 /**
  * The Windows Credential Manager holds at most 2,560 bytes an entry, and stores UTF-16: 1,280
- * JavaScript characters (UTF-16 code units). Every platform is held to it, so a profile that
- * works on Linux works on Windows. Client secrets and refresh tokens, with what they are
- * bound to, stay far below it; access tokens do not, and live in the token cache instead.
+ * JavaScript characters (UTF-16 code units).
  */
-export const MAX_ENTRY_CHARACTERS = 1280;
+export const WINDOWS_ENTRY_CHARACTERS = 1280;
+
+/**
+ * What one keychain entry holds, in UTF-16 code units: Windows' 1,280; the Secret Service and
+ * the macOS Keychain take values far larger than any token. OCS_AUTH_TEST_KEYCHAIN_ENTRY_LIMIT
+ * holds the real keyring of a Linux test run to Windows' limit, so that the path Windows takes
+ * runs against a real keychain.
+ */
+export function keychainEntryLimit(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): number {
+  const forTests = Number(env.OCS_AUTH_TEST_KEYCHAIN_ENTRY_LIMIT);
+  if (Number.isInteger(forTests) && forTests > 0) return forTests;
+  return platform === 'win32' ? WINDOWS_ENTRY_CHARACTERS : Infinity;
+}
+
+export interface KeychainStoreOptions {
+  /** The most characters one entry holds (keychainEntryLimit): a longer secret is sealed. */
+  entryLimit: number;
+  /** Where sealed secrets are kept: the config folder the namespace names. */
+  configDir: string;
+}
 
 // A locked keyring may wait for an unlock dialog that no one will ever see (SSH, CI).
 const KEYCHAIN_TIMEOUT_MS = 5000;
@@ -34,27 +53,56 @@ export class KeychainStore implements SecretStore {
   private keytar: Promise<Keytar> | undefined;
 
   /** `namespace`: names the config folder, e.g. shortHash of its absolute path. */
-  constructor(private readonly namespace: string) {}
+  constructor(
+    private readonly namespace: string,
+    private readonly options: KeychainStoreOptions,
+  ) {}
 
   describe(): string {
     return `the OS keychain (service "${SERVICE}")`;
   }
 
   async get(account: string): Promise<string | undefined> {
-    return (await this.call((keytar) => keytar.getPassword(SERVICE, this.entry(account)))) ?? undefined;
+    let value = await this.getEntry(account);
+    if (value === undefined || !isPointer(value)) return value;
+    for (;;) {
+      const pointer = parsePointer(value);
+      if (!pointer) return undefined;
+      const secret = await unseal(this.options.configDir, pointer);
+      if (secret !== MISSING) return secret;
+      // Replaced by a write since we read the entry (which removes the old file): read it again.
+      // Unchanged, the file is gone for good, and the secret with it.
+      const again = await this.getEntry(account);
+      if (again === value || again === undefined) return undefined;
+      value = again;
+    }
   }
 
+  /**
+   * A secret longer than an entry holds is sealed into the config folder, and the entry holds
+   * the key and the file's name (src/store/sealed-file.ts). So is a value that would read like
+   * such a pointer, so that no stored value is ever taken for one.
+   */
   async set(account: string, value: string): Promise<void> {
-    if (value.length > MAX_ENTRY_CHARACTERS) {
-      throw new UsageError(`${account} is ${value.length} characters, more than a keychain entry holds on Windows (${MAX_ENTRY_CHARACTERS})`, {
-        hint: 'use --storage file for this profile',
-      });
+    const previous = await this.getEntry(account);
+    if (value.length <= this.options.entryLimit && !isPointer(value)) {
+      await this.setEntry(account, value);
+    } else {
+      // Kept even if the entry's write fails: one that timed out may land all the same, and
+      // its file must be there. delete() sweeps what no entry points to.
+      const pointer = await seal(this.options.configDir, this.group(account), value);
+      await this.setEntry(account, formatPointer(pointer));
     }
-    await this.call((keytar) => keytar.setPassword(SERVICE, this.entry(account), value));
+    // The replaced value's file: no reader finds it any more once the entry is replaced.
+    const replaced = previous === undefined ? undefined : parsePointer(previous);
+    if (replaced) await removeSealed(this.options.configDir, replaced.file);
   }
 
   async delete(account: string): Promise<boolean> {
-    return this.call((keytar) => keytar.deletePassword(SERVICE, this.entry(account)));
+    const deleted = await this.call((keytar) => keytar.deletePassword(SERVICE, this.entry(account)));
+    // Every file the entry ever pointed to, the ones lost races left behind included.
+    await removeGroup(this.options.configDir, this.group(account));
+    return deleted;
   }
 
   async list(): Promise<string[]> {
@@ -72,6 +120,19 @@ export class KeychainStore implements SecretStore {
     const unfiled = credentials.filter(({ account }) => /^[^:/]+\/(pkce|client-credentials)\/(client-secret|access-token|refresh-token)$/.test(account));
     for (const { account } of unfiled) await this.call((keytar) => keytar.deletePassword(SERVICE, account));
     return unfiled.length;
+  }
+
+  private async getEntry(account: string): Promise<string | undefined> {
+    return (await this.call((keytar) => keytar.getPassword(SERVICE, this.entry(account)))) ?? undefined;
+  }
+
+  private async setEntry(account: string, value: string): Promise<void> {
+    await this.call((keytar) => keytar.setPassword(SERVICE, this.entry(account), value));
+  }
+
+  /** What the names of an entry's sealed files start with. */
+  private group(account: string): string {
+    return shortHash(this.entry(account));
   }
 
   /** The keychain's account name: "<folder namespace>:<account>". */

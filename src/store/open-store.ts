@@ -3,7 +3,7 @@ import { writeFile } from './fs-async.js';
 import { join, resolve } from 'node:path';
 import { shortHash } from './short-hash.js';
 import { FileStore } from './file-store.js';
-import { KeychainStore, KeychainUnavailableError } from './keychain-store.js';
+import { keychainEntryLimit, KeychainStore, KeychainUnavailableError } from './keychain-store.js';
 import { type SecretStore, type StorageKind, storedAt } from './secret-store.js';
 
 export interface OpenStoreOptions {
@@ -13,11 +13,13 @@ export interface OpenStoreOptions {
   warn: (message: string) => void;
   /** --verbose: the fallback warning names the keychain's own error (a long D-Bus message on Linux). */
   verbose?: boolean | undefined;
+  /** For the keychain's per-entry limit (keychainEntryLimit). */
+  env: NodeJS.ProcessEnv;
 }
 
-/** The keychain's entries for one config folder. */
-export function keychainForFolder(configDir: string): KeychainStore {
-  return new KeychainStore(`cfg-${shortHash(resolve(configDir))}`);
+/** The keychain's entries for one config folder; secrets too long for an entry are sealed into the folder. */
+export function keychainForFolder(configDir: string, env: NodeJS.ProcessEnv): KeychainStore {
+  return new KeychainStore(`cfg-${shortHash(resolve(configDir))}`, { entryLimit: keychainEntryLimit(process.platform, env), configDir });
 }
 
 /**
@@ -25,10 +27,10 @@ export function keychainForFolder(configDir: string): KeychainStore {
  * if it cannot be reached (a headless Linux box, a container), the file takes over and the
  * user is told once, naming the file.
  */
-export function openSecretStore({ requested, configDir, warn, verbose = false }: OpenStoreOptions): SecretStore {
+export function openSecretStore({ requested, configDir, warn, verbose = false, env }: OpenStoreOptions): SecretStore {
   if (requested === 'file') return new FileStore(configDir, warn);
-  if (requested === 'keychain') return keychainForFolder(configDir);
-  return new KeychainOrFileStore(keychainForFolder(configDir), new FileStore(configDir, warn), fallbackWarning(configDir, warn, verbose));
+  if (requested === 'keychain') return keychainForFolder(configDir, env);
+  return new KeychainOrFileStore(keychainForFolder(configDir, env), new FileStore(configDir, warn), fallbackWarning(configDir, warn, verbose));
 }
 
 /**
