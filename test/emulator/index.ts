@@ -101,6 +101,8 @@ export interface Emulator {
   releaseHeldAnswers(): void;
   /** How many held answers have been sent to the end. */
   heldAnswersFinished(): number;
+  /** From now on, refresh tokens this many characters long (undefined: the default 43). */
+  setRefreshTokenLength(length: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -138,6 +140,11 @@ export interface EmulatorOptions {
    * {resource}/api/account/{accountId}/ that takes only this issuer's tokens.
    */
   connect?: { accountId?: string | undefined; dataStoreId?: string | undefined } | boolean | undefined;
+  /**
+   * Refresh tokens this many characters long (default 43), new ones on every refresh as
+   * always: more than a Windows Credential Manager entry holds from 1,281 on.
+   */
+  refreshTokenLength?: number | undefined;
 }
 
 // Fixed so that `npm run emulator` prints the same values every time.
@@ -187,6 +194,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const publicClient = { clientId: opts.publicClientId ?? DEFAULTS.publicClientId, redirectUris: [...(opts.redirectUris ?? DEFAULTS.redirectUris)] };
   const deviceClient = { clientId: opts.deviceClientId ?? DEFAULTS.deviceClientId };
   const deviceInterval = opts.deviceFlow?.interval ?? 5;
+  let refreshTokenLength = opts.refreshTokenLength;
   const user: TestUser = { ...DEFAULTS.user };
 
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
@@ -261,6 +269,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     extraAccessTokenClaims: opts.extraAccessTokenClaims ?? {},
     apiScope: connect ? ACCOUNT_API_SCOPE : OCS_API_SCOPE,
     defaultClientCredentialsScope: !connect,
+    refreshTokenLength: () => refreshTokenLength,
   });
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));
@@ -504,6 +513,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       held.release();
     },
     heldAnswersFinished: () => held.finished,
+    setRefreshTokenLength(length) {
+      refreshTokenLength = length;
+    },
     async close() {
       closed = true;
       held.release();

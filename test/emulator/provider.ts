@@ -28,6 +28,8 @@ export interface ProviderOptions {
    * does. CONNECT: not; its samples always send scope=api, and a token without it is refused.
    */
   defaultClientCredentialsScope: boolean;
+  /** Refresh tokens this many characters long (default 43), as Azure AD's ~2 KB ones are. Read as each is issued. */
+  refreshTokenLength: () => number | undefined;
 }
 
 // Paths under the /identity mount, as OCS's IdentityServer names them.
@@ -54,6 +56,16 @@ export function createProvider(o: ProviderOptions): Provider {
   provider.Client.prototype.redirectUriAllowed = function (value: string): boolean {
     const uris = this.clientId === o.publicClient.clientId ? o.publicClient.redirectUris : [];
     return uris.some((uri) => uri.toLowerCase() === value.toLowerCase());
+  };
+  // Long refresh tokens: not through formats.bitsOfOpaqueRandomness, whose nanoid asks
+  // getRandomValues for 128 times the length at once and fails beyond 512 characters.
+  // base64url, so still a b64token, as a bearer token must be.
+  // (The typings leave the token model classes out.)
+  const refreshToken = (provider as unknown as { RefreshToken: { prototype: { generateTokenId(): string } } }).RefreshToken.prototype;
+  const generateTokenId = refreshToken.generateTokenId;
+  refreshToken.generateTokenId = function (this: unknown): string {
+    const length = o.refreshTokenLength();
+    return length === undefined ? generateTokenId.call(this) : randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
   };
   return provider;
 }
