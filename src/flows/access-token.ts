@@ -103,8 +103,9 @@ async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings
 
 /**
  * A person's session (a browser or a device-code login, both public clients) lives on its
- * refresh token. Refresh tokens rotate: the new one is stored before anything else, because
- * the old one is now dead and losing the new one would log the person out. For the same
+ * refresh token. Refresh tokens rotate: the new one is stored before anything else, even
+ * before the rest of the answer is judged, because the old one is now dead and losing the new
+ * one would log the person out. For the same
  * reason Ctrl-C does not cut the request off: its answer is awaited a few seconds more, and stored.
  */
 async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow, force: boolean): Promise<StoredToken> {
@@ -119,10 +120,10 @@ async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, 
   return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
     const refreshToken = requireBinding(record, binding, what);
-    const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), {
+    const keepRotated = (rotated: string) => storeBoundSecret(deps.store, settings.profile, flow, 'refresh-token', rotated, binding, deps.now());
+    const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), keepRotated, {
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
     });
-    if (tokens.refreshToken) await storeBoundSecret(deps.store, settings.profile, flow, 'refresh-token', tokens.refreshToken, binding, deps.now());
     return toStoredToken(tokens, settings, metadata.issuer);
   });
 }

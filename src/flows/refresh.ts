@@ -1,5 +1,5 @@
 import { CredentialsRejectedError, LoginRequiredError } from '../errors.js';
-import type { HttpClient, HttpResponse, RequestOptions } from './http.js';
+import { jsonObject, type HttpClient, type HttpResponse, type RequestOptions } from './http.js';
 import { processTokenResponse, type TokenSet } from './token-response.js';
 
 export interface RefreshRequest {
@@ -38,14 +38,30 @@ export function processRefreshResponse(response: HttpResponse, requestedAt: numb
   }
 }
 
+/**
+ * The refresh token a successful answer rotated to, taken before anything else in the answer
+ * is judged: once the server has answered, the old one is dead, so the new one must be kept
+ * even when the rest of the answer cannot be used (a token type other than Bearer, say).
+ */
+export function rotatedRefreshToken(response: HttpResponse): string | undefined {
+  if (response.status !== 200) return undefined;
+  const refreshToken = jsonObject(response)?.refresh_token;
+  return typeof refreshToken === 'string' && refreshToken !== '' ? refreshToken : undefined;
+}
+
+/** Refreshes, handing `keepRotated` the rotated refresh token before the answer is processed. */
 export async function refreshGrant(
   http: HttpClient,
   tokenEndpoint: string,
   request: RefreshRequest,
   now: () => number,
   loginHint: string,
+  keepRotated: (refreshToken: string) => Promise<void>,
   options?: RequestOptions,
 ): Promise<TokenSet> {
   const requestedAt = now();
-  return processRefreshResponse(await refreshRequest(http, tokenEndpoint, request, options), requestedAt, loginHint);
+  const response = await refreshRequest(http, tokenEndpoint, request, options);
+  const rotated = rotatedRefreshToken(response);
+  if (rotated !== undefined) await keepRotated(rotated);
+  return processRefreshResponse(response, requestedAt, loginHint);
 }

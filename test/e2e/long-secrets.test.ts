@@ -154,3 +154,18 @@ test('an entry an earlier ocs-auth wrote still refreshes, and the 1,100-characte
   assert.deepEqual([...(await keychainEntries()).keys()], []);
   assert.deepEqual((await filesUnder(configDir)).filter((file) => file.startsWith('sealed/')), []);
 });
+
+test('a refresh answer the CLI cannot use still has its rotated refresh token stored: the next run is not logged out', { skip: keyringSkip }, async () => {
+  emulator.setRefreshTokenLength(3000);
+  assert.equal((await deviceCodeLogin()).code, 0);
+  const env = keychainEnv();
+  // The server rotates the refresh token, but its answer is one the CLI refuses (exit 5).
+  emulator.addFault({ route: 'token', times: 1, transform: (answer) => ({ ...answer, token_type: 'mac' }) });
+  const broken = await runCli(['token', '--force'], { env });
+  assert.equal(broken.code, 5, broken.stderr);
+  emulator.resetCounts();
+  const next = await runCli(['token', '--force'], { env });
+  assert.equal(next.code, 0, next.stderr);
+  assert.equal(refreshTokensSent()[0]?.length, 3000);
+  assert.equal((await runCli(['logout'], { env })).code, 0);
+});

@@ -33,7 +33,10 @@ export interface Fault {
   delayMs?: number | undefined;
   /** Apply to the next N matching requests only (default: until clearFaults()). */
   times?: number | undefined;
-  /** Discovery only: rewrite the real discovery document (e.g. delete token_endpoint). */
+  /**
+   * Discovery and token only: rewrite the real answer, after the server has acted on the
+   * request (e.g. delete token_endpoint; break the access token of a refresh that rotated).
+   */
   transform?: ((doc: any) => any) | undefined;
   /** Reset the TCP connection without answering. */
   destroy?: boolean | undefined;
@@ -274,14 +277,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));
   // Runs inside the provider once it has parsed the request: log the form body it read (the
-  // stream is gone by then), and apply a discovery transform to the document it built.
+  // stream is gone by then), and apply a transform to the discovery document or token answer it built.
   provider.use(async (ctx, next) => {
     await next();
     const state = inFlight.get(ctx.req);
     if (!state) return;
     const body = ctx.oidc?.body;
     if (body && Object.keys(body).length > 0) state.record.body = flattenForm(body);
-    if (state.transform && ctx.oidc?.route === 'discovery' && ctx.status === 200) {
+    if (state.transform && (ctx.oidc?.route === 'discovery' || ctx.oidc?.route === 'token') && ctx.status === 200) {
       ctx.body = state.transform(structuredClone(ctx.body));
     }
     // oidc-provider names no interval: clients then wait the RFC's 5 s, too long for tests.
@@ -489,7 +492,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     addFault(fault) {
       if (!ROUTE_NAMES.includes(fault.route)) throw new TypeError(`unknown route ${String(fault.route)}`);
-      if (fault.transform && fault.route !== 'discovery') throw new TypeError('transform only applies to the discovery route');
+      if (fault.transform && fault.route !== 'discovery' && fault.route !== 'token') throw new TypeError('transform only applies to the discovery and token routes');
       if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new TypeError('times must be a positive integer');
       faults.push({ fault, remaining: fault.times });
     },
