@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { formatPointer, isPointer, MISSING, parsePointer, removeGroup, removeSealed, seal, unseal } from './sealed-file.js';
+import { formatPointer, isPointer, MISSING, parsePointer, removeGroup, removeReplaced, seal, unseal } from './sealed-file.js';
 import { SERVICE, type SecretStore } from './secret-store.js';
 import { shortHash } from './short-hash.js';
 
@@ -63,9 +63,8 @@ export class KeychainStore implements SecretStore {
   }
 
   async get(account: string): Promise<string | undefined> {
-    let value = await this.getEntry(account);
-    if (value === undefined || !isPointer(value)) return value;
-    for (;;) {
+    for (let value = await this.getEntry(account); ; ) {
+      if (value === undefined || !isPointer(value)) return value;
       const pointer = parsePointer(value);
       if (!pointer) return undefined;
       const secret = await unseal(this.options.configDir, pointer);
@@ -73,7 +72,7 @@ export class KeychainStore implements SecretStore {
       // Replaced by a write since we read the entry (which removes the old file): read it again.
       // Unchanged, the file is gone for good, and the secret with it.
       const again = await this.getEntry(account);
-      if (again === value || again === undefined) return undefined;
+      if (again === value) return undefined;
       value = again;
     }
   }
@@ -95,7 +94,7 @@ export class KeychainStore implements SecretStore {
     }
     // The replaced value's file: no reader finds it any more once the entry is replaced.
     const replaced = previous === undefined ? undefined : parsePointer(previous);
-    if (replaced) await removeSealed(this.options.configDir, replaced.file);
+    if (replaced) await removeReplaced(this.options.configDir, replaced.file);
   }
 
   async delete(account: string): Promise<boolean> {

@@ -81,9 +81,13 @@ export async function unseal(configDir: string, pointer: Pointer): Promise<strin
 
 export const MISSING = Symbol('missing');
 
-/** Removes one sealed file, if it is there. */
-export async function removeSealed(configDir: string, file: string): Promise<void> {
-  await removeFiles(configDir, [file]);
+/**
+ * Removes the file of a value just replaced. Best effort: the new value is stored by then, and
+ * a file left behind (Windows refusing to delete one a reader holds open, say) is no reason to
+ * fail the command; deleting the entry sweeps it.
+ */
+export async function removeReplaced(configDir: string, file: string): Promise<void> {
+  await unlink(join(configDir, FOLDER, file)).catch(() => undefined);
 }
 
 /**
@@ -92,21 +96,14 @@ export async function removeSealed(configDir: string, file: string): Promise<voi
  * writer may have just made it and be about to write into it.
  */
 export async function removeGroup(configDir: string, group: string): Promise<void> {
-  const names = await readdir(join(configDir, FOLDER)).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw fsUsageError(error, 'read', join(configDir, FOLDER));
-  });
-  await removeFiles(
-    configDir,
-    names.filter((name) => name.startsWith(`${group}-`)),
-  );
-}
-
-async function removeFiles(configDir: string, files: string[]): Promise<void> {
   const folder = join(configDir, FOLDER);
-  for (const file of files) {
-    await unlink(join(folder, file)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw fsUsageError(error, 'write', join(folder, file));
+  const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw fsUsageError(error, 'read', folder);
+  });
+  for (const name of names.filter((file) => file.startsWith(`${group}-`))) {
+    await unlink(join(folder, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw fsUsageError(error, 'write', join(folder, name));
     });
   }
 }

@@ -158,17 +158,22 @@ test('readers beside a writer rewriting the entry always get one whole value', {
   await store.delete(account);
 });
 
-test('a reader that read the entry just before a rewrite removed its file reads the entry again and gets the new value', { skip }, async (t) => {
-  const { store, namespace } = await windowsSizedStore(t);
-  const account = 'default/pkce/refresh-token';
-  await store.set(account, 'a'.repeat(2000));
-  const stale = await secretTool('lookup', 'service', SERVICE, 'username', `${namespace}:${account}`);
-  await store.set(account, 'b'.repeat(2000));
-  // The keychain answers this reader's first read with the entry as it was before the rewrite,
-  // as it would have a moment earlier: the file it names is gone now.
-  const keychain = (await store['keytar'])!;
-  let first = true;
-  store['keytar'] = Promise.resolve({ ...keychain, getPassword: async (service: string, name: string) => (first ? ((first = false), stale) : keychain.getPassword(service, name)) });
-  assert.equal(await store.get(account), 'b'.repeat(2000));
-  await store.delete(account);
-});
+for (const [what, next] of [
+  ['a sealed one', 'b'.repeat(2000)],
+  ['a short one, in the entry itself', 'short'],
+] as const) {
+  test(`a reader that read the entry just before a rewrite to ${what} removed its file reads the entry again and gets the new value`, { skip }, async (t) => {
+    const { store, namespace } = await windowsSizedStore(t);
+    const account = 'default/pkce/refresh-token';
+    await store.set(account, 'a'.repeat(2000));
+    const stale = await secretTool('lookup', 'service', SERVICE, 'username', `${namespace}:${account}`);
+    await store.set(account, next);
+    // The keychain answers this reader's first read with the entry as it was before the
+    // rewrite, as it would have a moment earlier: the file it names is gone now.
+    const keychain = (await store['keytar'])!;
+    let first = true;
+    store['keytar'] = Promise.resolve({ ...keychain, getPassword: async (service: string, name: string) => (first ? ((first = false), stale) : keychain.getPassword(service, name)) });
+    assert.equal(await store.get(account), next);
+    await store.delete(account);
+  });
+}
