@@ -105,8 +105,8 @@ async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings
  * A person's session (a browser or a device-code login, both public clients) lives on its
  * refresh token. Refresh tokens rotate: the new one is stored before anything else, even
  * before the rest of the answer is judged, because the old one is now dead and losing the new
- * one would log the person out. For the same
- * reason Ctrl-C does not cut the request off: its answer is awaited a few seconds more, and stored.
+ * one would log the person out. For the same reason Ctrl-C does not cut the request off: its
+ * answer is awaited a few seconds more, and stored.
  */
 async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, flow: PublicClientFlow, force: boolean): Promise<StoredToken> {
   const record = await readBoundSecret(deps.store, settings.profile, flow, 'refresh-token');

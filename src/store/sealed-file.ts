@@ -30,10 +30,11 @@ export function isPointer(value: string): boolean {
   return value.startsWith(POINTER_PREFIX);
 }
 
+/** The pointer an entry's value is, or undefined when it is none (or a damaged one). */
 export function parsePointer(value: string): Pointer | undefined {
+  if (!isPointer(value)) return undefined;
   const match = /^([0-9a-f]{16}-[0-9a-f]{32}\.sealed):([A-Za-z0-9_-]{43})$/.exec(value.slice(POINTER_PREFIX.length));
-  if (!isPointer(value) || !match) return undefined;
-  return { file: match[1]!, key: Buffer.from(match[2]!, 'base64url') };
+  return match ? { file: match[1]!, key: Buffer.from(match[2]!, 'base64url') } : undefined;
 }
 
 export function formatPointer(pointer: Pointer): string {
@@ -49,13 +50,14 @@ export async function seal(configDir: string, group: string, value: string): Pro
   const pointer = { file: `${group}-${randomBytes(16).toString('hex')}.sealed`, key: randomBytes(32) };
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', pointer.key, iv);
+  // The file: IV, ciphertext, tag; base64, one line.
   const sealed = Buffer.concat([iv, cipher.update(value, 'utf8'), cipher.final(), cipher.getAuthTag()]);
   await writeFileAtomic(join(configDir, FOLDER, pointer.file), `${sealed.toString('base64')}\n`);
   return pointer;
 }
 
 /**
- * The secret the pointer's file holds; `missing` when there is no such file (a later write
+ * The secret the pointer's file holds; MISSING when there is no such file (a later write
  * replaced it meanwhile, or someone deleted it); undefined when it does not open under the
  * pointer's key (damaged, truncated, another file put in its place).
  */
