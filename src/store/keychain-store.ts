@@ -18,8 +18,9 @@ interface Keytar {
 export const WINDOWS_ENTRY_CHARACTERS = 1280;
 
 /**
- * What one keychain entry holds, in UTF-16 code units: Windows' 1,280; the Secret Service and
- * the macOS Keychain take values far larger than any token. OCS_AUTH_TEST_KEYCHAIN_ENTRY_LIMIT
+ * What one keychain entry holds, in UTF-16 code units: Windows' 1,280; the Secret Service
+ * takes values far larger than any token (10,000 characters tested), and the macOS Keychain is
+ * taken to as well (untested here). OCS_AUTH_TEST_KEYCHAIN_ENTRY_LIMIT
  * holds the real keyring of a Linux test run to Windows' limit, so that the path Windows takes
  * runs against a real keychain.
  */
