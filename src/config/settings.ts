@@ -179,7 +179,8 @@ export function normalizeDiscoveryUrl(value: string): string {
       hint: 'plain http:// is accepted only for localhost and 127.0.0.1',
     });
   }
-  if (!url.pathname.endsWith(WELL_KNOWN) || url.search || url.hash || url.username || url.password) {
+  // Some servers (Django OAuth Toolkit) serve it at the same path with a trailing slash.
+  if (!(url.pathname.endsWith(WELL_KNOWN) || url.pathname.endsWith(`${WELL_KNOWN}/`)) || url.search || url.hash || url.username || url.password) {
     throw new UsageError(`discovery URL must end with ${WELL_KNOWN}, not "${value}"`, {
       hint: `e.g. https://identity.platform.connect.aveva.com/account/ACCOUNT/authentication${WELL_KNOWN}`,
     });

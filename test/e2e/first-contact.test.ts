@@ -80,10 +80,10 @@ test('configure reads OCS_RESOURCE, OCS_TENANT_ID and OCS_CLIENT_ID without a TT
   assert.match(ini, new RegExp(`tenant_id = ${emulator.tenantId}`));
 });
 
-test('configure never picks a flow silently: without a TTY or a secret it asks for --pkce or --client-credentials', async () => {
+test('configure never picks a flow silently: without a TTY or a secret it asks for --pkce, --client-credentials or --device-code', async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   const flags = ['--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT()];
-  assertFailure(await runCli(['configure', ...flags], { env }), 2, /--pkce or --client-credentials/);
+  assertFailure(await runCli(['configure', ...flags], { env }), 2, /--pkce, --client-credentials or --device-code/);
   await assert.rejects(readFile(join(configDir, 'config.ini')), 'nothing written');
   // A secret only fits client credentials.
   const withSecret = await runCli(['configure', ...flags, '--client-secret-stdin'], { env: { ...env, OCS_AUTH_STORAGE: 'file' }, input: 'secret\n' });
@@ -93,6 +93,53 @@ test('configure never picks a flow silently: without a TTY or a secret it asks f
   const rerun = await runCli(['configure', '--scope', 'openid ocsapi offline_access'], { env });
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /flow = client-credentials/);
+});
+
+test('configure --from reads appsettings.json as .NET does, names what it leaves out and what it changes in a profile', async () => {
+  await writeConfig(
+    `[work]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\n` +
+      'scope = openid ocsapi offline_access\nredirect_uri = http://localhost:5005/callback.html\n',
+  );
+  // As Visual Studio saves AVEVA's hybrid-login sample, edited by hand.
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(
+    file,
+    `\uFEFF{\r\n  // your tenant\r\n  "Resource": "${emulator.resource}",\r\n  "TenantId": "${emulator.tenantId}",\r\n  /* a confidential client */\r\n` +
+      `  "ClientId": "${CLIENT()}",\r\n  "ClientSecret": "${emulator.confidentialClient.clientSecret}",\r\n  "RedirectHost": "https://127.0.0.1",\r\n` +
+      '  "RedirectPort": 54567,\r\n  "RedirectPath": "signin-oidc",\r\n  "Username": "alice@example.com",\r\n  "Password": "correct horse",\r\n  "NamespaceId": "plant",\r\n}\r\n',
+  );
+  const result = await runCli(['configure', '-p', 'work', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /RedirectHost, RedirectPort, RedirectPath in .* were not imported: .*--redirect-uri/);
+  assert.match(result.stderr, /Username in .* was not imported/);
+  assert.match(result.stderr, /Password in .* was not imported: ocs-auth never stores a password/);
+  assert.match(result.stderr, /NamespaceId in .* was not imported/);
+  assert.match(result.stderr, new RegExp(`Profile "work" changed: client_id ${emulator.publicClient.clientId} -> ${CLIENT()}; flow pkce -> client-credentials; redirect_uri \\S+ removed; scope openid ocsapi offline_access removed`));
+  const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(ini, /flow = client-credentials/);
+  assert.doesNotMatch(ini, /scope|redirect_uri|54567|plant/);
+  assert.ok(!(await readFile(join(configDir, 'credentials.json'), 'utf8')).includes('correct horse'));
+  // The profile works as imported.
+  const token = await runCli(['token', '-p', 'work'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' } });
+  assert.equal(token.code, 0, token.stderr);
+});
+
+test('configure --from names the line and column of a JSON syntax error', async () => {
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(file, `{\n  "Resource": "${emulator.resource}"\n  "TenantId": "t"\n}\n`);
+  assertFailure(await runCli(['configure', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, new RegExp(`${file}:3:3: expected ","`));
+});
+
+test('configure says which values it took from OCS_* variables', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: CLIENT(), OCS_AUTH_FLOW: 'client-credentials' };
+  const result = await runCli(['configure', '-p', 'envp', '--client-id', emulator.publicClient.clientId], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Values taken from the environment: OCS_RESOURCE, OCS_TENANT_ID, OCS_AUTH_FLOW\./);
+});
+
+test('configure of an account on a resource whose identity host cannot be derived needs --discovery-url', async () => {
+  const flags = ['-p', 'cds', '--resource', emulator.resource, '--account-id', 'acct', '--client-id', CLIENT(), '--client-credentials'];
+  assertFailure(await runCli(['configure', ...flags], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /missing --discovery-url/);
 });
 
 test('configure warns (and still saves) when a tenant or client id is clearly not an id', async () => {
