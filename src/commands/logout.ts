@@ -47,6 +47,15 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
       removedAnything = true;
       const revoked = result.revokedRefreshTokens > 0 ? 'revoked the refresh token at the server, ' : '';
       context.ui.success(`Logged out of ${owner}: ${revoked}removed ${removed.join(' and ')}`);
+      // Removed here is not revoked there: whoever holds a copy of the refresh token can still use it.
+      const unrevoked = result.unrevokedRefreshTokens > 0;
+      if (result.withoutRevocationEndpoint) {
+        context.ui.info(
+          `  Nothing was revoked on the server: its discovery document names no revocation endpoint${unrevoked ? ', so the refresh token may still work there until it expires' : ''}.`,
+        );
+      } else if (unrevoked) {
+        context.ui.info('  The server did not revoke the refresh token: it may still work there until it expires.');
+      }
       if (result.accessTokenValidUntil !== undefined) {
         context.ui.info(
           `  An access token issued before stays valid until it expires (${relativeTime(result.accessTokenValidUntil, context.deps.now())}): the API checks it without asking the server.`,

@@ -1,7 +1,7 @@
 // What a new user trips over in the first minutes (issue 13): the built CLI as a child
 // process, against the emulator where a server is involved.
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -289,4 +289,24 @@ test('a rejected secret from OCS_CLIENT_SECRET says that it came from there', as
   const result = await runCli(['token'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) });
   assertFailure(result, 4, /rejected/);
   assert.match(result.stderr, /hint: .*OCS_CLIENT_SECRET/);
+});
+
+test('logout says what was not revoked on the server: no revocation endpoint in discovery, or a refusal', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  await storePkceSession(emulator, configDir, 'default');
+  emulator.addFault({ route: 'discovery', transform: ({ revocation_endpoint: _dropped, ...document }) => document });
+  const without = await runCli(['logout'], { env });
+  assert.equal(without.code, 0, without.stderr);
+  assert.doesNotMatch(without.stderr, /revoked the refresh token at the server/);
+  assert.match(without.stderr, /Nothing was revoked on the server: its discovery document names no revocation endpoint, so the refresh token may still work there until it expires/);
+  assert.equal(emulator.counts.revocation, 0);
+
+  emulator.clearFaults();
+  await rm(join(configDir, 'cache'), { recursive: true, force: true });
+  await storePkceSession(emulator, configDir, 'default');
+  emulator.addFault({ route: 'revocation', status: 400 });
+  const refused = await runCli(['logout'], { env });
+  assert.equal(refused.code, 0, refused.stderr);
+  assert.match(refused.stderr, /could not revoke at the server: .*400/);
+  assert.match(refused.stderr, /The server did not revoke the refresh token: it may still work there until it expires/);
 });
