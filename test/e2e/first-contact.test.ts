@@ -285,10 +285,27 @@ test('an empty or malformed --api-version is refused as the API version', async 
   assertFailure(await runCli(['whoami', '--api-version', 'v9'], { env: envOnly() }), 2, /API version "v9"/);
 });
 
-test('a rejected secret from OCS_CLIENT_SECRET says that it came from there', async () => {
+test('a rejected secret from OCS_CLIENT_SECRET says that it came from there, and speaks of a stored secret only where there is one', async () => {
   const result = await runCli(['token'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) });
   assertFailure(result, 4, /rejected/);
   assert.match(result.stderr, /hint: .*OCS_CLIENT_SECRET/);
+  assert.doesNotMatch(result.stderr, /stored/);
+  // With a profile whose secret is stored, OCS_CLIENT_SECRET wins over it: then say so.
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const flags = ['--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT(), '--client-credentials', '--client-secret-stdin'];
+  assert.equal((await runCli(['configure', ...flags], { env, input: `${emulator.confidentialClient.clientSecret}\n` })).code, 0);
+  const over = await runCli(['token', '-p', 'default'], { env: { ...env, OCS_CLIENT_SECRET: 'wrong' } });
+  assertFailure(over, 4, /rejected/);
+  assert.match(over.stderr, /hint: .*OCS_CLIENT_SECRET, which wins over the one stored for profile "default"/);
+});
+
+test('a client id the server does not know gets a hint naming the client id, not only the secret', async () => {
+  const token = await runCli(['token'], { env: envOnly({ OCS_CLIENT_ID: 'no-such-client' }) });
+  assertFailure(token, 4, /invalid_client/);
+  assert.match(token.stderr, /hint: .*client id \(no-such-client\)/);
+  const login = await runCli(['login', '--client-credentials'], { env: envOnly({ OCS_CLIENT_ID: 'no-such-client' }) });
+  assertFailure(login, 4, /invalid_client/);
+  assert.match(login.stderr, /hint: .*client id \(no-such-client\)/);
 });
 
 test('logout says what was not revoked on the server: no revocation endpoint in discovery, or a refusal', async () => {
