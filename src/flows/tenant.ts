@@ -1,6 +1,6 @@
 import { CredentialsRejectedError, NetworkError, UsageError } from '../errors.js';
 import { DEFAULT_API_VERSION } from '../config/settings.js';
-import { type HttpClient, type HttpResponse, jsonObject } from './http.js';
+import { type HttpClient, type HttpResponse, jsonObject, unavailableHint } from './http.js';
 
 export interface Tenant {
   Id: string;
@@ -50,7 +50,7 @@ export function processTenantResponse(response: HttpResponse, address: TenantAdd
   }
   const body = jsonObject(response);
   if (response.status !== 200 || !body || typeof body.Id !== 'string') {
-    throw new NetworkError(`the tenant call to ${tenantUrl(address)} answered ${response.status}${body ? '' : ' without JSON'}`);
+    throw new NetworkError(`the tenant call to ${tenantUrl(address)} answered ${response.status}${body ? '' : ' without JSON'}`, { hint: unavailableHint(response) });
   }
   return body as unknown as Tenant;
 }
