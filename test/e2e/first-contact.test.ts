@@ -327,3 +327,10 @@ test('logout says what was not revoked on the server: no revocation endpoint in 
   assert.match(refused.stderr, /could not revoke at the server: .*400/);
   assert.match(refused.stderr, /The server did not revoke the refresh token: it may still work there until it expires/);
 });
+
+test('--verbose says when the token came from the cache', async () => {
+  assert.equal((await runCli(['token'], { env: envOnly() })).code, 0);
+  const verbose = await runCli(['-v', 'token'], { env: envOnly() });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /token from the cache \(client-credentials, env-\S+\): \d+ s left, no request made/);
+});
