@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ini from 'ini';
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
+import { unreadableFile } from '../store/fs-errors.js';
 
 /**
  * What the OCS samples' appsettings.json or config.ini hold, and the CONNECT samples'
@@ -48,13 +49,6 @@ const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   scope: 'scope',
 };
 
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'it is a folder, not a file',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-};
-
 // Keys (normalized as in KEYS) that samples hold and a profile does not. A namespace and a
 // data store belong to each API call, not to the login: no profile key holds them (yet). The
 // hybrid-login sample signs in with a username and password, which ocs-auth never stores (the
@@ -76,7 +70,7 @@ export async function readSampleSettings(path: string): Promise<SampleSettings> 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message}`, { cause: error });
+    throw unreadableFile(error, path);
   }
   return parseSampleSettings(text, path);
 }

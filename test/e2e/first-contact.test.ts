@@ -334,3 +334,12 @@ test('--verbose says when the token came from the cache', async () => {
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stderr, /token from the cache \(client-credentials, env-\S+\): \d+ s left, no request made/);
 });
+
+test('api errors name the method and path, and a missing --input file is one plain line', async () => {
+  const posted = await runCli(['api', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/plant/Nope'], { env: envOnly() });
+  assert.equal(posted.code, 6, posted.stderr);
+  assert.match(posted.stderr, /^error: POST \/api\/v1\/Tenants\/[^/]+\/Namespaces\/plant\/Nope: 404 Not Found; its body is on stdout\n$/);
+  const missing = await runCli(['api', '--input', 'nope.json', 'Tenants/{tenant}'], { env: envOnly() });
+  assertFailure(missing, 2, /^error: cannot read nope\.json: no such file\n/);
+  assert.doesNotMatch(missing.stderr, /ENOENT/);
+});
