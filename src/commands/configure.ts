@@ -29,7 +29,9 @@ export const register: Register = (program, deps) => {
         '  ocs-auth configure\n' +
         '  ocs-auth configure --resource https://uswe.datahub.connect.aveva.com --tenant-id T --client-id C --client-credentials\n' +
         '  ocs-auth configure -p connect --resource https://platform.connect.aveva.com --account-id A --client-id C --client-credentials\n' +
-        '  ocs-auth configure --from appsettings.json',
+        '  ocs-auth configure --from appsettings.json\n' +
+        '\nExit status: 0 when the profile is saved; 2 for a missing or invalid setting, an unreadable --from file,\n' +
+        'or secret storage that cannot be reached; 130 Ctrl-C at a prompt.',
     );
   addProfileOptions(command);
   addFlowOptions(command);

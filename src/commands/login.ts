@@ -9,7 +9,7 @@ import type { Register } from './register.js';
 import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
 import { startSpinner } from '../cli/spinner.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
-import { addFlowOptions, addProfileOptions, seconds } from './options.js';
+import { addFlowOptions, addProfileOptions, EXIT_STATUS_HELP, seconds } from './options.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
@@ -31,7 +31,8 @@ export const register: Register = (program, deps) => {
       '\nExamples:\n' +
         '  ocs-auth login --pkce\n' +
         '  ocs-auth login --device-code             # over SSH, in a container, on a machine without a browser\n' +
-        '  ocs-auth login --client-credentials --client-secret-stdin < secret.txt',
+        '  ocs-auth login --client-credentials --client-secret-stdin < secret.txt\n' +
+        `\n${EXIT_STATUS_HELP}`,
     );
   addFlowOptions(command);
   addProfileOptions(command);

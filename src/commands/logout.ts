@@ -23,7 +23,12 @@ export const register: Register = (program, deps) => {
     .description("revoke where the server offers it, then remove the profile's stored secrets and tokens")
     .option('-p, --profile <name>', 'profile to log out (env OCS_AUTH_PROFILE, default "default")')
     .option('--all', 'every profile, and every session started from environment variables')
-    .addHelpText('after', '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.')
+    .addHelpText(
+      'after',
+      '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.\n' +
+        '\nExit status: 0 when logged out, even where the server could not revoke (that is said);\n' +
+        '2 for an unknown profile or an unreadable config.ini (not with --all); 130 Ctrl-C, 143 SIGTERM.',
+    )
     .action(async (options: LogoutOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals())));
 };
 

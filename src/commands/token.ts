@@ -11,14 +11,20 @@ import { type CompleteSettings, requireComplete } from '../config/settings.js';
 import { formatToken, SHELL_NAMES, TOKEN_VARIABLE, tokenFormat } from './token-output.js';
 import type { TokenOptions } from './token-args.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
-import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
+import { addCacheOptions, addFlowOptions, addProfileOptions, EXIT_STATUS_HELP } from './options.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn, rejectedClientHint } from './login.js';
 
 export const register: Register = (program, deps) => {
   const command = program
     .command('token')
     .description('print a valid access token on stdout, reusing the cached one while it is fresh')
-    .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(ocs-auth token)" "$OCS_RESOURCE/api/v1/Tenants/$OCS_TENANT_ID"');
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  TOKEN=$(ocs-auth token)\n' +
+        '  curl -H "$(ocs-auth token --header)" "https://uswe.datahub.connect.aveva.com/api/v1/Tenants/TENANT"\n' +
+        `\n${EXIT_STATUS_HELP}`,
+    );
   addFlowOptions(command);
   addProfileOptions(command);
   addCacheOptions(command);

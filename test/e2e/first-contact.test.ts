@@ -343,3 +343,17 @@ test('api errors name the method and path, and a missing --input file is one pla
   assertFailure(missing, 2, /^error: cannot read nope\.json: no such file\n/);
   assert.doesNotMatch(missing.stderr, /ENOENT/);
 });
+
+test("every command's help states its exit status; the top-level help has examples, names CONNECT, and says what --no-color covers", async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  for (const command of ['configure', 'login', 'token', 'whoami', 'status', 'logout', 'exec', 'api', 'completion']) {
+    const help = await runCli([command, '--help'], { env });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /Exit status/, `${command} --help`);
+  }
+  const top = await runCli(['--help'], { env });
+  assert.match(top.stdout, /CONNECT/);
+  assert.match(top.stdout, /Examples:\n {2}ocs-auth /);
+  assert.match(top.stdout, /Exit status/);
+  assert.match(top.stdout, /--no-color +no colour, on stderr or stdout/);
+});
