@@ -7,7 +7,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
 import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
-import type { StreamRequest, StreamResponse } from '../flows/http.js';
+import { type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
 import { apiBase, requireComplete, type CompleteSettings } from '../config/settings.js';
 import type { ApiOptions } from './api.js';
@@ -160,7 +160,7 @@ async function failUnlessAnswered(response: StreamResponse, method: string, sett
   // The HTTP client repeats only what may be repeated (src/http-client.ts, sendStream).
   const retried = status === 429 || REPEATABLE_METHODS.has(method);
   throw new NetworkError(`the API at ${where} answered ${said}${retried ? ' after retries' : ''}`, {
-    hint: retried ? 'try again later' : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
+    hint: retried ? (unavailableHint(response) ?? 'try again later') : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
   });
 }
 

@@ -358,3 +358,10 @@ test("every command's help states its exit status; the top-level help has exampl
   assert.match(top.stdout, /Exit status/);
   assert.match(top.stdout, /--no-color +no colour, on stderr or stdout/);
 });
+
+test('api: a 429 whose Retry-After is too long to wait for says when to try again, naming the method and path', async () => {
+  emulator.addFault({ route: 'tenant-data', status: 429, headers: { 'Retry-After': '30' } });
+  const result = await runCli(['api', 'Tenants/{tenant}/Namespaces'], { env: envOnly() });
+  assertFailure(result, 5, /GET \/api\/v1\/Tenants\/[^/]+\/Namespaces\).* 429/);
+  assert.match(result.stderr, /hint: the server asks to be tried again in 30 s \(Retry-After\)/);
+});
