@@ -91,13 +91,15 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     const warn = (what: string, value: string) => warnUnlessGuid(ui, what, value);
     if (isComplete(profile) && !givesAnySetting(options)) await askEverything(profile, prompter, warn);
     else await askForMissing(profile, prompter, warn);
+    // A sample's well_known_url is taken below, once the resource is known.
+    if (!imported.discoveryUrl) await askForDiscoveryUrl(profile, prompter);
   } else {
     const missing = [
       !profile.resource && '--resource',
       !profile.tenant_id && !profile.account_id && '--tenant-id or --account-id',
       !profile.client_id && '--client-id',
       !profile.flow && '--pkce, --client-credentials or --device-code',
-      profile.resource && !hasDiscoveryUrl(profile) && '--discovery-url',
+      profile.resource && !imported.discoveryUrl && !hasDiscoveryUrl(profile) && '--discovery-url',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new UsageError(`missing ${missing.join(', ')} for profile "${profileName}"`, {
@@ -258,7 +260,6 @@ async function askEverything(profile: Profile, prompter: Prompter, warn: WarnUnl
   else warn('tenant id', (profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim()));
   warn('client id', (profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim()));
   profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
-  await askForDiscoveryUrl(profile, prompter);
 }
 
 function validResource(value: string): true | string {
@@ -293,7 +294,6 @@ async function askForMissing(profile: Profile, prompter: Prompter, warn: WarnUnl
   }
   if (!profile.client_id) warn('client id', (profile.client_id = (await prompter.input('Client id', { validate: required })).trim()));
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
-  await askForDiscoveryUrl(profile, prompter);
 }
 
 /** An account on a resource whose identity host cannot be derived: without the URL, no login could start. */

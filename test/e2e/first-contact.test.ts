@@ -142,6 +142,16 @@ test('configure of an account on a resource whose identity host cannot be derive
   assertFailure(await runCli(['configure', ...flags], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /missing --discovery-url/);
 });
 
+test("configure --from a CONNECT sample on a plain-http resource takes its well_known_url, asking for no --discovery-url", async () => {
+  const wellKnown = `${emulator.resource}/account/acct/authentication/.well-known/openid-configuration`;
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(file, JSON.stringify({ base_url: emulator.resource, account_id: 'acct', client_id: CLIENT(), well_known_url: wellKnown, data_store_id: 'store' }));
+  const result = await runCli(['configure', '-p', 'cds', '--client-credentials', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /data_store_id in .* was not imported: a profile holds no data store/);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), new RegExp(`discovery_url = ${wellKnown}\\n`));
+});
+
 test('configure warns (and still saves) when a tenant or client id is clearly not an id', async () => {
   const result = await runCli(['configure', '--pkce', '--resource', emulator.resource, '--tenant-id', 't1', '--client-id', 'c'], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
   assert.equal(result.code, 0, result.stderr);
