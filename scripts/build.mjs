@@ -110,6 +110,14 @@ const LEFT_OUT = {
   'cacheable-request': "got's HTTP cache (the cache option), which ocs-auth never sets",
 };
 
+/**
+ * Vendored packages bundled from their `module` entry rather than `main`. jsonc-parser's main
+ * is a UMD file whose factory require()s its own parts through a parameter esbuild does not
+ * follow (dist/ then fails with "Cannot find module './impl/format'"); its module entry is
+ * the same code as ES modules.
+ */
+const MODULE_ENTRY = new Set(['jsonc-parser']);
+
 /** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
 function packageName(specifier) {
   const parts = specifier.split('/');
@@ -253,6 +261,7 @@ await Promise.all(
         ? { stdin: { contents: `export { ${ONLY_EXPORTS[specifier].join(', ')} } from ${JSON.stringify(specifier)};`, resolveDir: common.absWorkingDir, sourcefile: specifier } }
         : { entryPoints: [specifier] }),
       outfile: `dist/vendor/${specifier}.cjs`,
+      ...(MODULE_ENTRY.has(packageName(specifier)) ? { mainFields: ['module', 'main'] } : {}),
       external: Object.keys(KEEP_EXTERNAL),
       plugins: [leftOut, loadOnFirstUse],
       ...INTL_ON_FIRST_USE,

@@ -16,6 +16,7 @@ import { InterruptedError, type InterruptSignal, OcsAuthError } from './errors.j
 import { wantsColor } from './cli/io.js';
 import { Ui } from './cli/ui.js';
 import { closest } from './cli/suggest.js';
+import { EXIT_STATUS_HELP } from './commands/options.js';
 
 const COMMANDS: Record<string, Register> = {
   configure: configure.register,
@@ -76,13 +77,31 @@ export async function main(argv: string[], processDeps: Deps): Promise<number> {
 
 const GLOBAL_FLAGS = ['-v', '--verbose', '--no-color'];
 
+const TOP_LEVEL_HELP = [
+  '',
+  'Examples:',
+  '  ocs-auth configure                          # a profile: resource, tenant or account, client, flow',
+  '  ocs-auth login                              # browser login, device code or client secret, as the profile says',
+  '  TOKEN=$(ocs-auth token)                     # a valid token, cached while fresh',
+  "  ocs-auth api 'Tenants/{tenant}'             # an authenticated request",
+  '  ocs-auth exec -- python upload.py           # OCS_TOKEN, OCS_API_BASE, … in its environment',
+  '  ocs-auth configure -p cds --resource https://platform.connect.aveva.com --account-id ACCOUNT --client-id CLIENT --client-credentials',
+  '                                              # CONNECT data services: an account instead of a tenant',
+  '',
+  'In CI, OCS_RESOURCE, OCS_TENANT_ID (or OCS_ACCOUNT_ID), OCS_CLIENT_ID and OCS_CLIENT_SECRET are enough.',
+  '',
+  EXIT_STATUS_HELP,
+  "api adds 6 (another 4xx answer); exec exits with its command's status; status with 1 when nobody is",
+  'logged in. Any other 1 is a bug: run again with --verbose and report it. Each command\'s --help says more.',
+].join('\n');
+
 /** The program as commander sees it for `argv`: the global options and the commands the run needs. */
 export function createProgram(argv: string[], deps: Deps, outcome: Outcome): Command {
   const program = new Command('ocs-auth')
-    .description('Bearer tokens for OSIsoft Cloud Services / AVEVA Data Hub, for people and shell scripts')
+    .description('Bearer tokens for OSIsoft Cloud Services / AVEVA Data Hub and CONNECT data services, for people and shell scripts')
     .version(deps.version, '--version', 'print the version')
     .option('-v, --verbose', 'trace HTTP on stderr (secrets and tokens redacted); stack traces on errors')
-    .option('--no-color', 'no colour on stderr (also NO_COLOR)')
+    .option('--no-color', "no colour, on stderr or stdout (whoami's report, api's JSON on a terminal); also NO_COLOR")
     .showHelpAfterError('(see ocs-auth --help)')
     .showSuggestionAfterError(false)
     .configureOutput({
@@ -90,6 +109,7 @@ export function createProgram(argv: string[], deps: Deps, outcome: Outcome): Com
       writeErr: (text) => deps.io.stderr.write(text),
       outputError: (text, write) => write(withSuggestion(text, program)),
     })
+    .addHelpText('after', TOP_LEVEL_HELP)
     .exitOverride();
   for (const register of commandsFor(argv)) register(program, deps, outcome);
   for (const command of program.commands) command.exitOverride().showHelpAfterError(`(see ocs-auth ${command.name()} --help)`);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -475,4 +475,52 @@ test('cli --connect prints the CONNECT env lines, and they work with the built C
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
   await rm(env.OCS_AUTH_CONFIG_DIR!, { recursive: true, force: true });
+});
+
+/** Every process below `pid`, from /proc (Linux): what `npm run` starts stands between it and the emulator. */
+async function descendants(pid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4, after the command name in parentheses (which may itself hold spaces).
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('SIGTERM to `npm run emulator` stops the emulator too: no orphan left serving', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const npm = spawn('npm', ['run', '--silent', 'emulator', '--', '--port', '0'], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => npm.on('exit', () => resolve()));
+  let resource: string | undefined;
+  for await (const line of createInterface({ input: npm.stdout! })) {
+    resource ??= /^OCS emulator .*(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? /OCS_RESOURCE='([^']+)'/.exec(line)?.[1];
+    if (line.startsWith('Ctrl-C to stop')) break;
+  }
+  assert.ok(resource, 'the emulator said where it serves');
+  const tree = await descendants(npm.pid!);
+  assert.ok(tree.length > 0);
+  npm.kill('SIGTERM');
+  await exited;
+  const deadline = Date.now() + 10_000;
+  while (tree.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const left = tree.filter(alive);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  assert.deepEqual(left, [], 'processes left running after npm was stopped');
+  await assert.rejects(fetch(`${resource}/identity/.well-known/openid-configuration`), 'nothing serves any more');
 });

@@ -1,12 +1,13 @@
 // What `ocs-auth api` does, loaded only when it runs (src/commands/api.ts registers it).
 import { readFile } from 'node:fs/promises';
+import { unreadableFile } from '../store/fs-errors.js';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
 import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
-import type { StreamRequest, StreamResponse } from '../flows/http.js';
+import { type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
 import { apiBase, requireComplete, type CompleteSettings } from '../config/settings.js';
 import type { ApiOptions } from './api.js';
@@ -55,7 +56,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
   await failUnlessAnswered(response, request.method, settings);
   if (options.include) out.write(head(response));
   await writeBody(response, out, style);
-  if (!isSuccess(response.status)) throw answered(response, request.url);
+  if (!isSuccess(response.status)) throw answered(response, request.url, request.method);
 }
 
 async function buildRequest(url: URL, options: ApiOptions, context: CommandContext): Promise<StreamRequest & { url: URL }> {
@@ -83,7 +84,7 @@ async function readInput(file: string, context: CommandContext): Promise<Buffer>
   try {
     return await readFile(file);
   } catch (error) {
-    throw new UsageError(`cannot read --input ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw unreadableFile(error, file, 'give --input a file that exists, or - for stdin');
   }
 }
 
@@ -109,7 +110,7 @@ async function paginate(
     if (options.include && pages.length === 0) out.write(head(response));
     if (!isSuccess(response.status)) {
       await writeBody(response, out, style);
-      throw answered(response, url);
+      throw answered(response, url, 'GET');
     }
     const text = (await readAnswer(response)).toString('utf8');
     let page: unknown;
@@ -146,7 +147,8 @@ async function failUnlessAnswered(response: StreamResponse, method: string, sett
   if (status !== 401 && status !== 403 && status !== 429 && status < 500) return;
   const reason = status === 401 ? challengeReason(response.headers['www-authenticate']) : errorReason(await readReason(response.body));
   const said = `${status}${response.statusText ? ` ${response.statusText}` : ''}${reason ? `: ${reason}` : ''}`;
-  const where = new URL(response.url).host;
+  const { host, pathname } = new URL(response.url);
+  const where = `${host} (${method} ${pathname})`;
   if (status === 401 || status === 403) {
     throw new CredentialsRejectedError(`the API at ${where} rejected the token (${said})`, {
       hint:
@@ -158,7 +160,7 @@ async function failUnlessAnswered(response: StreamResponse, method: string, sett
   // The HTTP client repeats only what may be repeated (src/http-client.ts, sendStream).
   const retried = status === 429 || REPEATABLE_METHODS.has(method);
   throw new NetworkError(`the API at ${where} answered ${said}${retried ? ' after retries' : ''}`, {
-    hint: retried ? 'try again later' : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
+    hint: retried ? (unavailableHint(response) ?? 'try again later') : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
   });
 }
 
@@ -166,9 +168,10 @@ function challengeReason(challenge: string | string[] | undefined): string | und
   return typeof challenge === 'string' ? (/error_description="([^"]*)"/.exec(challenge)?.[1] ?? undefined) : undefined;
 }
 
-function answered(response: StreamResponse, url: URL): ApiError {
+/** As gh api says it: the method and path first, since `-f` alone makes a POST that the person may not expect. */
+function answered(response: StreamResponse, url: URL, method: string): ApiError {
   const location = response.status >= 300 && response.status < 400 && typeof response.headers.location === 'string' ? ` (not followed: ${response.headers.location})` : '';
-  return new ApiError(`the API answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''} to ${url.pathname}${location}; its body is on stdout`);
+  return new ApiError(`${method} ${url.pathname}: ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${location}; its body is on stdout`);
 }
 
 /** `-i`: what curl -i and gh api -i show, the header names as the server spelt them. */

@@ -27,9 +27,11 @@ export const register: Register = (program, deps) => {
         '  source <(ocs-auth completion bash)        # zsh: source <(ocs-auth completion zsh), after compinit',
         '  ocs-auth completion fish | source',
         'Keep it:',
-        '  ocs-auth completion bash > ~/.local/share/bash-completion/completions/ocs-auth',
+        '  ocs-auth completion bash > ~/.local/share/bash-completion/completions/ocs-auth   # read by the bash-completion package',
         '  ocs-auth completion zsh > "${fpath[1]}/_ocs_auth"',
         '  ocs-auth completion fish > ~/.config/fish/completions/ocs-auth.fish',
+        '',
+        'Exit status: 0 when the script is printed; 2 for a missing or unknown shell.',
       ].join('\n'),
     )
     .action(async (shell: CompletionShell | undefined, options: CompletionOptions, self: Command) => {

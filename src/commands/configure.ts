@@ -4,10 +4,10 @@ import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
 import type { Prompter } from '../cli/prompter.js';
-import { readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
+import { type NotImported, readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { sessionLockName } from '../flows/stored-token.js';
-import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
+import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings, WELL_KNOWN } from '../config/settings.js';
 import { rejectOtherFlowFlags, typedFlags } from './login.js';
 import { chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { addFlowOptions, addProfileOptions } from './options.js';
@@ -29,7 +29,9 @@ export const register: Register = (program, deps) => {
         '  ocs-auth configure\n' +
         '  ocs-auth configure --resource https://uswe.datahub.connect.aveva.com --tenant-id T --client-id C --client-credentials\n' +
         '  ocs-auth configure -p connect --resource https://platform.connect.aveva.com --account-id A --client-id C --client-credentials\n' +
-        '  ocs-auth configure --from appsettings.json',
+        '  ocs-auth configure --from appsettings.json\n' +
+        '\nExit status: 0 when the profile is saved; 2 for a missing or invalid setting, an unreadable --from file,\n' +
+        'or secret storage that cannot be reached; 130 Ctrl-C at a prompt.',
     );
   addProfileOptions(command);
   addFlowOptions(command);
@@ -47,8 +49,15 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   const config = await context.loadConfig();
   const imported: SampleSettings = options.from ? await readSampleSettings(options.from) : {};
 
-  const env = (name: string) => deps.env[name] || undefined;
-  const profile: Profile = { ...config[profileName] };
+  // The OCS_* variables whose values end up in the profile: said, since nobody typed them here.
+  const fromEnv = new Set<string>();
+  const env = (name: string) => {
+    const value = deps.env[name] || undefined;
+    if (value !== undefined) fromEnv.add(name);
+    return value;
+  };
+  const before: Profile | undefined = config[profileName];
+  const profile: Profile = { ...before };
   assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE'));
   assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION'));
   // A tenant or an account, from the first source that names one; it replaces the other kind.
@@ -73,19 +82,24 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
   // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
   // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
-  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : flowFromEnv(deps.env)));
+  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : flowFromEnv(deps.env, fromEnv)));
+  dropOtherFlowSettings(profile, before, { scope: options.scope ?? imported.scope, redirectUri: options.redirectUri ?? imported.redirectUri });
 
   if (canPrompt(deps.io)) {
     const prompter = await deps.createPrompter();
     // `configure -p X` alone, for a profile that has everything: let the person edit it.
-    if (isComplete(profile) && !givesAnySetting(options)) await askEverything(profile, prompter);
-    else await askForMissing(profile, prompter);
+    const warn = (what: string, value: string) => warnUnlessGuid(ui, what, value);
+    if (isComplete(profile) && !givesAnySetting(options)) await askEverything(profile, prompter, warn);
+    else await askForMissing(profile, prompter, warn);
+    // A sample's well_known_url is taken below, once the resource is known.
+    if (!imported.discoveryUrl) await askForDiscoveryUrl(profile, prompter);
   } else {
     const missing = [
       !profile.resource && '--resource',
       !profile.tenant_id && !profile.account_id && '--tenant-id or --account-id',
       !profile.client_id && '--client-id',
-      !profile.flow && '--pkce or --client-credentials',
+      !profile.flow && '--pkce, --client-credentials or --device-code',
+      profile.resource && !imported.discoveryUrl && !hasDiscoveryUrl(profile) && '--discovery-url',
     ].filter(Boolean);
     if (missing.length > 0) {
       throw new UsageError(`missing ${missing.join(', ')} for profile "${profileName}"`, {
@@ -126,10 +140,53 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   }
 
   await saveProfile(context.configDir, profileName, () => profile);
-  for (const key of imported.notImported ?? []) {
-    ui.info(`note: ${key} in ${options.from} was not imported: a profile holds no namespace; give it to each API call yourself.`);
-  }
+  sayNotImported(ui, options.from, imported.notImported ?? []);
+  if (fromEnv.size > 0) ui.info(`Values taken from the environment: ${[...fromEnv].join(', ')}.`);
+  if (before !== undefined) sayChanges(ui, profileName, before, profile);
   ui.success(`Saved profile "${profileName}" to ${configFilePath(context.configDir)}`);
+  if (canPrompt(deps.io)) ui.info(`next: ocs-auth login${profileName === DEFAULT_PROFILE ? '' : ` -p ${profileName}`}`);
+}
+
+/** One line per reason, so the hybrid sample's three redirect keys read as one note. */
+function sayNotImported(ui: CommandContext['ui'], from: string | undefined, notImported: NotImported[]): void {
+  const byReason = new Map<string, string[]>();
+  for (const { key, reason } of notImported) byReason.set(reason, [...(byReason.get(reason) ?? []), key]);
+  for (const [reason, keys] of byReason) {
+    ui.info(`note: ${keys.join(', ')} in ${from} ${keys.length === 1 ? 'was' : 'were'} not imported: ${reason}.`);
+  }
+}
+
+const PROFILE_KEYS: (keyof Profile)[] = ['resource', 'api_version', 'tenant_id', 'account_id', 'discovery_url', 'client_id', 'flow', 'redirect_uri', 'scope', 'storage'];
+
+/** A profile changed in place (an import over it, most of all) says what it had before. */
+function sayChanges(ui: CommandContext['ui'], profileName: string, before: Profile, after: Profile): void {
+  const changes = PROFILE_KEYS.filter((key) => before[key] !== after[key]).map((key) =>
+    before[key] === undefined ? `${key} set to ${after[key]}` : after[key] === undefined ? `${key} ${before[key]} removed` : `${key} ${before[key]} -> ${after[key]}`,
+  );
+  if (changes.length > 0) ui.info(`Profile "${profileName}" changed: ${changes.join('; ')}.`);
+}
+
+/**
+ * A scope asked for by a browser login means nothing to client credentials (and would be
+ * sent with the secret), and a redirect URI only serves the browser login: when the flow
+ * changes, what belonged to the old one goes, unless this run gives it again.
+ */
+function dropOtherFlowSettings(profile: Profile, before: Profile | undefined, given: { scope: string | undefined; redirectUri: string | undefined }): void {
+  if (before?.flow === undefined || before.flow === profile.flow) return;
+  const userLogin = (flow: string | undefined) => flow === 'pkce' || flow === 'device-code';
+  if (given.scope === undefined && userLogin(before.flow) !== userLogin(profile.flow)) delete profile.scope;
+  if (given.redirectUri === undefined && profile.flow !== 'pkce') delete profile.redirect_uri;
+}
+
+/** A discovery URL given, or one ocs-auth can derive (not for an account on a plain-http resource). */
+function hasDiscoveryUrl(profile: Profile): boolean {
+  if (profile.discovery_url) return true;
+  try {
+    return derivedDiscoveryUrl(normalizeResource(profile.resource!), profile.account_id) !== undefined;
+  } catch {
+    // An invalid resource is reported as such, below.
+    return true;
+  }
 }
 
 /**
@@ -145,8 +202,10 @@ function importDiscoveryUrl(profile: Profile, imported: SampleSettings, ui: Comm
   }
 }
 
-function flowFromEnv(env: NodeJS.ProcessEnv): Flow | undefined {
-  return FLOWS.find((flow) => flow === env.OCS_AUTH_FLOW);
+function flowFromEnv(env: NodeJS.ProcessEnv, fromEnv: Set<string>): Flow | undefined {
+  const flow = FLOWS.find((flow) => flow === env.OCS_AUTH_FLOW);
+  if (flow !== undefined) fromEnv.add('OCS_AUTH_FLOW');
+  return flow;
 }
 
 function isComplete(profile: Profile): boolean {
@@ -190,13 +249,16 @@ const FLOW_CHOICES: { name: string; value: Flow }[] = [
   { name: 'Code entered in a browser anywhere (device code, for machines without one)', value: 'device-code' },
 ];
 
+/** Said right after the answer, while the person still has it in mind. */
+type WarnUnlessGuid = (what: string, value: string) => void;
+
 /** Every setting, with the current value as the default: Enter keeps it. */
-async function askEverything(profile: Profile, prompter: Prompter): Promise<void> {
+async function askEverything(profile: Profile, prompter: Prompter, warn: WarnUnlessGuid): Promise<void> {
   const required = (value: string) => value.trim() !== '' || 'required';
   profile.resource = (await prompter.input('Resource URL', { default: profile.resource, validate: validResource })).trim();
   if (profile.account_id) profile.account_id = (await prompter.input('Account id', { default: profile.account_id, validate: required })).trim();
-  else profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim();
-  profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim();
+  else warn('tenant id', (profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim()));
+  warn('client id', (profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim()));
   profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
 }
 
@@ -209,7 +271,7 @@ function validResource(value: string): true | string {
   }
 }
 
-async function askForMissing(profile: Profile, prompter: Prompter): Promise<void> {
+async function askForMissing(profile: Profile, prompter: Prompter, warn: WarnUnlessGuid): Promise<void> {
   if (!profile.resource) {
     const region = await prompter.select('Resource (region)', REGIONS);
     profile.resource =
@@ -228,8 +290,25 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
           { name: 'CONNECT data services (an account id)', value: 'account' as const },
         ]);
     if (kind === 'account') profile.account_id = (await prompter.input('Account id', { validate: required })).trim();
-    else profile.tenant_id = (await prompter.input('Tenant id', { validate: required })).trim();
+    else warn('tenant id', (profile.tenant_id = (await prompter.input('Tenant id', { validate: required })).trim()));
   }
-  profile.client_id ||= (await prompter.input('Client id', { validate: required })).trim();
+  if (!profile.client_id) warn('client id', (profile.client_id = (await prompter.input('Client id', { validate: required })).trim()));
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
+}
+
+/** An account on a resource whose identity host cannot be derived: without the URL, no login could start. */
+async function askForDiscoveryUrl(profile: Profile, prompter: Prompter): Promise<void> {
+  if (hasDiscoveryUrl(profile)) return;
+  profile.discovery_url = (
+    await prompter.input(`OpenID configuration URL (ends with ${WELL_KNOWN})`, { validate: validDiscoveryUrl })
+  ).trim();
+}
+
+function validDiscoveryUrl(value: string): true | string {
+  try {
+    normalizeDiscoveryUrl(value.trim());
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }

@@ -9,7 +9,7 @@ import type { Register } from './register.js';
 import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
 import { startSpinner } from '../cli/spinner.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
-import { addFlowOptions, addProfileOptions, seconds } from './options.js';
+import { addFlowOptions, addProfileOptions, EXIT_STATUS_HELP, seconds } from './options.js';
 
 export interface LoginOptions extends ProfileOptions, FlowOptions {
   clientSecretStdin?: boolean;
@@ -31,7 +31,8 @@ export const register: Register = (program, deps) => {
       '\nExamples:\n' +
         '  ocs-auth login --pkce\n' +
         '  ocs-auth login --device-code             # over SSH, in a container, on a machine without a browser\n' +
-        '  ocs-auth login --client-credentials --client-secret-stdin < secret.txt',
+        '  ocs-auth login --client-credentials --client-secret-stdin < secret.txt\n' +
+        `\n${EXIT_STATUS_HELP}`,
     );
   addFlowOptions(command);
   addProfileOptions(command);
@@ -73,6 +74,15 @@ const FLOW_WORDS: Record<Flow, string> = {
  * waiting for a browser that will never open, or wondering where the secret went. The flow
  * may come from the profile or the environment, so this runs on the resolved settings.
  */
+/**
+ * The token endpoint refused a client id and secret: invalid_client says only that one of the
+ * two is wrong (OCS answers it for an unknown client too), so the hint names both, and where the
+ * secret came from.
+ */
+export function rejectedClientHint(settings: CompleteSettings, secret: string): string {
+  return `check both the client id (${settings.clientId}) and ${secret}`;
+}
+
 export function rejectOtherFlowFlags(typed: Set<string>, settings: { flow: Flow; profile: string; profileExists: boolean }): void {
   const wrong = Object.keys(FLAG_FLOWS).filter((flag) => typed.has(flag) && !FLAG_FLOWS[flag]!.includes(settings.flow));
   if (wrong.length === 0) return;
@@ -96,8 +106,9 @@ export async function logIn(context: CommandContext, settings: CompleteSettings,
   const clientSecret = await readClientSecret(how, context);
   const fromEnvironment = !how.clientSecretStdin && clientSecret === context.deps.env.OCS_CLIENT_SECRET;
   const { tenant } = await loginClientCredentials(context.flowDeps(settings.storage, settings), settings, clientSecret).catch((error: unknown) => {
-    if (!(error instanceof CredentialsRejectedError) || !fromEnvironment || error.hint !== undefined) throw error;
-    throw new CredentialsRejectedError(error.message, { hint: 'the client secret came from OCS_CLIENT_SECRET: check it, or unset it to be asked', cause: error });
+    if (!(error instanceof CredentialsRejectedError) || error.hint !== undefined) throw error;
+    const secret = fromEnvironment ? 'the client secret in OCS_CLIENT_SECRET (unset it to be asked for one)' : 'the client secret given';
+    throw new CredentialsRejectedError(error.message, { hint: rejectedClientHint(settings, secret), cause: error });
   });
   await rememberProfile(context, settings, how);
   context.ui.success(`Logged in to ${where(settings, tenant)} as client ${settings.clientId} [profile ${settings.profile}]`);

@@ -23,7 +23,12 @@ export const register: Register = (program, deps) => {
     .description("revoke where the server offers it, then remove the profile's stored secrets and tokens")
     .option('-p, --profile <name>', 'profile to log out (env OCS_AUTH_PROFILE, default "default")')
     .option('--all', 'every profile, and every session started from environment variables')
-    .addHelpText('after', '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.')
+    .addHelpText(
+      'after',
+      '\nSecrets are removed from both the OS keychain and credentials.json, wherever they are.\n' +
+        '\nExit status: 0 when logged out, even where the server could not revoke (that is said);\n' +
+        '2 for an unknown profile or an unreadable config.ini (not with --all); 130 Ctrl-C, 143 SIGTERM.',
+    )
     .action(async (options: LogoutOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals())));
 };
 
@@ -47,6 +52,15 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
       removedAnything = true;
       const revoked = result.revokedRefreshTokens > 0 ? 'revoked the refresh token at the server, ' : '';
       context.ui.success(`Logged out of ${owner}: ${revoked}removed ${removed.join(' and ')}`);
+      // Removed here is not revoked there: whoever holds a copy of the refresh token can still use it.
+      const unrevoked = result.unrevokedRefreshTokens > 0;
+      if (result.withoutRevocationEndpoint) {
+        context.ui.info(
+          `  Nothing was revoked on the server: its discovery document names no revocation endpoint${unrevoked ? ', so the refresh token may still work there until it expires' : ''}.`,
+        );
+      } else if (unrevoked) {
+        context.ui.info('  The server did not revoke the refresh token: it may still work there until it expires.');
+      }
       if (result.accessTokenValidUntil !== undefined) {
         context.ui.info(
           `  An access token issued before stays valid until it expires (${relativeTime(result.accessTokenValidUntil, context.deps.now())}): the API checks it without asking the server.`,

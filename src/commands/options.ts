@@ -5,6 +5,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MIN_VALIDITY_SECONDS } from '../flows/cached-token.js';
 import { wholeSeconds } from './context.js';
 
+/** The SPEC's exit codes as the commands that get a token meet them; each command's help adds its own. */
+export const EXIT_STATUS_HELP = [
+  'Exit status: 0 success; 2 usage or configuration error; 3 login needed and no terminal to do it;',
+  '4 credentials rejected; 5 network or server failure (after retries); 130 Ctrl-C, 143 SIGTERM.',
+].join('\n');
+
 /** The flags every command that names a tenant and client accepts (SPEC "Configuration"). */
 export function addProfileOptions(command: Command): Command {
   return command

@@ -37,7 +37,7 @@ export const register: Register = (program, deps, outcome) => {
     .command('status')
     .description('every profile: flow, logged in or not, token expiry, where secrets are stored')
     .option('--json', 'one JSON document on stdout: {"profiles": [...]}')
-    .addHelpText('after', '\nExit status 1 when no profile is logged in, as `gh auth status`.')
+    .addHelpText('after', '\nExit status: 0 when a profile is logged in; 1 when none is, as `gh auth status`; 2 for an unknown\nprofile or an unreadable config.ini.')
     .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), outcome));
 };
 

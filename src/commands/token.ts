@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { CredentialsElsewhereError, CredentialsRejectedError, LoginRequiredError } from '../errors.js';
 import { getAccessToken, loginCommand } from '../flows/access-token.js';
+import { readBoundSecret } from '../flows/bound-secret.js';
 import { tokenRequest } from '../flows/cached-token.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { StoredToken } from '../flows/stored-token.js';
@@ -10,14 +11,20 @@ import { type CompleteSettings, requireComplete } from '../config/settings.js';
 import { formatToken, SHELL_NAMES, TOKEN_VARIABLE, tokenFormat } from './token-output.js';
 import type { TokenOptions } from './token-args.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
-import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
-import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn } from './login.js';
+import { addCacheOptions, addFlowOptions, addProfileOptions, EXIT_STATUS_HELP } from './options.js';
+import { DEFAULT_LOGIN_TIMEOUT_SECONDS, logIn, rejectedClientHint } from './login.js';
 
 export const register: Register = (program, deps) => {
   const command = program
     .command('token')
     .description('print a valid access token on stdout, reusing the cached one while it is fresh')
-    .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(ocs-auth token)" "$OCS_RESOURCE/api/v1/Tenants/$OCS_TENANT_ID"');
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  TOKEN=$(ocs-auth token)\n' +
+        '  curl -H "$(ocs-auth token --header)" "https://uswe.datahub.connect.aveva.com/api/v1/Tenants/TENANT"\n' +
+        `\n${EXIT_STATUS_HELP}`,
+    );
   addFlowOptions(command);
   addProfileOptions(command);
   addCacheOptions(command);
@@ -68,6 +75,16 @@ function elsewhereHint(options: ProfileOptions, env: NodeJS.ProcessEnv, settings
     : `the profile was changed since its login: run ${login} to log in again`;
 }
 
+/** Where the refused secret came from, and for OCS_CLIENT_SECRET, whether a stored one would be used without it. */
+async function rejectedSecret(flowDeps: FlowDeps, settings: CompleteSettings, fromEnvironment: boolean): Promise<string> {
+  if (!fromEnvironment) return `the stored client secret (\`${loginCommand(settings)}\` stores another)`;
+  // A secret store that cannot be read holds none this run could use.
+  const stored = await readBoundSecret(flowDeps.store, settings.profile, 'client-credentials', 'client-secret').catch(() => undefined);
+  return stored === undefined
+    ? 'the client secret in OCS_CLIENT_SECRET'
+    : `the client secret in OCS_CLIENT_SECRET, which wins over the one stored for profile "${settings.profile}" (unset it to use that one)`;
+}
+
 /**
  * The token `token` prints, with the settings it is for: exec and whoami get theirs the same
  * way. When a login is needed and a person is at the terminal, the login happens here and
@@ -83,11 +100,9 @@ export async function accessToken(
   try {
     return { settings, token: await getAccessToken(flowDeps, request), flowDeps };
   } catch (error) {
-    if (error instanceof CredentialsRejectedError && request.environmentSecret !== undefined) {
-      throw new CredentialsRejectedError(error.message, {
-        hint: 'the client secret came from OCS_CLIENT_SECRET, which wins over a stored one: check it, or unset it to use the stored secret',
-        cause: error,
-      });
+    // A rejection with a hint of its own is about something else than the client and its secret.
+    if (error instanceof CredentialsRejectedError && settings.flow === 'client-credentials' && error.hint === undefined) {
+      throw new CredentialsRejectedError(error.message, { hint: rejectedClientHint(settings, await rejectedSecret(flowDeps, settings, request.environmentSecret !== undefined)), cause: error });
     }
     if (error instanceof CredentialsElsewhereError) {
       throw new CredentialsElsewhereError(error.message, { hint: elsewhereHint(options, context.deps.env, settings), cause: error });

@@ -15,7 +15,7 @@ import { terminalText } from '../cli/ui.js';
 import { secondsLeft } from './token-output.js';
 import { colorFor } from '../cli/io.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addFlowOptions, addProfileOptions } from './options.js';
+import { addFlowOptions, addProfileOptions, EXIT_STATUS_HELP } from './options.js';
 import { accessToken } from './token.js';
 import { DEFAULT_MIN_VALIDITY_SECONDS } from '../flows/cached-token.js';
 
@@ -59,7 +59,7 @@ export const register: Register = (program, deps) => {
   const command = program
     .command('whoami')
     .description('who the token is, in which tenant or account, until when (asks the server, so a rejected token shows here)')
-    .addHelpText('after', '\nExit status 4 when the API rejects the token, 3 when nobody is logged in.');
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n4 also when the API rejects the token (401/403).`);
   addFlowOptions(command);
   addProfileOptions(command);
   command.option('--json', 'one JSON document on stdout').action(async (options: WhoamiOptions, self: Command) => {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import ini from 'ini';
+import { parse as parseJsonc, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
+import { unreadableFile } from '../store/fs-errors.js';
 
 /**
  * What the OCS samples' appsettings.json or config.ini hold, and the CONNECT samples'
@@ -8,7 +10,8 @@ import { UsageError } from '../errors.js';
  * well_known_url/…). config.ini comes in two layouts: one [Configuration] section, or the
  * older OMF/SDS samples' [Configurations] (Namespace), [Access] (Resource, Tenant,
  * ApiVersion) and [Credentials] (ClientId, ClientSecret); their appsettings.json may call
- * the secret ClientKey. DataStoreId is read past: no profile key holds it.
+ * the secret ClientKey. What a profile cannot hold (a namespace, a data store, the hybrid
+ * sample's password) is listed in notImported, so the person is told.
  */
 export interface SampleSettings {
   resource?: string;
@@ -20,8 +23,14 @@ export interface SampleSettings {
   clientSecret?: string;
   redirectUri?: string;
   scope?: string;
-  /** Keys of the file that name something a profile cannot hold (a namespace), to say so. */
-  notImported?: string[];
+  /** Keys of the file that name something a profile cannot or must not hold, with why, to say so. */
+  notImported?: NotImported[];
+}
+
+export interface NotImported {
+  key: string;
+  /** Why, as the end of a sentence: "a password is never stored". */
+  reason: string;
 }
 
 // Keys as lower case without underscores, so ClientId and client_id are one key.
@@ -40,33 +49,42 @@ const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   scope: 'scope',
 };
 
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'it is a folder, not a file',
-  ENOTDIR: 'a part of the path is a file, not a folder',
+// Keys (normalized as in KEYS) that samples hold and a profile does not. A namespace and a
+// data store belong to each API call, not to the login: no profile key holds them (yet). The
+// hybrid-login sample signs in with a username and password, which ocs-auth never stores (the
+// browser login asks for them), and builds its redirect URI from three keys the client may not
+// even be registered with here.
+const NOT_IMPORTED: Record<string, string> = {
+  namespace: 'a profile holds no namespace (yet); give it to each API call yourself',
+  namespaceid: 'a profile holds no namespace (yet); give it to each API call yourself',
+  datastoreid: 'a profile holds no data store; give it to each API call yourself',
+  username: 'ocs-auth never stores sign-in names or passwords: the browser login (--pkce) asks for them',
+  password: 'ocs-auth never stores a password: the browser login (--pkce) asks for it',
+  redirecthost: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
+  redirectport: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
+  redirectpath: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
 };
-
-// A namespace belongs to each API call, not to the login: no profile key holds it (yet).
-const NAMESPACE_KEYS = new Set(['namespace', 'namespaceid']);
 
 export async function readSampleSettings(path: string): Promise<SampleSettings> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message}`, { cause: error });
+    throw unreadableFile(error, path);
   }
   return parseSampleSettings(text, path);
 }
 
 export function parseSampleSettings(text: string, path: string): SampleSettings {
-  const source = text.trimStart().startsWith('{') ? fromJson(text, path) : fromIni(text, path);
+  // .NET reads appsettings.json with or without a byte-order mark (Visual Studio writes one).
+  const unmarked = text.replace(/^\uFEFF/, '');
+  const source = looksLikeJson(unmarked, path) ? fromJson(unmarked, path) : fromIni(unmarked, path);
   const settings: SampleSettings = {};
   for (const [key, value] of Object.entries(source)) {
     const normalized = key.toLowerCase().replaceAll('_', '');
-    if (NAMESPACE_KEYS.has(normalized) && typeof value === 'string' && value.trim() !== '') {
-      (settings.notImported ??= []).push(key);
+    const notImported = NOT_IMPORTED[normalized];
+    if (notImported !== undefined && value !== null && String(value).trim() !== '') {
+      (settings.notImported ??= []).push({ key, reason: notImported });
       continue;
     }
     const name = KEYS[normalized];
@@ -83,14 +101,49 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
   return settings;
 }
 
+/** A .json file, or text whose first token (past comments) opens an object: an INI file starts with a [section]. */
+function looksLikeJson(text: string, path: string): boolean {
+  return /\.json$/i.test(path) || /^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*\{/.test(text);
+}
+
+// jsonc-parser's error codes in the words of the person who has to fix the file.
+const JSON_ERRORS: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a "key" in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected ","',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  EndOfFileExpected: 'unexpected text after the closing "}"',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'a /* comment is not closed',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is cut short',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string',
+};
+
+/** As .NET's configuration reader reads it: comments and trailing commas are fine. */
 function fromJson(text: string, path: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // reported below
+  const errors: ParseError[] = [];
+  const value: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const [error] = errors;
+  if (error !== undefined) {
+    const { line, column } = lineAndColumn(text, error.offset);
+    const code = printParseErrorCode(error.error);
+    throw new UsageError(`${path}:${line}:${column}: ${JSON_ERRORS[code] ?? code}`, { hint: "fix the file: it should be JSON like the samples' appsettings.json" });
   }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new UsageError(`${path} is not a JSON object like the samples' appsettings.json`);
+}
+
+/** 1-based, as editors count. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 const INI_SECTIONS = ['configuration', 'configurations', 'access', 'credentials'];

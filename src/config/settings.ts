@@ -142,6 +142,15 @@ export function discoveryUrlFor(settings: { resource: string; accountId?: string
       hint: 'give the OpenID configuration URL with --discovery-url (OCS_DISCOVERY_URL)',
     });
   }
+  // CONNECT has no discovery document for an unknown account, so a wrong account id fails at
+  // a derived URL. A configured URL names its own account: one for another account would get
+  // that account's tokens, and whoami would show the wrong id as fact.
+  const named = settings.accountId === undefined ? undefined : /\/account\/([^/]+)\/authentication\//i.exec(url)?.[1];
+  if (named !== undefined && decodeURIComponent(named).toLowerCase() !== settings.accountId!.toLowerCase()) {
+    throw new UsageError(`the discovery URL is for account ${decodeURIComponent(named)}, not ${settings.accountId}`, {
+      hint: 'fix the account id (--account-id, OCS_ACCOUNT_ID) or the discovery URL (--discovery-url, OCS_DISCOVERY_URL)',
+    });
+  }
   return url;
 }
 
@@ -179,7 +188,8 @@ export function normalizeDiscoveryUrl(value: string): string {
       hint: 'plain http:// is accepted only for localhost and 127.0.0.1',
     });
   }
-  if (!url.pathname.endsWith(WELL_KNOWN) || url.search || url.hash || url.username || url.password) {
+  // Some servers (Django OAuth Toolkit) serve it at the same path with a trailing slash.
+  if (!(url.pathname.endsWith(WELL_KNOWN) || url.pathname.endsWith(`${WELL_KNOWN}/`)) || url.search || url.hash || url.username || url.password) {
     throw new UsageError(`discovery URL must end with ${WELL_KNOWN}, not "${value}"`, {
       hint: `e.g. https://identity.platform.connect.aveva.com/account/ACCOUNT/authentication${WELL_KNOWN}`,
     });

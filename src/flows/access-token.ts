@@ -27,15 +27,20 @@ const REFRESH_GRACE_AFTER_INTERRUPT_MS = 5_000;
 export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Promise<StoredToken> {
   const { settings, environmentSecret } = request;
   const session = cachedSession(request);
+  // Under --verbose, a run with no HTTP trace would otherwise leave open where its token came from.
+  const fromCache = (cached: StoredToken) => {
+    deps.trace?.(`token from the cache (${session.flow}, ${session.owner}): ${Math.round((cached.expires_at - deps.now()) / 1000)} s left, no request made`);
+    return cached;
+  };
   if (!request.force) {
     const cached = await cachedAccessToken(deps, request);
-    if (cached) return cached;
+    if (cached) return fromCache(cached);
   }
   const release = await deps.lock(sessionLockName(session.owner, settings.flow));
   try {
     if (!request.force) {
       const cached = await cachedAccessToken(deps, request);
-      if (cached) return cached;
+      if (cached) return fromCache(cached);
     }
     const token =
       settings.flow === 'client-credentials'

@@ -5,7 +5,7 @@ import got, { RequestError, type Agents, type CancelableRequest, type Delays, ty
 import { checkServerIdentity } from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from '../errors.js';
-import type { HttpClient, HttpResponse, RequestOptions, StreamRequest, StreamResponse } from './http.js';
+import { type HttpClient, type HttpResponse, type RequestOptions, retryAfterMs, type StreamRequest, type StreamResponse } from './http.js';
 import { describeProxy, proxyFor, type Proxy } from './proxy-env.js';
 import { describeTlsFailure } from './tls-trust.js';
 
@@ -183,14 +183,6 @@ function retryDelay(attempt: number, retryAfter: number | undefined, startedAt: 
 async function pause(delay: number, reason: string, attempt: number, options: HttpClientOptions): Promise<void> {
   options.trace?.(`  retry ${attempt} after ${reason}`);
   await setTimeoutPromise(delay, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
-}
-
-/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-function retryAfterMs(value: string | string[] | undefined): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** Resolves with the status line and headers, the body still to be read from the stream. */

@@ -64,3 +64,27 @@ export function jsonObject(response: HttpResponse): Record<string, unknown> | un
     return undefined;
   }
 }
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * For a server that is busy or down (429, 503) once the retries are spent: when it asks to be
+ * tried again (its Retry-After, which was too long to wait for here), else what the status means.
+ */
+export function unavailableHint(response: Pick<HttpResponse, 'status' | 'headers'>): string | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const after = retryAfterMs(response.headers['retry-after']);
+  if (after !== undefined) {
+    const seconds = Math.ceil(after / 1000);
+    return `the server asks to be tried again in ${seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`} (Retry-After)`;
+  }
+  return response.status === 429
+    ? 'the server is limiting how often it is asked: try again in a minute'
+    : 'the service is unavailable for now (overloaded, or down for maintenance): try again in a few minutes';
+}

@@ -18,6 +18,10 @@ export interface LogoutResult {
   accessTokenValidUntil: number | undefined;
   /** Revocations that failed: logged out locally all the same. */
   revocationFailures: string[];
+  /** There was something to revoke, and the server's discovery document names no revocation endpoint. */
+  withoutRevocationEndpoint: boolean;
+  /** Refresh tokens removed here but not revoked at the server (no endpoint, or refused): they may still work there. */
+  unrevokedRefreshTokens: number;
 }
 
 const TOKEN_CACHE_PLACE = 'the token cache';
@@ -30,7 +34,14 @@ const TOKEN_CACHE_PLACE = 'the token cache';
  * running in parallel cannot store a rotated token after the logout.
  */
 export async function logout(deps: FlowDeps, owner: string, stores: SecretStore[], configuredDiscoveryUrl: string | undefined): Promise<LogoutResult> {
-  const result: LogoutResult = { removed: new Map(), revokedRefreshTokens: 0, accessTokenValidUntil: undefined, revocationFailures: [] };
+  const result: LogoutResult = {
+    removed: new Map(),
+    revokedRefreshTokens: 0,
+    accessTokenValidUntil: undefined,
+    revocationFailures: [],
+    withoutRevocationEndpoint: false,
+    unrevokedRefreshTokens: 0,
+  };
   const count = (place: string) => result.removed.set(place, (result.removed.get(place) ?? 0) + 1);
   for (const flow of FLOWS) {
     const release = await deps.lock(sessionLockName(owner, flow));
@@ -95,9 +106,14 @@ async function revokeSession(
   if (accessToken && accessToken.resource === target.resource && (flow === 'pkce' || accessSecret !== undefined)) {
     revocations.push({ token: accessToken.access_token, tokenTypeHint: 'access_token', clientId: target.client_id, clientSecret: accessSecret });
   }
+  if (revocations.length === 0) return;
+  const revokedBefore = result.revokedRefreshTokens;
   try {
     await withProviderMetadata(deps, target.discovery_url, async (metadata) => {
-      if (!metadata.revocation_endpoint) return;
+      if (!metadata.revocation_endpoint) {
+        result.withoutRevocationEndpoint = true;
+        return;
+      }
       if (target.issuer !== null && metadata.issuer !== target.issuer) {
         throw new Error(`${target.discovery_url} now names issuer ${metadata.issuer}, not ${target.issuer}: nothing sent`);
       }
@@ -110,4 +126,5 @@ async function revokeSession(
   } catch (error) {
     result.revocationFailures.push(`${owner} (${flow}): ${(error as Error).message}`);
   }
+  if (refreshToken && result.revokedRefreshTokens === revokedBefore) result.unrevokedRefreshTokens += 1;
 }

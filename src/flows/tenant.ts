@@ -1,6 +1,6 @@
 import { CredentialsRejectedError, NetworkError, UsageError } from '../errors.js';
 import { DEFAULT_API_VERSION } from '../config/settings.js';
-import { type HttpClient, type HttpResponse, jsonObject } from './http.js';
+import { type HttpClient, type HttpResponse, jsonObject, unavailableHint } from './http.js';
 
 export interface Tenant {
   Id: string;
@@ -42,11 +42,15 @@ export function processTenantResponse(response: HttpResponse, address: TenantAdd
         hint: `the tenant call is under ${DEFAULT_API_VERSION}: try --api-version ${DEFAULT_API_VERSION} (or drop OCS_API_VERSION / api_version)`,
       });
     }
-    throw new UsageError(`the API has no ${tenantUrl(address)} (404)`, { hint: 'check --resource: it is the base URL of your region, e.g. https://uswe.datahub.connect.aveva.com' });
+    // The call is made only with a token the identity server has issued for these settings, so
+    // the sign-in is fine: what is missing is an OCS tenant API on this resource.
+    throw new UsageError(`the sign-in worked, but ${tenantUrl(address)} answered 404: ${address.resource} has no OCS tenant API`, {
+      hint: `OCS and AVEVA Data Hub answer this call for every tenant (403, not 404, for one that is not yours): is ${address.resource} an OCS / AVEVA Data Hub server? For a CONNECT account, give --account-id instead of --tenant-id`,
+    });
   }
   const body = jsonObject(response);
   if (response.status !== 200 || !body || typeof body.Id !== 'string') {
-    throw new NetworkError(`the tenant call to ${tenantUrl(address)} answered ${response.status}${body ? '' : ' without JSON'}`);
+    throw new NetworkError(`the tenant call to ${tenantUrl(address)} answered ${response.status}${body ? '' : ' without JSON'}`, { hint: unavailableHint(response) });
   }
   return body as unknown as Tenant;
 }

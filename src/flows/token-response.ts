@@ -1,5 +1,5 @@
 import { CredentialsRejectedError, EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
-import { jsonObject, type HttpResponse } from './http.js';
+import { jsonObject, type HttpResponse, unavailableHint } from './http.js';
 import { jwtClaims } from './jwt.js';
 
 export interface TokenSet {
@@ -63,7 +63,7 @@ function tokenError(response: HttpResponse, body: Record<string, unknown> | unde
   const code = typeof body?.error === 'string' ? body.error : undefined;
   const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
   if (response.status >= 500 || response.status === 429) {
-    return new NetworkError(`the token endpoint failed with ${response.status}${code ? ` ${code}` : ''}${description}`);
+    return new NetworkError(`the token endpoint failed with ${response.status}${code ? ` ${code}` : ''}${description}`, { hint: unavailableHint(response) });
   }
   if (code && REJECTED.has(code)) return new CredentialsRejectedError(`credentials rejected: ${code}${description}`);
   if (code && MISCONFIGURED.has(code)) {

@@ -13,6 +13,20 @@ const REASONS: Record<string, string> = {
   EISDIR: 'it is a folder, not a file',
 };
 
+// Why a file the person named (a sample to import, a request body) cannot be read, in words.
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+};
+
+/** "cannot read FILE: no such file", never a bare ENOENT. */
+export function unreadableFile(error: unknown, path: string, hint?: string): UsageError {
+  const reason = READ_FAILURES[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message;
+  return new UsageError(`cannot read ${path}: ${reason}`, { hint, cause: error });
+}
+
 /**
  * A UsageError naming `path` for the errors above; any other error unchanged (a bug, or
  * something the caller handles, such as ENOENT or EEXIST).

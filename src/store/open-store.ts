@@ -43,7 +43,9 @@ function fallbackWarning(configDir: string, warn: (message: string) => void, ver
     if (!verbose && existsSync(marker)) return;
     warn(
       `no OS keychain reachable${verbose ? ` (${cause})` : ''}; keeping secrets in ${path} (mode 0600). ` +
-        'Run `ocs-auth configure --storage file` (or set OCS_AUTH_STORAGE=file) to choose this and silence this warning; it is said once.',
+        // The variable first: it works for every session, while `configure` needs a profile to write,
+        // and a session from OCS_* variables alone has none.
+        'Set OCS_AUTH_STORAGE=file (for a profile, `ocs-auth configure --storage file` also works) to choose this and silence this warning; it is said once.',
     );
     // Best effort: failing to remember costs one more warning, nothing else.
     writeFile(marker, `${new Date().toISOString()} ${cause}\n`, { mode: 0o600 }).catch(() => {});

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
 import { parseSampleSettings, readSampleSettings } from '../../src/config/sample-settings.ts';
 
+const NS_ID = { key: 'NamespaceId', reason: 'a profile holds no namespace (yet); give it to each API call yourself' };
+const DATA_STORE = { key: 'DataStoreId', reason: 'a profile holds no data store; give it to each API call yourself' };
+
 test("reads the samples' appsettings.json", () => {
   const text = JSON.stringify({
     Resource: 'https://dat-b.osisoft.com',
@@ -13,7 +16,7 @@ test("reads the samples' appsettings.json", () => {
     NamespaceId: 'ignored',
   });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: ['NamespaceId'],
+    notImported: [NS_ID],
     resource: 'https://dat-b.osisoft.com',
     apiVersion: 'v1',
     tenantId: 'tenant',
@@ -25,7 +28,7 @@ test("reads the samples' appsettings.json", () => {
 test("reads the samples' config.ini [Configuration] section", () => {
   const text = '[Configuration]\nNamespace = ns\nResource = https://dat-b.osisoft.com\nTenantId = t\nClientId = c\nClientSecret = s\n';
   assert.deepEqual(parseSampleSettings(text, 'config.ini'), {
-    notImported: ['Namespace'],
+    notImported: [{ ...NS_ID, key: 'Namespace' }],
     resource: 'https://dat-b.osisoft.com',
     tenantId: 't',
     clientId: 'c',
@@ -46,7 +49,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ Resource: 'https://platform.connect.aveva.com', AccountId: 'a', ClientId: 'c', ClientSecret: 's', Scope: 'api', DataStoreId: 'd' }),
       'appsettings.json',
     ),
-    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api' },
+    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api', notImported: [DATA_STORE] },
   );
   const wellKnown = 'https://identity.platform.connect.aveva.com/account/a/authentication/.well-known/openid-configuration';
   assert.deepEqual(
@@ -54,7 +57,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ well_known_url: wellKnown, client_id: 'c', client_secret: 's', account_id: 'a', data_store_id: 'd', base_url: 'https://platform.connect.aveva.com' }),
       'appsettings.json',
     ),
-    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', resource: 'https://platform.connect.aveva.com' },
+    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', resource: 'https://platform.connect.aveva.com', notImported: [{ ...DATA_STORE, key: 'data_store_id' }] },
   );
   // The CONNECT samples' placeholders.
   assert.throws(() => parseSampleSettings('{"client_id":"your-client-id"}', 'a.json'), /placeholder/);
@@ -72,14 +75,14 @@ test("reads the older samples' config.ini: [Configurations], [Access], [Credenti
     apiVersion: 'v1-preview',
     clientId: 'c',
     clientSecret: 's',
-    notImported: ['Namespace'],
+    notImported: [{ ...NS_ID, key: 'Namespace' }],
   });
 });
 
 test("reads appsettings.json with ClientKey for the secret and says NamespaceId is not imported", () => {
   const text = JSON.stringify({ NamespaceId: 'ns', TenantId: 't', Resource: 'https://dat-b.osisoft.com', ClientId: 'c', ClientKey: 's' });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: ['NamespaceId'],
+    notImported: [NS_ID],
     tenantId: 't',
     resource: 'https://dat-b.osisoft.com',
     clientId: 'c',
@@ -93,4 +96,45 @@ test('a missing sample file is one line in plain words', async () => {
     assert.equal(error.message, 'cannot read /nonexistent/nope.json: no such file');
     return true;
   });
+});
+
+test('reads appsettings.json as .NET does: a byte-order mark, // and /* */ comments, trailing commas', () => {
+  const text = '\uFEFF{\r\n  // the tenant\r\n  "Resource": "https://dat-b.osisoft.com", /* region */\r\n  "TenantId": "t",\r\n  "ClientId": "c",\r\n}\r\n';
+  assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), { resource: 'https://dat-b.osisoft.com', tenantId: 't', clientId: 'c' });
+  // A file that opens with a comment is still JSON, whatever its name.
+  assert.deepEqual(parseSampleSettings('// settings\n{"TenantId":"t"}', 'settings.txt'), { tenantId: 't' });
+});
+
+test('a JSON syntax error names the line and column', () => {
+  assert.throws(
+    () => parseSampleSettings('{\n  "TenantId": "t"\n  "ClientId": "c"\n}', 'appsettings.json'),
+    (error: Error) => {
+      assert.ok(error instanceof UsageError);
+      assert.equal(error.message, 'appsettings.json:3:3: expected ","');
+      return true;
+    },
+  );
+  assert.throws(() => parseSampleSettings('{ broken', 'a.json'), /^UsageError: a\.json:1:3: /);
+});
+
+// AVEVA's hybrid-login sample: a confidential client that also signs a user in.
+test("names the hybrid sample's keys that are not imported, never keeping a password", () => {
+  const text = JSON.stringify({
+    Resource: 'https://uswe.datahub.connect.aveva.com',
+    TenantId: 't',
+    ClientId: 'c',
+    ClientSecret: 's',
+    RedirectHost: 'https://127.0.0.1',
+    RedirectPort: 54567,
+    RedirectPath: 'signin-oidc',
+    Username: 'alice@example.com',
+    Password: 'correct horse',
+  });
+  const settings = parseSampleSettings(text, 'appsettings.json');
+  assert.deepEqual(
+    settings.notImported?.map(({ key }) => key),
+    ['RedirectHost', 'RedirectPort', 'RedirectPath', 'Username', 'Password'],
+  );
+  assert.match(settings.notImported![4]!.reason, /never stores a password/);
+  assert.ok(!JSON.stringify(settings).includes('correct horse'));
 });

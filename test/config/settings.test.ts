@@ -101,6 +101,9 @@ test('the discovery URL: derived for a tenant and for a CONNECT account, or conf
   assert.ok(resolveSettings({ discoveryUrl: 'http://127.0.0.1:1/x/.well-known/openid-configuration' }, {}, {}).discoveryUrl);
   assert.throws(() => resolveSettings({ discoveryUrl: 'http://identity.example/.well-known/openid-configuration' }, {}, {}), /https/);
   assert.throws(() => resolveSettings({ discoveryUrl: 'https://identity.example/account/a' }, {}, {}), /must end with \/\.well-known\/openid-configuration/);
+  // Django OAuth Toolkit serves it with a trailing slash (and redirects the form without one there).
+  const slashed = 'https://identity.example/o/.well-known/openid-configuration/';
+  assert.equal(resolveSettings({ discoveryUrl: slashed }, {}, {}).discoveryUrl, slashed);
 });
 
 test('the API base: {resource}/api/{version} for a tenant, {resource}/api/account/{id} for an account, no trailing slash', () => {

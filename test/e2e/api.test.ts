@@ -135,7 +135,7 @@ test('--input sends a file or stdin as the body, unchanged, with -X and a Conten
   assert.equal(echoed.Headers['content-type'], 'text/plain');
   assert.equal(echoed.Body, 'plain words');
 
-  assertFailure(await api(['--input', join(configDir, 'missing.json'), echoPath, '--namespace', 'plant']), 2, /cannot read --input/);
+  assertFailure(await api(['--input', join(configDir, 'missing.json'), echoPath, '--namespace', 'plant']), 2, /cannot read \S+missing\.json: no such file\n/);
 });
 
 test('an Authorization header of the user\'s is refused (exit 2): ocs-auth sends the token', async () => {
@@ -191,7 +191,7 @@ test('a 404 is exit 6 with the body on stdout and one line on stderr', async () 
   const body = JSON.parse(result.stdout) as { Error: string; Reason: string };
   assert.equal(body.Error, 'Not Found');
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-  assert.match(result.stderr, /^error: the API answered 404 Not Found to \/api\/v1\/Tenants\/.+\/NoSuchThing; its body is on stdout\n$/);
+  assert.match(result.stderr, /^error: GET \/api\/v1\/Tenants\/.+\/NoSuchThing: 404 Not Found; its body is on stdout\n$/);
   assert.ok(!hasStackTrace(result.stderr));
 });
 

@@ -283,3 +283,13 @@ test('configure on a terminal offers CONNECT among the regions and then asks for
   const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
   assert.match(ini, /\[tty\]\nresource = https:\/\/platform\.connect\.aveva\.com\naccount_id = acc-tty\nclient_id = client-tty\nflow = pkce/);
 });
+
+test('an account id that is not the discovery URL\'s account is refused, as CONNECT has no discovery document for it', async () => {
+  const wrong = '00000000-0000-4000-8000-000000000000';
+  const result = await runCli(['token'], { env: ciEnv({ OCS_ACCOUNT_ID: wrong }) });
+  assertFailure(result, 2, new RegExp(`discovery URL is for account ${connect().accountId}, not ${wrong}`));
+  assert.equal(emulator.counts.token, 0);
+  // The emulator itself, as CONNECT: no discovery document for an unknown account.
+  const unknown = await fetch(`${connect().identityOrigin}/account/${wrong}/authentication/.well-known/openid-configuration`);
+  assert.equal(unknown.status, 404);
+});

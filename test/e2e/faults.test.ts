@@ -76,9 +76,18 @@ test('429 with Retry-After is honoured: the retry waits that long', async () => 
 test('a Retry-After beyond the 10 s cap is not waited for: exit 5 at once, naming 429', async () => {
   emulator.addFault({ route: 'token', status: 429, headers: { 'Retry-After': '120' } });
   const started = Date.now();
-  assertFailure(await token(), 5, /429/);
+  const result = await token();
+  assertFailure(result, 5, /429/);
+  assert.match(result.stderr, /hint: the server asks to be tried again in 2 min \(Retry-After\)/);
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   assert.deepEqual(await storedEntries(), []);
+});
+
+test('a 503 that lasts through the retries gets a hint that the service is down for now', async () => {
+  emulator.addFault({ route: 'token', status: 503 });
+  const result = await token();
+  assertFailure(result, 5, /503/);
+  assert.match(result.stderr, /hint: the service is unavailable for now .*try again in a few minutes/);
 });
 
 test('a persistent failure is three attempts in well under 30 s, then exit 5 with the last status', async () => {

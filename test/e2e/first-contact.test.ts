@@ -1,7 +1,7 @@
 // What a new user trips over in the first minutes (issue 13): the built CLI as a child
 // process, against the emulator where a server is involved.
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
@@ -80,10 +80,10 @@ test('configure reads OCS_RESOURCE, OCS_TENANT_ID and OCS_CLIENT_ID without a TT
   assert.match(ini, new RegExp(`tenant_id = ${emulator.tenantId}`));
 });
 
-test('configure never picks a flow silently: without a TTY or a secret it asks for --pkce or --client-credentials', async () => {
+test('configure never picks a flow silently: without a TTY or a secret it asks for --pkce, --client-credentials or --device-code', async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   const flags = ['--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT()];
-  assertFailure(await runCli(['configure', ...flags], { env }), 2, /--pkce or --client-credentials/);
+  assertFailure(await runCli(['configure', ...flags], { env }), 2, /--pkce, --client-credentials or --device-code/);
   await assert.rejects(readFile(join(configDir, 'config.ini')), 'nothing written');
   // A secret only fits client credentials.
   const withSecret = await runCli(['configure', ...flags, '--client-secret-stdin'], { env: { ...env, OCS_AUTH_STORAGE: 'file' }, input: 'secret\n' });
@@ -93,6 +93,63 @@ test('configure never picks a flow silently: without a TTY or a secret it asks f
   const rerun = await runCli(['configure', '--scope', 'openid ocsapi offline_access'], { env });
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /flow = client-credentials/);
+});
+
+test('configure --from reads appsettings.json as .NET does, names what it leaves out and what it changes in a profile', async () => {
+  await writeConfig(
+    `[work]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.publicClient.clientId}\nflow = pkce\n` +
+      'scope = openid ocsapi offline_access\nredirect_uri = http://localhost:5005/callback.html\n',
+  );
+  // As Visual Studio saves AVEVA's hybrid-login sample, edited by hand.
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(
+    file,
+    `\uFEFF{\r\n  // your tenant\r\n  "Resource": "${emulator.resource}",\r\n  "TenantId": "${emulator.tenantId}",\r\n  /* a confidential client */\r\n` +
+      `  "ClientId": "${CLIENT()}",\r\n  "ClientSecret": "${emulator.confidentialClient.clientSecret}",\r\n  "RedirectHost": "https://127.0.0.1",\r\n` +
+      '  "RedirectPort": 54567,\r\n  "RedirectPath": "signin-oidc",\r\n  "Username": "alice@example.com",\r\n  "Password": "correct horse",\r\n  "NamespaceId": "plant",\r\n}\r\n',
+  );
+  const result = await runCli(['configure', '-p', 'work', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /RedirectHost, RedirectPort, RedirectPath in .* were not imported: .*--redirect-uri/);
+  assert.match(result.stderr, /Username in .* was not imported/);
+  assert.match(result.stderr, /Password in .* was not imported: ocs-auth never stores a password/);
+  assert.match(result.stderr, /NamespaceId in .* was not imported/);
+  assert.match(result.stderr, new RegExp(`Profile "work" changed: client_id ${emulator.publicClient.clientId} -> ${CLIENT()}; flow pkce -> client-credentials; redirect_uri \\S+ removed; scope openid ocsapi offline_access removed`));
+  const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
+  assert.match(ini, /flow = client-credentials/);
+  assert.doesNotMatch(ini, /scope|redirect_uri|54567|plant/);
+  assert.ok(!(await readFile(join(configDir, 'credentials.json'), 'utf8')).includes('correct horse'));
+  // The profile works as imported.
+  const token = await runCli(['token', '-p', 'work'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' } });
+  assert.equal(token.code, 0, token.stderr);
+});
+
+test('configure --from names the line and column of a JSON syntax error', async () => {
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(file, `{\n  "Resource": "${emulator.resource}"\n  "TenantId": "t"\n}\n`);
+  assertFailure(await runCli(['configure', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, new RegExp(`${file}:3:3: expected ","`));
+});
+
+test('configure says which values it took from OCS_* variables', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: emulator.resource, OCS_TENANT_ID: emulator.tenantId, OCS_CLIENT_ID: CLIENT(), OCS_AUTH_FLOW: 'client-credentials' };
+  const result = await runCli(['configure', '-p', 'envp', '--client-id', emulator.publicClient.clientId], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Values taken from the environment: OCS_RESOURCE, OCS_TENANT_ID, OCS_AUTH_FLOW\./);
+});
+
+test('configure of an account on a resource whose identity host cannot be derived needs --discovery-url', async () => {
+  const flags = ['-p', 'cds', '--resource', emulator.resource, '--account-id', 'acct', '--client-id', CLIENT(), '--client-credentials'];
+  assertFailure(await runCli(['configure', ...flags], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /missing --discovery-url/);
+});
+
+test("configure --from a CONNECT sample on a plain-http resource takes its well_known_url, asking for no --discovery-url", async () => {
+  const wellKnown = `${emulator.resource}/account/acct/authentication/.well-known/openid-configuration`;
+  const file = join(configDir, 'appsettings.json');
+  await writeFile(file, JSON.stringify({ base_url: emulator.resource, account_id: 'acct', client_id: CLIENT(), well_known_url: wellKnown, data_store_id: 'store' }));
+  const result = await runCli(['configure', '-p', 'cds', '--client-credentials', '--from', file], { env: { OCS_AUTH_CONFIG_DIR: configDir } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /data_store_id in .* was not imported: a profile holds no data store/);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), new RegExp(`discovery_url = ${wellKnown}\\n`));
 });
 
 test('configure warns (and still saves) when a tenant or client id is clearly not an id', async () => {
@@ -183,7 +240,8 @@ test('the keychain fallback is said once per config folder, names configure --st
   const login = await runCli(['login', '--client-credentials'], { env });
   assert.equal(login.code, 0, login.stderr);
   assert.equal(login.stderr.match(/warning: no OS keychain reachable/g)?.length, 1, login.stderr);
-  assert.match(login.stderr, /ocs-auth configure --storage file/);
+  // A session from variables alone has no profile for `configure` to write: the variable comes first.
+  assert.match(login.stderr, /Set OCS_AUTH_STORAGE=file \(for a profile, `ocs-auth configure --storage file` also works\)/);
   assert.doesNotMatch(login.stderr, /D-Bus|dbus|nonexistent/i);
   const later = await runCli(['token', '--force'], { env: { ...env, OCS_CLIENT_SECRET: undefined } });
   assert.equal(later.code, 0, later.stderr);
@@ -238,8 +296,82 @@ test('an empty or malformed --api-version is refused as the API version', async 
   assertFailure(await runCli(['whoami', '--api-version', 'v9'], { env: envOnly() }), 2, /API version "v9"/);
 });
 
-test('a rejected secret from OCS_CLIENT_SECRET says that it came from there', async () => {
+test('a rejected secret from OCS_CLIENT_SECRET says that it came from there, and speaks of a stored secret only where there is one', async () => {
   const result = await runCli(['token'], { env: envOnly({ OCS_CLIENT_SECRET: 'wrong' }) });
   assertFailure(result, 4, /rejected/);
   assert.match(result.stderr, /hint: .*OCS_CLIENT_SECRET/);
+  assert.doesNotMatch(result.stderr, /stored/);
+  // With a profile whose secret is stored, OCS_CLIENT_SECRET wins over it: then say so.
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const flags = ['--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', CLIENT(), '--client-credentials', '--client-secret-stdin'];
+  assert.equal((await runCli(['configure', ...flags], { env, input: `${emulator.confidentialClient.clientSecret}\n` })).code, 0);
+  const over = await runCli(['token', '-p', 'default'], { env: { ...env, OCS_CLIENT_SECRET: 'wrong' } });
+  assertFailure(over, 4, /rejected/);
+  assert.match(over.stderr, /hint: .*OCS_CLIENT_SECRET, which wins over the one stored for profile "default"/);
+});
+
+test('a client id the server does not know gets a hint naming the client id, not only the secret', async () => {
+  const token = await runCli(['token'], { env: envOnly({ OCS_CLIENT_ID: 'no-such-client' }) });
+  assertFailure(token, 4, /invalid_client/);
+  assert.match(token.stderr, /hint: .*client id \(no-such-client\)/);
+  const login = await runCli(['login', '--client-credentials'], { env: envOnly({ OCS_CLIENT_ID: 'no-such-client' }) });
+  assertFailure(login, 4, /invalid_client/);
+  assert.match(login.stderr, /hint: .*client id \(no-such-client\)/);
+});
+
+test('logout says what was not revoked on the server: no revocation endpoint in discovery, or a refusal', async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  await storePkceSession(emulator, configDir, 'default');
+  emulator.addFault({ route: 'discovery', transform: ({ revocation_endpoint: _dropped, ...document }) => document });
+  const without = await runCli(['logout'], { env });
+  assert.equal(without.code, 0, without.stderr);
+  assert.doesNotMatch(without.stderr, /revoked the refresh token at the server/);
+  assert.match(without.stderr, /Nothing was revoked on the server: its discovery document names no revocation endpoint, so the refresh token may still work there until it expires/);
+  assert.equal(emulator.counts.revocation, 0);
+
+  emulator.clearFaults();
+  await rm(join(configDir, 'cache'), { recursive: true, force: true });
+  await storePkceSession(emulator, configDir, 'default');
+  emulator.addFault({ route: 'revocation', status: 400 });
+  const refused = await runCli(['logout'], { env });
+  assert.equal(refused.code, 0, refused.stderr);
+  assert.match(refused.stderr, /could not revoke at the server: .*400/);
+  assert.match(refused.stderr, /The server did not revoke the refresh token: it may still work there until it expires/);
+});
+
+test('--verbose says when the token came from the cache', async () => {
+  assert.equal((await runCli(['token'], { env: envOnly() })).code, 0);
+  const verbose = await runCli(['-v', 'token'], { env: envOnly() });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /token from the cache \(client-credentials, env-\S+\): \d+ s left, no request made/);
+});
+
+test('api errors name the method and path, and a missing --input file is one plain line', async () => {
+  const posted = await runCli(['api', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/plant/Nope'], { env: envOnly() });
+  assert.equal(posted.code, 6, posted.stderr);
+  assert.match(posted.stderr, /^error: POST \/api\/v1\/Tenants\/[^/]+\/Namespaces\/plant\/Nope: 404 Not Found; its body is on stdout\n$/);
+  const missing = await runCli(['api', '--input', 'nope.json', 'Tenants/{tenant}'], { env: envOnly() });
+  assertFailure(missing, 2, /^error: cannot read nope\.json: no such file\n/);
+  assert.doesNotMatch(missing.stderr, /ENOENT/);
+});
+
+test("every command's help states its exit status; the top-level help has examples, names CONNECT, and says what --no-color covers", async () => {
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+  for (const command of ['configure', 'login', 'token', 'whoami', 'status', 'logout', 'exec', 'api', 'completion']) {
+    const help = await runCli([command, '--help'], { env });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /Exit status/, `${command} --help`);
+  }
+  const top = await runCli(['--help'], { env });
+  assert.match(top.stdout, /CONNECT/);
+  assert.match(top.stdout, /Examples:\n {2}ocs-auth /);
+  assert.match(top.stdout, /Exit status/);
+  assert.match(top.stdout, /--no-color +no colour, on stderr or stdout/);
+});
+
+test('api: a 429 whose Retry-After is too long to wait for says when to try again, naming the method and path', async () => {
+  emulator.addFault({ route: 'tenant-data', status: 429, headers: { 'Retry-After': '30' } });
+  const result = await runCli(['api', 'Tenants/{tenant}/Namespaces'], { env: envOnly() });
+  assertFailure(result, 5, /GET \/api\/v1\/Tenants\/[^/]+\/Namespaces\).* 429/);
+  assert.match(result.stderr, /hint: the server asks to be tried again in 30 s \(Retry-After\)/);
 });

@@ -27,3 +27,18 @@ test('configure on a terminal offers a complete profile for editing, its values 
   assert.match(ini, new RegExp(`client_id = ${newClient}\\n`));
   assert.match(ini, /flow = pkce\n/);
 });
+
+test('configure on a terminal warns of a non-GUID id at once, asks for a discovery URL it cannot derive, and names the next step', needsScript, async () => {
+  const discoveryUrl = `${emulator.resource}/identity/.well-known/openid-configuration`;
+  const { code, screen } = await onTerminal(['configure', '-p', 'cds', '--resource', emulator.resource, '--client-credentials'], { OCS_AUTH_CONFIG_DIR: configDir }, [
+    [/Which platform is this/, '\u001b[B\r'],
+    [/Account id/, 'acct\r'],
+    [/Client id/, 'c1\r'],
+    [/OpenID configuration URL/, `${discoveryUrl}\r`],
+  ]);
+  assert.equal(code, 0, screen);
+  const warning = screen.indexOf('client id "c1" does not look like an OCS id');
+  assert.ok(warning !== -1 && warning < screen.indexOf('OpenID configuration URL'), screen);
+  assert.match(screen, /next: ocs-auth login -p cds/);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), new RegExp(`discovery_url = ${discoveryUrl}\\n`));
+});
