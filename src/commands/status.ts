@@ -10,6 +10,7 @@ import { localTime, relativeTime } from '../cli/time-format.js';
 import { jwtClaims, personName } from '../flows/jwt.js';
 import type { Outcome } from './register.js';
 import { type CommandContext, createContext } from './context.js';
+import { environmentSessionOf } from '../config/settings.js';
 
 export interface StatusOptions {
   json?: boolean;
@@ -68,6 +69,17 @@ export async function run(options: StatusOptions, context: CommandContext, outco
     if (token.tenant_id !== null) profile.tenant_id = token.tenant_id;
     if (token.account_id !== null) profile.account_id = token.account_id;
     statuses.push(await describe(storeFor(undefined), tokens, session.owner, flow, profile, deps.now()));
+  }
+
+  // The session the four CI variables make here has a name before it has a cached token.
+  const environment = environmentSessionOf(deps.env);
+  if (environment && !statuses.some((status) => status.profile === environment.profile)) {
+    const profile: Profile = {};
+    if (environment.resource !== undefined) profile.resource = environment.resource;
+    if (environment.clientId !== undefined) profile.client_id = environment.clientId;
+    if (environment.tenantId !== undefined) profile.tenant_id = environment.tenantId;
+    if (environment.accountId !== undefined) profile.account_id = environment.accountId;
+    statuses.push(await describe(storeFor(undefined), tokens, environment.profile, 'client-credentials', profile, deps.now()));
   }
 
   // Scripts ask `ocs-auth status || ocs-auth login`.
