@@ -1,9 +1,9 @@
 import type { PublicClientFlow } from '../config/config-file.js';
-import { InterruptedError, interruptSignal, NotWritableError, UsageError } from '../errors.js';
+import { InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UsageError } from '../errors.js';
 import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import type { Release } from '../store/lock.js';
-import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
+import { bindingFor, markRefused, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { withProviderMetadata } from './discovery.js';
 import { personScope } from './public-session.js';
@@ -139,6 +139,10 @@ async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, 
     const refreshToken = requireBinding(record, binding, what);
     const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), {
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
+    }).catch(async (error: unknown) => {
+      // Refused: `status` must say the session has ended, not that it is logged in.
+      if (error instanceof LoginRequiredError && record) await markRefused(deps.store, settings.profile, flow, 'refresh-token', record, deps.now());
+      throw error;
     });
     if (tokens.refreshToken) await storeBoundSecret(deps.store, settings.profile, flow, 'refresh-token', tokens.refreshToken, binding, deps.now());
     return toStoredToken(tokens, settings, metadata.issuer);
