@@ -157,7 +157,7 @@ async function everySession(context: CommandContext, config: ConfigFile): Promis
     );
     sessions.push({
       // Its secret is in another environment: logged in while its token lasts.
-      query: { owner: cached.owner, flow, settings: { ...completeOrWhy(settings), profile: cached.owner } as CompleteSettings, environmentSecret: false },
+      query: { owner: cached.owner, flow, settings: completeOrWhy(settings), environmentSecret: false },
       shown: shownSettings(settings),
       storage: storageSetting(env.OCS_AUTH_STORAGE),
     });
