@@ -80,6 +80,7 @@ export function environmentSessionOf(env: NodeJS.ProcessEnv): Settings | undefin
 
 function environmentSessionSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
   const settings = resolveFrom(flags, env, {}, DEFAULT_PROFILE);
+  // isEnvironmentSession saw OCS_RESOURCE and OCS_CLIENT_ID set, and a flag only replaces them.
   return { ...settings, profile: environmentSessionName(settings as Settings & { resource: string; clientId: string }) };
 }
 

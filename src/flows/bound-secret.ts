@@ -64,11 +64,6 @@ export function bindingChanges(stored: Binding, expected: Binding): string[] {
   return changes;
 }
 
-/** Whether a secret of that kind, as ocs-auth stores it, is there: for `status`. */
-export async function hasStoredSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<boolean> {
-  return readRecord(await store.get(secretAccount(owner, flow, kind))) !== undefined;
-}
-
 /** The stored value, whatever it is bound to: for revoking it where it came from. */
 export async function readBoundSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<BoundSecret | undefined> {
   return readRecord(await store.get(secretAccount(owner, flow, kind)));
