@@ -22,6 +22,12 @@ export class UsageError extends OcsAuthError {
   readonly exitCode = 2;
 }
 
+/**
+ * The config folder (or a file or folder in it) cannot be written: permissions, a read-only
+ * mount, no home at all. Still the user's to fix, unless nothing needs keeping.
+ */
+export class NotWritableError extends UsageError {}
+
 /** Nothing usable is stored and the refresh (if any) was refused: someone must log in. */
 export class LoginRequiredError extends OcsAuthError {
   readonly exitCode = 3;

@@ -42,13 +42,22 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
   const dir = configDir(deps.env);
   let config: Promise<ConfigFile> | undefined;
   const loadConfig = () => (config ??= loadConfigFile(dir));
+  let ignoredSaid = false;
   return {
     deps,
     ui,
     verbose,
     configDir: dir,
     loadConfig,
-    settings: async (flags, { createsProfile = false } = {}) => settingsFrom(await loadConfig(), flags, deps.env, dir, createsProfile),
+    async settings(flags, { createsProfile = false } = {}) {
+      const settings = settingsFrom(await loadConfig(), flags, deps.env, dir, createsProfile);
+      // Once a run: a command that resolves its settings twice still names each variable once.
+      if (settings.ignoredVariables.length > 0 && !ignoredSaid) {
+        ignoredSaid = true;
+        ui.warn(ignoredVariablesMessage(settings));
+      }
+      return settings;
+    },
     flowDeps(storage, network = {}) {
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
@@ -70,9 +79,16 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
 
 /** flag > environment variable > profile in config.ini > default, for the profile in force. */
 export function settingsFrom(config: ConfigFile, flags: SettingFlags, env: NodeJS.ProcessEnv, dir: string, createsProfile = false): Settings {
-  const settings = resolveSettings(flags, env, config);
+  // A login keeps what it proved in a profile: the CI variables are no session of their own there.
+  const settings = resolveSettings(flags, env, config, { environmentSession: !createsProfile });
   if (!createsProfile && (flags.profile !== undefined || env.OCS_AUTH_PROFILE)) requireProfile(settings.profile, config, dir);
   return settings;
+}
+
+/** A named profile kept its own settings: the variables that pointed elsewhere did nothing, which their setter should know. */
+export function ignoredVariablesMessage(settings: Pick<Settings, 'profile' | 'ignoredVariables'>): string {
+  const names = settings.ignoredVariables.join(', ');
+  return `profile "${settings.profile}" uses its own settings: ignoring ${names}, which ${settings.ignoredVariables.length > 1 ? 'point' : 'points'} elsewhere`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { type ConfigFile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from './register.js';
-import { caFileSetting, DEFAULT_PROFILE } from '../config/settings.js';
+import { caFileSetting, DEFAULT_PROFILE, environmentSessionOf } from '../config/settings.js';
 import { FileStore } from '../store/file-store.js';
 import { KeychainStore, KeychainUnavailableError } from '../store/keychain-store.js';
 import { keychainForFolder } from '../store/open-store.js';
@@ -40,7 +40,7 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
   const named = options.profile ?? (context.deps.env.OCS_AUTH_PROFILE || undefined);
   const owners = options.all
     ? await everyOwner(stores, context.flowDeps('file').tokens, Object.keys(config))
-    : [validateProfileName(named ?? DEFAULT_PROFILE)];
+    : [validateProfileName(named ?? environmentSessionOf(context.deps.env)?.profile ?? DEFAULT_PROFILE)];
 
   let removedAnything = false;
   for (const owner of owners) {

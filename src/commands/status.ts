@@ -1,20 +1,24 @@
 import type { Command } from 'commander';
-import { type Flow, FLOWS, type Profile } from '../config/config-file.js';
+import { type ConfigFile, type Flow, FLOWS, type Profile } from '../config/config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
-import { sessionStatus } from '../flows/session-status.js';
+import { type SessionQuery, sessionStatus } from '../flows/session-status.js';
 import { parseStoredToken } from '../flows/stored-token.js';
+import { loginCommand } from '../flows/access-token.js';
 import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
-import type { TokenCache } from '../store/token-cache.js';
 import { localTime, relativeTime } from '../cli/time-format.js';
-import { jwtClaims, personName } from '../flows/jwt.js';
+import { terminalText } from '../cli/ui.js';
 import type { Outcome } from './register.js';
-import { type CommandContext, createContext } from './context.js';
+import { type CommandContext, createContext, requireProfile } from './context.js';
+import { type CompleteSettings, environmentSessionOf, requireComplete, resolveSettings, type Settings } from '../config/settings.js';
+import { OcsAuthError } from '../errors.js';
 
 export interface StatusOptions {
+  profile?: string;
   json?: boolean;
 }
 
+/** One entry of `status --json` (README "status"): keys are only ever added. */
 export interface ProfileStatus {
   profile: string;
   flow: Flow;
@@ -27,50 +31,74 @@ export interface ProfileStatus {
   has_refresh_token: boolean;
   has_client_secret: boolean;
   storage: StorageKind;
-  storage_location: string;
-  /** Added after the rest: who a browser login is, from the cached token ("Name <email>"); null for a client. */
+  /** Where its secrets are; null when none are stored (an access token alone lives in the token cache). */
+  storage_location: string | null;
+  /** Who a browser or device-code login is, from the cached token ("Name <email>"); null for a client. */
   user: string | null;
+  /** Why it is not logged in (what `token` would run into); null when it is. */
+  reason: string | null;
 }
 
 export const register: Register = (program, deps, outcome) => {
   program
     .command('status')
-    .description('every profile: flow, logged in or not, token expiry, where secrets are stored')
+    .description('every profile (or one): flow, logged in or not and why, who, token expiry, where secrets are stored')
+    .option('-p, --profile <name>', 'only this profile (env OCS_AUTH_PROFILE)')
     .option('--json', 'one JSON document on stdout: {"profiles": [...]}')
-    .addHelpText('after', '\nExit status: 0 when a profile is logged in; 1 when none is, as `gh auth status`; 2 for an unknown\nprofile or an unreadable config.ini.')
+    .addHelpText(
+      'after',
+      '\nLogged in means `ocs-auth token` would work without a new login.\nExit status: 0 when a profile is logged in; 1 when none is (with --profile: when that one is not), as\n`gh auth status`; 2 for an unknown profile or an unreadable config.ini.',
+    )
     .action(async (options: StatusOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), outcome));
 };
+
+/** A session to describe: its query, and the settings to show when they do not resolve. */
+interface Session {
+  query: SessionQuery;
+  shown: Profile;
+  storage: StorageKind | undefined;
+}
 
 export async function run(options: StatusOptions, context: CommandContext, outcome: Outcome): Promise<void> {
   const { deps } = context;
   const config = await context.loadConfig();
+  const named = options.profile ?? (deps.env.OCS_AUTH_PROFILE || undefined);
+  let sessions = await everySession(context, config);
+  if (named !== undefined) {
+    sessions = sessions.filter((session) => session.query.owner === named);
+    if (sessions.length === 0) requireProfile(named, config, context.configDir);
+  }
+
   const stores = new Map<string, SecretStore>();
-  const storeFor = (profile: Profile | undefined): SecretStore => {
-    const requested = storageSetting(deps.env.OCS_AUTH_STORAGE) ?? storageSetting(profile?.storage);
+  const storeFor = (requested: StorageKind | undefined): SecretStore => {
     const key = requested ?? 'auto';
     if (!stores.has(key)) stores.set(key, context.flowDeps(requested).store);
     return stores.get(key)!;
   };
-  const { tokens } = context.flowDeps(undefined);
-
+  const { tokens, cache } = context.flowDeps(undefined);
   const statuses: ProfileStatus[] = [];
-  for (const [name, profile] of Object.entries(config)) {
-    const flow = FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
-    statuses.push(await describe(storeFor(profile), tokens, name, flow, profile, deps.now()));
-  }
-  // Sessions from OCS_CLIENT_SECRET have no profile; their cached token says what they are for.
-  for (const session of await tokens.list()) {
-    const flow = FLOWS.find((candidate) => candidate === session.flow);
-    if (!session.owner.startsWith('env-') || !flow) continue;
-    const token = parseStoredToken(await tokens.read(session));
-    if (!token) continue;
-    const profile: Profile = { resource: token.resource, client_id: token.client_id };
-    if (token.tenant_id !== null) profile.tenant_id = token.tenant_id;
-    if (token.account_id !== null) profile.account_id = token.account_id;
-    statuses.push(await describe(storeFor(undefined), tokens, session.owner, flow, profile, deps.now()));
+  for (const session of sessions) {
+    const store = storeFor(session.storage);
+    const status = await sessionStatus({ store, tokens, cache, now: () => deps.now() }, session.query);
+    statuses.push({
+      profile: session.query.owner,
+      flow: session.query.flow,
+      resource: session.shown.resource ?? null,
+      tenant_id: session.shown.tenant_id ?? null,
+      account_id: session.shown.account_id ?? null,
+      client_id: session.shown.client_id ?? null,
+      logged_in: status.loggedIn,
+      token_expires_at: status.tokenExpiresAt === undefined ? null : new Date(status.tokenExpiresAt).toISOString(),
+      has_refresh_token: status.hasRefreshToken,
+      has_client_secret: status.hasClientSecret,
+      storage: store.kind,
+      storage_location: status.hasRefreshToken || status.hasClientSecret ? store.describe() : null,
+      user: status.user ?? null,
+      reason: status.reason ?? null,
+    });
   }
 
-  // Scripts ask `ocs-auth status || ocs-auth login`.
+  // Scripts ask `ocs-auth status || ocs-auth login`, or `ocs-auth status -p ci || …`.
   if (!statuses.some((status) => status.logged_in)) outcome.exitCode = 1;
   if (options.json) {
     deps.io.stdout.write(`${JSON.stringify({ profiles: statuses }, null, 2)}\n`);
@@ -80,40 +108,98 @@ export async function run(options: StatusOptions, context: CommandContext, outco
     context.ui.info('No profiles yet: run `ocs-auth configure` or `ocs-auth login`.');
     return;
   }
-  deps.io.stdout.write(statuses.map((status) => humanStatus(status, deps.now())).join('\n'));
+  // Names and issuers come from servers: shown, never obeyed by the terminal.
+  deps.io.stdout.write(terminalText(statuses.map((status, index) => humanStatus(status, sessions[index]!, deps.now())).join('\n')));
 }
 
-async function describe(store: SecretStore, tokens: TokenCache, owner: string, flow: Flow, profile: Profile, now: number): Promise<ProfileStatus> {
-  const session = await sessionStatus(store, tokens, owner, flow, now);
-  const cached = flow === 'pkce' ? parseStoredToken(await tokens.read({ owner, flow })) : undefined;
-  return {
-    profile: owner,
-    flow,
-    resource: profile.resource ?? null,
-    tenant_id: profile.tenant_id ?? null,
-    account_id: profile.account_id ?? null,
-    client_id: profile.client_id ?? null,
-    logged_in: session.loggedIn,
-    token_expires_at: session.tokenExpiresAt === undefined ? null : new Date(session.tokenExpiresAt).toISOString(),
-    has_refresh_token: session.hasRefreshToken,
-    has_client_secret: session.hasClientSecret,
-    storage: store.kind,
-    storage_location: store.describe(),
-    user: (cached && personName(jwtClaims(cached.access_token) ?? {})) ?? null,
-  };
+/**
+ * Every profile in config.ini, as `token -p NAME` would see it; the session the four CI
+ * variables make here; and the sessions other environments left in the token cache, as
+ * their cached token describes them.
+ */
+async function everySession(context: CommandContext, config: ConfigFile): Promise<Session[]> {
+  const { env } = context.deps;
+  const sessions: Session[] = [];
+  for (const [name, profile] of Object.entries(config)) {
+    let settings: Settings | undefined;
+    let unresolved: string | undefined;
+    try {
+      settings = resolveSettings({ profile: name }, env, config);
+    } catch (error) {
+      if (!(error instanceof OcsAuthError)) throw error;
+      unresolved = error.message;
+    }
+    const flow = settings?.flow ?? FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
+    sessions.push({
+      query: { owner: name, flow, settings: settings ? completeOrWhy(settings) : { unresolved: unresolved! }, environmentSecret: Boolean(env.OCS_CLIENT_SECRET) },
+      shown: settings ? shownSettings(settings) : profile,
+      storage: settings?.storage ?? storageSetting(env.OCS_AUTH_STORAGE) ?? storageSetting(profile.storage),
+    });
+  }
+  const environment = environmentSessionOf(env);
+  if (environment) {
+    sessions.push({
+      query: { owner: environment.profile, flow: 'client-credentials', settings: completeOrWhy(environment), environmentSecret: true },
+      shown: shownSettings(environment),
+      storage: environment.storage,
+    });
+  }
+  const { tokens } = context.flowDeps(undefined);
+  for (const cached of await tokens.list()) {
+    const flow = FLOWS.find((candidate) => candidate === cached.flow);
+    if (!cached.owner.startsWith('env-') || !flow || sessions.some((session) => session.query.owner === cached.owner)) continue;
+    const token = parseStoredToken(await tokens.read(cached));
+    if (!token) continue;
+    const settings = resolveSettings(
+      { resource: token.resource, tenantId: token.tenant_id ?? undefined, accountId: token.account_id ?? undefined, clientId: token.client_id, discoveryUrl: token.discovery_url, flow },
+      {},
+      {},
+    );
+    sessions.push({
+      // Its secret is in another environment: logged in while its token lasts.
+      query: { owner: cached.owner, flow, settings: completeOrWhy(settings), environmentSecret: false },
+      shown: shownSettings(settings),
+      storage: storageSetting(env.OCS_AUTH_STORAGE),
+    });
+  }
+  return sessions;
 }
 
-function humanStatus(status: ProfileStatus, now: number): string {
+function completeOrWhy(settings: Settings): CompleteSettings | { unresolved: string } {
+  try {
+    return requireComplete(settings);
+  } catch (error) {
+    if (!(error instanceof OcsAuthError)) throw error;
+    return { unresolved: error.message };
+  }
+}
+
+function shownSettings(settings: Settings): Profile {
+  const shown: Profile = {};
+  if (settings.resource !== undefined) shown.resource = settings.resource;
+  if (settings.tenantId !== undefined) shown.tenant_id = settings.tenantId;
+  if (settings.accountId !== undefined) shown.account_id = settings.accountId;
+  if (settings.clientId !== undefined) shown.client_id = settings.clientId;
+  return shown;
+}
+
+function humanStatus(status: ProfileStatus, session: Session, now: number): string {
   const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}`];
   const client = status.client_id ? `client ${status.client_id}` : undefined;
   const who = status.user && status.logged_in ? `${status.user}${client ? ` (${client})` : ''}` : client;
-  lines.push(status.logged_in ? `  logged in${who ? ` as ${who}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
+  if (status.logged_in) lines.push(`  logged in${who ? ` as ${who}` : ''}`);
+  else {
+    lines.push(`  not logged in: ${status.reason}${client ? ` (${client})` : ''}`);
+    const { settings } = session.query;
+    // A session of another environment's variables has no login to run: its variables renew it.
+    if (!('unresolved' in settings) && !status.profile.startsWith('env-')) lines.push(`  to log in: ${loginCommand(settings)}`);
+  }
   if (status.token_expires_at) {
     const expiresAt = Date.parse(status.token_expires_at);
     lines.push(`  access token ${expiresAt > now ? 'expires' : 'expired'} ${localTime(expiresAt)} (${relativeTime(expiresAt, now)})`);
   }
   if (status.has_refresh_token) lines.push('  refresh token stored');
-  lines.push(`  secrets in ${status.storage_location}`);
+  if (status.storage_location) lines.push(`  secrets in ${status.storage_location}`);
   return `${lines.join('\n')}\n`;
 }
 

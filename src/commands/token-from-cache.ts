@@ -35,6 +35,8 @@ export async function tokenFromCache(args: string[], deps: TokenFromCacheDeps): 
 async function cachedToken(options: TokenOptions, deps: TokenFromCacheDeps): Promise<{ settings: CompleteSettings; token: StoredToken } | undefined> {
   const dir = configDir(deps.env);
   const settings = requireComplete(settingsFrom(await loadConfigFile(dir), settingFlags(options), deps.env, dir));
+  // Ignored variables are named on stderr, which is the whole CLI's to write.
+  if (settings.ignoredVariables.length > 0) return undefined;
   const token = await cachedAccessToken({ tokens: fileTokenCache(dir), now: deps.now }, tokenRequest(options, settings, deps.env));
   return token === undefined ? undefined : { settings, token };
 }

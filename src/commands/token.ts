@@ -68,7 +68,7 @@ function elsewhereHint(options: ProfileOptions, env: NodeJS.ProcessEnv, settings
     env.OCS_TENANT_ID && 'OCS_TENANT_ID',
     env.OCS_ACCOUNT_ID && 'OCS_ACCOUNT_ID',
     env.OCS_CLIENT_ID && 'OCS_CLIENT_ID',
-  ].filter(Boolean);
+  ].filter((name) => name && !settings.ignoredVariables.includes(name));
   const login = `\`${loginCommand(settings)}\``;
   return overrides.length > 0
     ? `${overrides.join(', ')} ${overrides.length > 1 ? 'point' : 'points'} the profile elsewhere: drop ${overrides.length > 1 ? 'them' : 'it'} to use its login, or run ${login} to log in there`

@@ -1,6 +1,7 @@
 import { type ConfigFile, type Flow, FLOWS, type Profile, validateProfileName } from './config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { UsageError } from '../errors.js';
+import { shortHash } from '../store/short-hash.js';
 
 /** What the command line may say; every field is optional and wins over everything else. */
 export interface SettingFlags {
@@ -36,6 +37,16 @@ export interface Settings {
   storage: StorageKind | undefined;
   /** A PEM bundle trusted on top of Node's own CAs; no flag, like NODE_EXTRA_CA_CERTS. */
   caFile: string | undefined;
+  /** OCS_* variables that pointed elsewhere than the profile named explicitly, which won: for the one line that says so. */
+  ignoredVariables: string[];
+}
+
+export interface ResolveOptions {
+  /**
+   * Whether the four CI variables, with no profile named, make a session of their own.
+   * Not for `login`, which keeps what it proved in a profile.
+   */
+  environmentSession?: boolean;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -47,10 +58,98 @@ export const ACCOUNT_API_SCOPE = 'api';
 /** Not documented by AVEVA for CONNECT: the OCS default with CONNECT's API scope. */
 export const DEFAULT_ACCOUNT_PKCE_SCOPE = `openid ${ACCOUNT_API_SCOPE}`;
 
-/** flag > environment variable > profile in the config file > default (SPEC "Configuration"). */
-export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, config: ConfigFile): Settings {
-  const profileName = validateProfileName(flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE) ?? DEFAULT_PROFILE);
+/**
+ * flag > environment variable > profile in the config file > default (SPEC "Configuration"),
+ * with the two rules users of aws and kubectl expect: a profile named explicitly keeps where
+ * it points over the variables, and the four CI variables with no profile named are a
+ * session of their own.
+ */
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, config: ConfigFile, { environmentSession = true }: ResolveOptions = {}): Settings {
+  const named = flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE);
+  if (named === undefined && environmentSession && isEnvironmentSession(flags, env)) return environmentSessionSettings(flags, env);
+  const profileName = validateProfileName(named ?? DEFAULT_PROFILE);
   const profile = config[profileName] ?? {};
+  const { variables, ignored } = named === undefined ? { variables: env, ignored: [] } : profileOverVariables(flags, env, profile);
+  return { ...resolveFrom(flags, variables, profile, profileName), profileExists: profileName in config, ignoredVariables: ignored };
+}
+
+/** The session the environment alone makes, when no profile is named: what `logout` and `status` act on there. */
+export function environmentSessionOf(env: NodeJS.ProcessEnv): Settings | undefined {
+  return nonEmpty(env.OCS_AUTH_PROFILE) === undefined && isEnvironmentSession({}, env) ? environmentSessionSettings({}, env) : undefined;
+}
+
+function environmentSessionSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): Settings {
+  const settings = resolveFrom(flags, env, {}, DEFAULT_PROFILE);
+  // isEnvironmentSession saw OCS_RESOURCE and OCS_CLIENT_ID set, and a flag only replaces them.
+  return { ...settings, profile: environmentSessionName(settings as Settings & { resource: string; clientId: string }) };
+}
+
+/**
+ * A complete set of CI variables and client credentials (the default for a secret in the
+ * environment): whatever [default] holds, e.g. the `flow = pkce` of a browser login, is
+ * another session, and must not turn the CI client into a browser login.
+ */
+function isEnvironmentSession(flags: SettingFlags, env: NodeJS.ProcessEnv): boolean {
+  const flow = flags.flow ?? oneOf(FLOWS, nonEmpty(env.OCS_AUTH_FLOW), 'OCS_AUTH_FLOW') ?? 'client-credentials';
+  return (
+    flow === 'client-credentials' &&
+    [env.OCS_RESOURCE, nonEmpty(env.OCS_TENANT_ID) ?? env.OCS_ACCOUNT_ID, env.OCS_CLIENT_ID, env.OCS_CLIENT_SECRET].every((value) => nonEmpty(value) !== undefined)
+  );
+}
+
+/**
+ * The one name of a session that lives in the environment: in `token --json`, `whoami`,
+ * `status` and `logout`, and where its token is cached. Per resource + tenant/account +
+ * client, so two CI jobs for different tenants never share a cached token.
+ */
+export function environmentSessionName(settings: { resource: string; tenantId?: string | undefined; accountId?: string | undefined; clientId: string }): string {
+  const scope = settings.accountId === undefined ? settings.tenantId : `account:${settings.accountId}`;
+  return `env-${shortHash(`${settings.resource}\n${scope}\n${settings.clientId}`)}`;
+}
+
+/**
+ * The environment as a named profile sees it: the variables that would point it at another
+ * server, tenant/account, client, discovery URL or flow than its own are left out, and those
+ * that differ from it are named. A variable for a setting the profile lacks still fills it
+ * in; one a flag overrides anyway is not named.
+ */
+function profileOverVariables(flags: SettingFlags, env: NodeJS.ProcessEnv, profile: Profile): { variables: NodeJS.ProcessEnv; ignored: string[] } {
+  const variables = { ...env };
+  const ignored: string[] = [];
+  const own = (name: string, profileHasIt: boolean, flagGiven: boolean, agrees: (value: string) => boolean) => {
+    const value = nonEmpty(env[name]);
+    if (value === undefined || !profileHasIt) return;
+    delete variables[name];
+    if (!flagGiven && !agrees(value)) ignored.push(name);
+  };
+  const same = (normalize: (value: string) => string, a: string | undefined) => (b: string) => {
+    try {
+      return a !== undefined && normalize(a) === normalize(b);
+    } catch {
+      return false;
+    }
+  };
+  const placed = Boolean(profile.tenant_id || profile.account_id);
+  const tenantFlag = Boolean(flags.tenantId || flags.accountId);
+  own('OCS_RESOURCE', Boolean(profile.resource), flags.resource !== undefined, same(normalizeResource, profile.resource));
+  own('OCS_TENANT_ID', placed, tenantFlag, (value) => value === profile.tenant_id);
+  own('OCS_ACCOUNT_ID', placed, tenantFlag, (value) => value === profile.account_id);
+  const profileDiscovery = profile.discovery_url ?? (profile.resource && derivedDiscoveryUrlOrNone(profile.resource, profile.account_id));
+  own('OCS_DISCOVERY_URL', Boolean(profile.discovery_url || profile.resource), flags.discoveryUrl !== undefined, same(normalizeDiscoveryUrl, profileDiscovery || undefined));
+  own('OCS_CLIENT_ID', Boolean(profile.client_id), flags.clientId !== undefined, (value) => value === profile.client_id);
+  own('OCS_AUTH_FLOW', Boolean(profile.flow), flags.flow !== undefined, (value) => value === profile.flow);
+  return { variables, ignored };
+}
+
+function derivedDiscoveryUrlOrNone(resource: string, accountId: string | undefined): string | undefined {
+  try {
+    return derivedDiscoveryUrl(normalizeResource(resource), accountId);
+  } catch {
+    return undefined;
+  }
+}
+
+function resolveFrom(flags: SettingFlags, env: NodeJS.ProcessEnv, profile: Profile, profileName: string): Settings {
   const resource = flags.resource ?? nonEmpty(env.OCS_RESOURCE) ?? profile.resource;
   const discoveryUrl = flags.discoveryUrl ?? nonEmpty(env.OCS_DISCOVERY_URL) ?? profile.discovery_url;
   const flow =
@@ -61,7 +160,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
     (nonEmpty(env.OCS_CLIENT_SECRET) ? 'client-credentials' : 'pkce');
   return {
     profile: profileName,
-    profileExists: profileName in config,
+    profileExists: false,
     resource: resource === undefined ? undefined : normalizeResource(resource),
     apiVersion: apiVersionSetting(flags.apiVersion ?? nonEmpty(env.OCS_API_VERSION) ?? profile.api_version ?? DEFAULT_API_VERSION),
     ...tenantOrAccount(flags, env, profile, profileName),
@@ -75,6 +174,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
       oneOf(STORAGE_KINDS, nonEmpty(env.OCS_AUTH_STORAGE), 'OCS_AUTH_STORAGE') ??
       oneOf(STORAGE_KINDS, profile.storage, `storage in profile [${profileName}]`),
     caFile: caFileSetting(env, profile),
+    ignoredVariables: [],
   };
 }
 

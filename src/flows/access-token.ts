@@ -1,8 +1,9 @@
 import type { PublicClientFlow } from '../config/config-file.js';
-import { InterruptedError, interruptSignal, UsageError } from '../errors.js';
+import { InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UsageError } from '../errors.js';
 import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
-import { bindingFor, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
+import type { Release } from '../store/lock.js';
+import { bindingFor, markRefused, readBoundSecret, requireBinding, storeBoundSecret } from './bound-secret.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import { withProviderMetadata } from './discovery.js';
 import { personScope } from './public-session.js';
@@ -36,9 +37,10 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
     const cached = await cachedAccessToken(deps, request);
     if (cached) return fromCache(cached);
   }
-  const release = await deps.lock(sessionLockName(session.owner, settings.flow));
+  const release = await lockUnlessUnwritable(deps, sessionLockName(session.owner, settings.flow), environmentSecret);
   try {
-    if (!request.force) {
+    // Without the lock, nobody else can have cached one meanwhile.
+    if (!request.force && release) {
       const cached = await cachedAccessToken(deps, request);
       if (cached) return fromCache(cached);
     }
@@ -46,14 +48,30 @@ export async function getAccessToken(deps: FlowDeps, request: TokenRequest): Pro
       settings.flow === 'client-credentials'
         ? await clientCredentialsToken(deps, settings, environmentSecret)
         : await refreshPersonSession(deps, settings, settings.flow, request.force);
-    await cacheToken(deps, session, token);
+    if (release) await cacheToken(deps, session, token);
     warnIfNeverFreshEnough(deps, token, request.minValiditySeconds);
     if (deps.interrupted?.aborted) {
       throw new InterruptedError('interrupted; the renewed login was stored first', { signal: interruptSignal(deps.interrupted) });
     }
     return token;
   } finally {
-    await release();
+    await release?.();
+  }
+}
+
+/**
+ * The session's lock; none where the config folder cannot be written and the session needs
+ * nothing kept there: a secret from the environment (a locked-down container user with no
+ * home) still gets its token, with nothing cached, said once. Any other session keeps its
+ * secrets and rotated tokens there, so the folder's error stands.
+ */
+async function lockUnlessUnwritable(deps: FlowDeps, lockName: string, environmentSecret: string | undefined): Promise<Release | undefined> {
+  try {
+    return await deps.lock(lockName);
+  } catch (error) {
+    if (!(error instanceof NotWritableError) || environmentSecret === undefined) throw error;
+    deps.warn(`${error.message}; the token is not cached, so each run asks the server for a new one`);
+    return undefined;
   }
 }
 
@@ -128,6 +146,10 @@ async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, 
     const keepRotated = (rotated: string) => storeBoundSecret(deps.store, settings.profile, flow, 'refresh-token', rotated, binding, deps.now());
     const tokens = await refreshGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, refreshToken }, deps.now, loginCommand(settings), keepRotated, {
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
+    }).catch(async (error: unknown) => {
+      // Refused: `status` must say the session has ended, not that it is logged in.
+      if (error instanceof LoginRequiredError && record) await markRefused(deps.store, settings.profile, flow, 'refresh-token', record, deps.now());
+      throw error;
     });
     return toStoredToken(tokens, settings, metadata.issuer);
   });

@@ -25,6 +25,11 @@ export interface BoundSecret {
   binding: Binding;
   /** Epoch ms: decides between two copies (see SecretStore). */
   stored_at: number;
+  /**
+   * Epoch ms when the server refused this refresh token (invalid_grant): `status` must not
+   * call the session logged in. A new login stores a new record without it.
+   */
+  refused_at?: number | undefined;
 }
 
 export function bindingFor(settings: CompleteSettings, issuer: string | null): Binding {
@@ -36,9 +41,27 @@ export async function storeBoundSecret(store: SecretStore, owner: string, flow: 
   await store.set(secretAccount(owner, flow, kind), JSON.stringify(record));
 }
 
-/** Whether a secret of that kind, as ocs-auth stores it, is there: for `status`. */
-export async function hasStoredSecret(store: SecretStore, owner: string, flow: Flow, kind: SecretKind): Promise<boolean> {
-  return readRecord(await store.get(secretAccount(owner, flow, kind))) !== undefined;
+/** Remembers that the server refused the stored value, for `status`; the value stays, for logout to revoke. */
+export async function markRefused(store: SecretStore, owner: string, flow: Flow, kind: SecretKind, record: BoundSecret, now: number): Promise<void> {
+  await store.set(secretAccount(owner, flow, kind), JSON.stringify({ ...record, refused_at: now } satisfies BoundSecret));
+}
+
+/**
+ * How the settings in force differ from what a stored secret is bound to, one phrase each
+ * ("client A, now B"); empty when they agree. `expected.issuer` null: not known yet, not compared.
+ */
+export function bindingChanges(stored: Binding, expected: Binding): string[] {
+  const changes: string[] = [];
+  const compare = (what: string, before: string | null, now: string | null, same = before === now) => {
+    if (!same) changes.push(`${what} ${before ?? 'none'}, now ${now ?? 'none'}`);
+  };
+  compare('resource', stored.resource, expected.resource);
+  compare('tenant', stored.tenant_id, expected.tenant_id, stored.tenant_id?.toLowerCase() === expected.tenant_id?.toLowerCase());
+  compare('account', stored.account_id, expected.account_id);
+  compare('client', stored.client_id, expected.client_id);
+  compare('discovery URL', stored.discovery_url, expected.discovery_url);
+  if (stored.issuer !== null && expected.issuer !== null) compare('issuer', stored.issuer, expected.issuer);
+  return changes;
 }
 
 /** The stored value, whatever it is bound to: for revoking it where it came from. */
@@ -64,16 +87,9 @@ export function requireBinding(record: BoundSecret | undefined, expected: Bindin
   return record.value;
 }
 
+// Compared even before the issuer is known: a secret stored by `configure` has none yet.
 function sameBinding(stored: Binding, expected: Binding): boolean {
-  return (
-    stored.resource === expected.resource &&
-    // Compared even before the issuer is known: a secret stored by `configure` has none yet.
-    stored.discovery_url === expected.discovery_url &&
-    (stored.issuer === null || expected.issuer === null || stored.issuer === expected.issuer) &&
-    stored.client_id === expected.client_id &&
-    stored.tenant_id?.toLowerCase() === expected.tenant_id?.toLowerCase() &&
-    stored.account_id === expected.account_id
-  );
+  return bindingChanges(stored, expected).length === 0;
 }
 
 function describeBinding(binding: Binding, withIssuer: boolean): string {

@@ -110,7 +110,7 @@ function cacheKey(discoveryUrl: string): string {
  * as the user's files, and a tampered copy must not send a secret anywhere. Anything that
  * fails it is a cache miss.
  */
-async function readCachedMetadata(deps: DiscoveryDeps, discoveryUrl: string): Promise<ProviderMetadata | undefined> {
+export async function readCachedMetadata(deps: Pick<DiscoveryDeps, 'cache' | 'now' | 'trace'>, discoveryUrl: string): Promise<ProviderMetadata | undefined> {
   const text = await deps.cache.read(cacheKey(discoveryUrl));
   if (text === undefined) return undefined;
   try {

@@ -1,7 +1,6 @@
 import type { Flow } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
-import type { CompleteSettings } from '../config/settings.js';
-import { shortHash } from '../store/short-hash.js';
+import { type CompleteSettings, environmentSessionName } from '../config/settings.js';
 import { jwtClaims } from './jwt.js';
 import type { TokenSet } from './token-response.js';
 
@@ -104,9 +103,7 @@ export function isUsable(
  * its cached token is filed under resource + tenant + client instead (env-only mode).
  */
 export function sessionOwner(settings: CompleteSettings, secretFromEnvironment: boolean): string {
-  if (!secretFromEnvironment) return settings.profile;
-  const scope = settings.accountId === undefined ? settings.tenantId : `account:${settings.accountId}`;
-  return `env-${shortHash(`${settings.resource}\n${scope}\n${settings.clientId}`)}`;
+  return secretFromEnvironment ? environmentSessionName(settings) : settings.profile;
 }
 
 /** The lock that serializes everything that renews or removes one session's tokens, across processes. */

@@ -1,6 +1,6 @@
 import { mkdir, readlink, stat } from './fs-async.js';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { NotWritableError, UsageError } from '../errors.js';
 
 // What the file system answers when the config folder cannot hold our files: the user's to
 // fix (permissions, a read-only mount, a file where a folder should be), so exit 2 naming
@@ -35,7 +35,8 @@ export function fsUsageError(error: unknown, action: 'read' | 'write', path: str
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = code === undefined ? undefined : REASONS[code];
   if (reason === undefined) return error;
-  return new UsageError(`cannot ${action} ${path}: ${reason}`, {
+  const FsError = action === 'write' ? NotWritableError : UsageError;
+  return new FsError(`cannot ${action} ${path}: ${reason}`, {
     hint: 'ocs-auth keeps its config, cache and locks in its config folder: make it writable, or set OCS_AUTH_CONFIG_DIR to a folder you can write',
     cause: error,
   });
@@ -71,7 +72,7 @@ export async function makeFolder(dir: string): Promise<void> {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') continue; // another process made it meanwhile
       if (code === 'ENOENT') {
-        throw new UsageError(`cannot write ${folder}: the file system there does not take new folders`, {
+        throw new NotWritableError(`cannot write ${folder}: the file system there does not take new folders`, {
           hint: 'set OCS_AUTH_CONFIG_DIR to a folder you can write',
           cause: error,
         });

@@ -111,3 +111,81 @@ test('the API base: {resource}/api/{version} for a tenant, {resource}/api/accoun
   assert.equal(apiBase(complete({ tenantId: 't', apiVersion: 'v2' })), 'https://r.example/api/v2');
   assert.equal(apiBase(complete({ accountId: 'acc-1' })), 'https://r.example/api/account/acc-1');
 });
+
+test('a profile named explicitly takes its own server, tenant, client, discovery URL and flow over OCS_* variables, naming each one ignored', () => {
+  const config = { ...file, cc: { resource: 'https://cc.example', tenant_id: 'cc-tenant', client_id: 'cc-client', flow: 'client-credentials', api_version: 'v3' } };
+  const env = {
+    OCS_RESOURCE: 'https://env.example',
+    OCS_TENANT_ID: 'env-tenant',
+    OCS_CLIENT_ID: 'env-client',
+    OCS_DISCOVERY_URL: 'https://env.example/identity/.well-known/openid-configuration',
+    OCS_AUTH_FLOW: 'pkce',
+    OCS_API_VERSION: 'v9',
+    OCS_CLIENT_SECRET: 'env-secret',
+  };
+  for (const [flags, environment] of [[{ profile: 'cc' }, env], [{}, { ...env, OCS_AUTH_PROFILE: 'cc' }]] as const) {
+    const settings = resolveSettings(flags, environment, config);
+    assert.equal(settings.profile, 'cc');
+    assert.equal(settings.resource, 'https://cc.example');
+    assert.equal(settings.tenantId, 'cc-tenant');
+    assert.equal(settings.clientId, 'cc-client');
+    assert.equal(settings.discoveryUrl, undefined, 'derived from the profile\'s own resource');
+    assert.equal(settings.flow, 'client-credentials');
+    assert.equal(settings.apiVersion, 'v9', 'not a pointer elsewhere: the environment still beats the profile');
+    assert.deepEqual(settings.ignoredVariables, ['OCS_RESOURCE', 'OCS_TENANT_ID', 'OCS_DISCOVERY_URL', 'OCS_CLIENT_ID', 'OCS_AUTH_FLOW']);
+  }
+  // A variable that agrees with the profile points nowhere else: not named.
+  assert.deepEqual(resolveSettings({ profile: 'cc' }, { OCS_RESOURCE: 'https://cc.example/', OCS_TENANT_ID: 'cc-tenant' }, config).ignoredVariables, []);
+  // An account in the environment is another place too, and so is the other form of the setting.
+  assert.deepEqual(resolveSettings({ profile: 'cc' }, { OCS_ACCOUNT_ID: 'acc' }, config).ignoredVariables, ['OCS_ACCOUNT_ID']);
+  // Flags still win, and are not variables to name.
+  const flagged = resolveSettings({ profile: 'cc', tenantId: 'flag-tenant', resource: 'https://flag.example' }, env, config);
+  assert.equal(flagged.tenantId, 'flag-tenant');
+  assert.equal(flagged.resource, 'https://flag.example');
+  assert.deepEqual(flagged.ignoredVariables, ['OCS_DISCOVERY_URL', 'OCS_CLIENT_ID', 'OCS_AUTH_FLOW']);
+  // What the profile does not set, the environment fills in (a new profile, a login creating it).
+  const sparse = resolveSettings({ profile: 'new' }, env, { new: { tenant_id: 'new-tenant' } });
+  assert.equal(sparse.resource, 'https://env.example');
+  assert.equal(sparse.clientId, 'env-client');
+  assert.equal(sparse.tenantId, 'new-tenant');
+  assert.deepEqual(sparse.ignoredVariables, ['OCS_TENANT_ID']);
+});
+
+test('with no profile named, the four CI variables are a client-credentials session of their own, whatever [default] holds', () => {
+  const ci = { OCS_RESOURCE: 'https://env.example/', OCS_TENANT_ID: 'env-tenant', OCS_CLIENT_ID: 'env-client', OCS_CLIENT_SECRET: 's' };
+  const withDefault = { default: { ...file.default, discovery_url: 'https://profile.example/identity/.well-known/openid-configuration', scope: 'x' } };
+  const settings = resolveSettings({}, ci, withDefault);
+  assert.match(settings.profile, /^env-[0-9a-f]+$/);
+  assert.equal(settings.profileExists, false);
+  assert.equal(settings.flow, 'client-credentials', 'not the pkce of [default]');
+  assert.equal(settings.resource, 'https://env.example');
+  assert.equal(settings.clientId, 'env-client');
+  assert.equal(settings.apiVersion, 'v1', 'nothing of [default] mixes in');
+  assert.equal(settings.discoveryUrl, undefined);
+  assert.equal(settings.scope, undefined);
+  assert.deepEqual(settings.ignoredVariables, []);
+  // One name for one session: the same without [default], another for another client or tenant.
+  assert.equal(resolveSettings({}, ci, {}).profile, settings.profile);
+  assert.equal(resolveSettings({}, { ...ci, OCS_RESOURCE: 'https://env.example' }, {}).profile, settings.profile);
+  assert.notEqual(resolveSettings({}, { ...ci, OCS_CLIENT_ID: 'other' }, {}).profile, settings.profile);
+  const account = resolveSettings({}, { ...ci, OCS_TENANT_ID: undefined, OCS_ACCOUNT_ID: 'acc' }, {});
+  assert.match(account.profile, /^env-/);
+  assert.equal(account.accountId, 'acc');
+  // Flags still win over the variables.
+  assert.equal(resolveSettings({ tenantId: 'flag-tenant' }, ci, withDefault).tenantId, 'flag-tenant');
+
+  // Not complete, or another flow asked for: [default] with the variables over it, as before.
+  for (const [flags, env] of [
+    [{}, { ...ci, OCS_CLIENT_SECRET: undefined }],
+    [{}, { ...ci, OCS_CLIENT_ID: '' }],
+    [{ flow: 'pkce' }, ci],
+    [{}, { ...ci, OCS_AUTH_FLOW: 'device-code' }],
+  ] as const) {
+    const fallback = resolveSettings(flags, env, withDefault);
+    assert.equal(fallback.profile, 'default');
+    assert.equal(fallback.resource, 'https://env.example');
+    assert.equal(fallback.apiVersion, 'v2');
+  }
+  // A login creates a profile: it keeps today's default profile.
+  assert.equal(resolveSettings({}, ci, withDefault, { environmentSession: false }).profile, 'default');
+});

@@ -75,13 +75,16 @@ test('env-only client credentials (OCS_ACCOUNT_ID + OCS_DISCOVERY_URL) send scop
   assert.equal(emulator.counts.token, 1);
 });
 
-test('a configured scope wins over the default api', async () => {
+test('a configured scope wins over the default api; the CI variables alone are a session of their own, which [default]\'s scope does not reach', async () => {
   const result = await runCli(['token', '--client-credentials'], { env: ciEnv() });
   assert.equal(result.code, 0, result.stderr);
-  await writeFile(join(configDir, 'config.ini'), `[default]\nscope = api offline\n`);
+  await writeFile(join(configDir, 'config.ini'), `[default]\nscope = openid api offline_access\n[ci]\nscope = api offline\n`);
+  emulator.resetCounts();
+  assert.equal((await runCli(['token', '--force', '-p', 'ci'], { env: ciEnv() })).code, 0);
+  assert.equal(emulator.requests.find((request) => request.route === 'token')?.body?.scope, 'api offline');
   emulator.resetCounts();
   assert.equal((await runCli(['token', '--force'], { env: ciEnv() })).code, 0);
-  assert.equal(emulator.requests.find((request) => request.route === 'token')?.body?.scope, 'api offline');
+  assert.equal(emulator.requests.find((request) => request.route === 'token')?.body?.scope, 'api');
 });
 
 test('no tenant and no account is exit 2 naming both flags; both is exit 2', async () => {

@@ -61,8 +61,13 @@ test('a flag or variable pointing elsewhere does not carry a stored client secre
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   await loginClientCredentials('prod', env);
   serverB.resetCounts();
-  const moved = await watch.run(['token', '-p', 'prod', '--force'], { env: { ...env, OCS_RESOURCE: serverB.resource } });
+  const moved = await watch.run(['token', '-p', 'prod', '--force', '--resource', serverB.resource], { env });
   assertFailure(moved, 3, /profile "prod" is logged in at .*nothing was sent/);
+  assert.equal(serverB.counts.token, 0);
+  // A variable is no such override for a profile named: the profile keeps its own server (SPEC "Configuration").
+  const leftover = await watch.run(['token', '-p', 'prod', '--force'], { env: { ...env, OCS_RESOURCE: serverB.resource } });
+  assert.equal(leftover.code, 0, leftover.stderr);
+  assert.match(leftover.stderr, /ignoring OCS_RESOURCE/);
   assert.equal(serverB.counts.token, 0);
   assert.ok(!seenByB().includes(emulator.confidentialClient.clientSecret));
 
@@ -107,11 +112,11 @@ test('a secret stored by configure, not yet bound to an issuer, is not sent wher
   assert.ok(!seenByB().includes(emulator.confidentialClient.clientSecret));
 });
 
-test('a cached token is not reused, nor shown to a userinfo endpoint, once OCS_DISCOVERY_URL points elsewhere', async () => {
+test('a cached token is not reused, nor shown to a userinfo endpoint, once --discovery-url points elsewhere', async () => {
   const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
   await loginClientCredentials('prod', env);
   serverB.resetCounts();
-  const result = await watch.run(['whoami', '-p', 'prod'], { env: { ...env, OCS_DISCOVERY_URL: `${serverB.issuer}/.well-known/openid-configuration` } });
+  const result = await watch.run(['whoami', '-p', 'prod', '--discovery-url', `${serverB.issuer}/.well-known/openid-configuration`], { env });
   assertFailure(result, 3, /nothing was sent/);
   assert.deepEqual(serverB.requests.filter((request) => request.route !== 'discovery'), [], 'server B saw no token or secret');
 });

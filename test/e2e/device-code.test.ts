@@ -131,8 +131,10 @@ test('login --device-code shows the code, a person enters it in Chromium, the to
 
   const status = await runCli(['status', '--json'], { env });
   assert.equal(status.code, 0, status.stderr);
-  const [profile] = (JSON.parse(status.stdout) as { profiles: Array<{ flow: string; logged_in: boolean; has_refresh_token: boolean }> }).profiles;
+  const [profile] = (JSON.parse(status.stdout) as { profiles: Array<{ flow: string; logged_in: boolean; has_refresh_token: boolean; user: string | null }> }).profiles;
   assert.deepEqual([profile?.flow, profile?.logged_in, profile?.has_refresh_token], ['device-code', true, true]);
+  assert.equal(profile?.user, 'Alice Example <alice@example.com>', 'a device-code login is a person, not a client');
+  assert.match((await runCli(['status'], { env })).stdout, /logged in as Alice Example <alice@example\.com>/);
 
   const whoami = await runCli(['whoami', '--json'], { env });
   assert.equal(whoami.code, 0, whoami.stderr);

@@ -1,60 +1,110 @@
 // A config folder ocs-auth cannot write, for the real reasons: permissions that bite (as an
-// unprivileged user: root writes anything) and a read-only mount (in a private mount
-// namespace). Both are the user's to fix: exit 2 naming the path, never exit 1.
+// unprivileged user: root writes anything), a read-only mount (in a private mount namespace)
+// and no home at all (a locked-down container user). What needs stored state is the user's to
+// fix: exit 2 naming the path, never exit 1. A session wholly in the environment needs none:
+// its token is printed, nothing cached, and one line says so (SPEC "Configuration").
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { CLI, hasStackTrace } from '../helpers/cli.ts';
-import { envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { skipWithout } from '../helpers/requirements.ts';
 import { asNobody, cliEveryoneCanRun, isRoot, NOBODY } from '../helpers/unprivileged.ts';
 
 useE2eFixture();
 
-/** The CLI's exit code and stderr for `token --client-credentials` run through `wrapper`. */
-async function token(configDir: string, wrapper: string[], cli = CLI): Promise<{ code: number; stderr: string }> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
-  for (const [key, value] of Object.entries(envOnly({ OCS_AUTH_CONFIG_DIR: configDir }))) if (value !== undefined) env[key] = value;
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The CLI run through `wrapper` with the four CI variables, file storage and `env` (a value
+ * of undefined leaves the variable out), and nothing else but PATH.
+ */
+async function run(args: string[], wrapper: string[], env: Record<string, string | undefined>, cli = CLI): Promise<Run> {
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' };
+  for (const [key, value] of Object.entries(envOnly(env))) if (value !== undefined) childEnv[key] = value;
   try {
-    const { stderr } = await promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, cli, 'token', '--client-credentials'], { env });
-    return { code: 0, stderr };
+    const { stdout, stderr } = await promisify(execFile)(wrapper[0]!, [...wrapper.slice(1), process.execPath, cli, ...args], { env: childEnv });
+    return { code: 0, stdout, stderr };
   } catch (error) {
-    const failure = error as { code: number; stderr: string };
-    return { code: failure.code, stderr: failure.stderr };
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
 }
 
-test('a config folder this user may not write (EACCES) is exit 2 naming it', async () => {
+/** A token printed although nothing could be cached, and one line on stderr saying where and why. */
+function assertTokenUncached(result: Run, why: RegExp): void {
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^[\w.-]+\n$/);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, why);
+  assert.match(lines[0]!, /not cached/);
+}
+
+test('a config folder this user may not write (EACCES): the environment\'s token is printed uncached; a stored session is exit 2 naming it', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-eacces-'));
   const { cli, cleanup } = await cliEveryoneCanRun();
   try {
-    await chmod(dir, 0o500);
     // Root ignores the mode: run as nobody, who then owns the folder, so that only the mode stops it.
     if (isRoot) await chown(dir, NOBODY, NOBODY);
-    const result = await token(dir, asNobody, cli);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: permission denied`));
-    assert.ok(!hasStackTrace(result.stderr), result.stderr);
+    const env = { OCS_AUTH_CONFIG_DIR: dir };
+    const stored = await run(['login', '--client-credentials'], asNobody, env, cli);
+    assert.equal(stored.code, 0, stored.stderr);
+    // Every folder in it too: the login made tokens/ and locks/.
+    await promisify(execFile)('chmod', ['-R', 'a-w', dir]);
+    emulator.resetCounts();
+
+    assertTokenUncached(await run(['token', '--client-credentials'], asNobody, env, cli), new RegExp(`cannot write ${dir}/\\S+: permission denied`));
+    assert.equal(emulator.counts.token, 1);
+    // Twice: nothing was cached, so the server is asked again.
+    assertTokenUncached(await run(['token', '--client-credentials'], asNobody, env, cli), /permission denied/);
+    assert.equal(emulator.counts.token, 2);
+
+    // The stored session renews under its lock and keeps what it gets: it needs its folder.
+    for (const args of [['token', '--client-credentials', '--force'], ['login', '--client-credentials']]) {
+      const result = await run(args, asNobody, { ...env, OCS_CLIENT_SECRET: args[0] === 'token' ? undefined : emulator.confidentialClient.clientSecret }, cli);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: permission denied`));
+      assert.ok(!hasStackTrace(result.stderr), result.stderr);
+      // The renewal stops at its lock, before asking; a login proves the secret first.
+      if (args[0] === 'token') assert.equal(emulator.counts.token, 2);
+    }
   } finally {
     await cleanup();
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('a config folder on a read-only file system (EROFS) is exit 2 naming it', { skip: skipWithout(isRoot, 'a read-only bind mount needs root') }, async () => {
+test('a config folder on a read-only file system (EROFS): the environment\'s token is printed uncached', { skip: skipWithout(isRoot, 'a read-only bind mount needs root') }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-erofs-'));
   try {
     // A private mount namespace: the read-only bind mount is seen by this one command alone.
     const script = `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"`;
-    const result = await token(dir, ['unshare', '--mount', 'sh', '-c', script, dir]);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`cannot write ${dir}/\\S+: read-only file system`));
-    assert.ok(!hasStackTrace(result.stderr), result.stderr);
+    const result = await run(['token', '--client-credentials'], ['unshare', '--mount', 'sh', '-c', script, dir], { OCS_AUTH_CONFIG_DIR: dir });
+    assertTokenUncached(result, new RegExp(`cannot write ${dir}/\\S+: read-only file system`));
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('no writable home (HOME=/nonexistent, a locked-down container user): the four CI variables still give a token, uncached', { skip: skipWithout(isRoot, 'a user without a home needs root to become') }, async () => {
+  const { cli, cleanup } = await cliEveryoneCanRun();
+  try {
+    const env = { HOME: '/nonexistent', OCS_AUTH_CONFIG_DIR: undefined, OCS_AUTH_STORAGE: undefined };
+    assertTokenUncached(await run(['token', '--client-credentials'], asNobody, env, cli), /cannot write \/nonexistent: permission denied/);
+    // The other commands of a CI job get their token the same way.
+    const whoami = await run(['whoami', '--json'], asNobody, env, cli);
+    assert.equal(whoami.code, 0, whoami.stderr);
+    assert.equal((JSON.parse(whoami.stdout) as { tenant: { id: string } }).tenant.id, emulator.tenantId);
+  } finally {
+    await cleanup();
   }
 });

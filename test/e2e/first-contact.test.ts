@@ -255,10 +255,13 @@ test('with --verbose the keychain fallback names its cause', async () => {
   assert.match(login.stderr, /warning: no OS keychain reachable \(.+\)/);
 });
 
-test('a config folder the file system refuses (/proc/nope) is exit 2 naming it, promptly', async () => {
+test('a config folder the file system refuses (/proc/nope): promptly, a login is exit 2 naming it, the environment\'s token is printed uncached', async () => {
   const started = Date.now();
-  const result = await runCli(['token'], { env: envOnly({ OCS_AUTH_CONFIG_DIR: '/proc/nope/ocs-auth' }), timeoutMs: 10_000 });
-  assertFailure(result, 2, /\/proc\/nope/);
+  const env = envOnly({ OCS_AUTH_CONFIG_DIR: '/proc/nope/ocs-auth' });
+  assertFailure(await runCli(['login', '--client-credentials'], { env, timeoutMs: 10_000 }), 2, /\/proc\/nope/);
+  const token = await runCli(['token'], { env, timeoutMs: 10_000 });
+  assert.equal(token.code, 0, token.stderr);
+  assert.match(token.stderr, /cannot write \/proc\/nope.*not cached/);
   assert.ok(Date.now() - started < 8_000);
 });
 
