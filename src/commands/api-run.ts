@@ -27,7 +27,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
     base: apiBase(settings),
     tenantId: settings.tenantId,
     accountId: settings.accountId,
-    namespace: options.namespace,
+    namespace: settings.namespace,
   });
   const request = await buildRequest(url, options, context);
   if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: `drop --paginate or -X ${request.method}` });

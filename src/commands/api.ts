@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import type { Register } from './register.js';
-import { createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
+import { createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions, addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
 
-export interface ApiOptions extends ProfileOptions, FlowOptions {
+export interface ApiOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   method?: string;
   header?: string[];
   field?: string[];
   input?: string;
   include?: boolean;
   paginate?: boolean;
-  namespace?: string;
   minValidity: number;
   force?: boolean;
 }
@@ -27,8 +26,8 @@ export const register: Register = (program, deps) => {
     .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
-    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list')
-    .option('--namespace <id>', 'fills {namespace} in PATH');
+    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list');
+  addNamespaceOption(command);
   addFlowOptions(command);
   addProfileOptions(command);
   addCacheOptions(command)
@@ -36,7 +35,8 @@ export const register: Register = (program, deps) => {
       'after',
       [
         '',
-        '{tenant}, {account} and {namespace} in PATH are filled in. A full URL is accepted only on',
+        '{tenant}, {account} and {namespace} in PATH are filled in ({namespace} from --namespace,',
+        'OCS_NAMESPACE or the profile\'s namespace). A full URL is accepted only on',
         "the resource's origin: the token is never sent anywhere else.",
         '',
         'Exit status: 0 for 2xx; 4 when the token is rejected (401/403, after one fresh token);',
@@ -45,7 +45,7 @@ export const register: Register = (program, deps) => {
         'Examples:',
         "  ocs-auth api 'Tenants/{tenant}/Namespaces'",
         "  ocs-auth api --paginate 'Tenants/{tenant}/Namespaces/{namespace}/Streams' --namespace plant -f count=100",
-        "  ocs-auth api --account-id ACCOUNT --paginate 'sds/STORE/v2/Streams'",
+        "  ocs-auth api --account-id ACCOUNT --paginate 'sds/{namespace}/v2/Streams'   # namespace = the data store",
         "  ocs-auth api -X POST 'Tenants/{tenant}/Namespaces/plant/Types/Pump' --input type.json",
       ].join('\n'),
     )

@@ -9,10 +9,10 @@ import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { sessionLockName } from '../flows/stored-token.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings } from '../config/settings.js';
 import { rejectOtherFlowFlags, typedFlags } from './login.js';
-import { chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addFlowOptions, addProfileOptions } from './options.js';
+import { chosenFlow, type CommandContext, createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
 
-export interface ConfigureOptions extends ProfileOptions, FlowOptions {
+export interface ConfigureOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   redirectUri?: string;
   scope?: string;
   clientSecretStdin?: boolean;
@@ -33,6 +33,7 @@ export const register: Register = (program, deps) => {
     );
   addProfileOptions(command);
   addFlowOptions(command);
+  addNamespaceOption(command);
   command
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
@@ -70,6 +71,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   assign(profile, 'redirect_uri', options.redirectUri ?? imported.redirectUri);
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
+  assign(profile, 'namespace', options.namespace ?? imported.namespace ?? env('OCS_NAMESPACE'));
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
   // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
   // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
@@ -126,9 +128,6 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   }
 
   await saveProfile(context.configDir, profileName, () => profile);
-  for (const key of imported.notImported ?? []) {
-    ui.info(`note: ${key} in ${options.from} was not imported: a profile holds no namespace; give it to each API call yourself.`);
-  }
   ui.success(`Saved profile "${profileName}" to ${configFilePath(context.configDir)}`);
 }
 
@@ -198,6 +197,14 @@ async function askEverything(profile: Profile, prompter: Prompter): Promise<void
   else profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim();
   profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim();
   profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
+  await askNamespace(profile, prompter);
+}
+
+/** Optional: most OCS calls are scoped to a namespace (CONNECT: a data store), so `api` can fill {namespace}. */
+async function askNamespace(profile: Profile, prompter: Prompter): Promise<void> {
+  const answer = (await prompter.input('Namespace for API calls (optional, Enter for none)', { default: profile.namespace })).trim();
+  if (answer) profile.namespace = answer;
+  else delete profile.namespace;
 }
 
 function validResource(value: string): true | string {
@@ -232,4 +239,5 @@ async function askForMissing(profile: Profile, prompter: Prompter): Promise<void
   }
   profile.client_id ||= (await prompter.input('Client id', { validate: required })).trim();
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
+  if (!profile.namespace) await askNamespace(profile, prompter);
 }

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
  * well_known_url/…). config.ini comes in two layouts: one [Configuration] section, or the
  * older OMF/SDS samples' [Configurations] (Namespace), [Access] (Resource, Tenant,
  * ApiVersion) and [Credentials] (ClientId, ClientSecret); their appsettings.json may call
- * the secret ClientKey. DataStoreId is read past: no profile key holds it.
+ * the secret ClientKey. A namespace (NamespaceId, Namespace, CONNECT's DataStoreId) is the
+ * profile's namespace: where `api`'s {namespace} points.
  */
 export interface SampleSettings {
   resource?: string;
@@ -20,12 +21,11 @@ export interface SampleSettings {
   clientSecret?: string;
   redirectUri?: string;
   scope?: string;
-  /** Keys of the file that name something a profile cannot hold (a namespace), to say so. */
-  notImported?: string[];
+  namespace?: string;
 }
 
 // Keys as lower case without underscores, so ClientId and client_id are one key.
-const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
+const KEYS: Record<string, keyof SampleSettings> = {
   resource: 'resource',
   baseurl: 'resource',
   accountid: 'accountId',
@@ -38,6 +38,10 @@ const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   clientkey: 'clientSecret',
   redirecturi: 'redirectUri',
   scope: 'scope',
+  namespace: 'namespace',
+  namespaceid: 'namespace',
+  // CONNECT's sds paths name a data store where OCS's name a namespace: …/sds/{dataStoreId}/v2/Streams.
+  datastoreid: 'namespace',
 };
 
 const READ_FAILURES: Record<string, string> = {
@@ -46,9 +50,6 @@ const READ_FAILURES: Record<string, string> = {
   EISDIR: 'it is a folder, not a file',
   ENOTDIR: 'a part of the path is a file, not a folder',
 };
-
-// A namespace belongs to each API call, not to the login: no profile key holds it (yet).
-const NAMESPACE_KEYS = new Set(['namespace', 'namespaceid']);
 
 export async function readSampleSettings(path: string): Promise<SampleSettings> {
   let text: string;
@@ -65,10 +66,6 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
   const settings: SampleSettings = {};
   for (const [key, value] of Object.entries(source)) {
     const normalized = key.toLowerCase().replaceAll('_', '');
-    if (NAMESPACE_KEYS.has(normalized) && typeof value === 'string' && value.trim() !== '') {
-      (settings.notImported ??= []).push(key);
-      continue;
-    }
     const name = KEYS[normalized];
     if (!name || typeof value !== 'string' || value.trim() === '') continue;
     // The samples ship with values like PLACEHOLDER_REPLACE_WITH_TENANT_ID, your-client-id or <account-id>.
@@ -77,7 +74,7 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
     }
     settings[name] = value.trim();
   }
-  if (Object.keys(settings).every((key) => key === 'notImported')) {
+  if (Object.keys(settings).every((key) => key === 'namespace')) {
     throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, AccountId, ClientId, ClientSecret (or base_url, account_id, client_id, …)`);
   }
   return settings;

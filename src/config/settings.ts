@@ -15,6 +15,7 @@ export interface SettingFlags {
   redirectUri?: string | undefined;
   scope?: string | undefined;
   storage?: StorageKind | undefined;
+  namespace?: string | undefined;
 }
 
 export interface Settings {
@@ -36,6 +37,8 @@ export interface Settings {
   storage: StorageKind | undefined;
   /** A PEM bundle trusted on top of Node's own CAs; no flag, like NODE_EXTRA_CA_CERTS. */
   caFile: string | undefined;
+  /** What `api` fills {namespace} with and `exec` exports: a call's scope, not the login's. */
+  namespace: string | undefined;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -75,6 +78,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
       oneOf(STORAGE_KINDS, nonEmpty(env.OCS_AUTH_STORAGE), 'OCS_AUTH_STORAGE') ??
       oneOf(STORAGE_KINDS, profile.storage, `storage in profile [${profileName}]`),
     caFile: caFileSetting(env, profile),
+    namespace: flags.namespace ?? nonEmpty(env.OCS_NAMESPACE) ?? profile.namespace,
   };
 }
 

@@ -50,7 +50,11 @@ export function resolveApiUrl(path: string, target: ApiTarget): URL {
 function placeholderValue(name: 'tenant' | 'account' | 'namespace', target: ApiTarget): string {
   const value = name === 'tenant' ? target.tenantId : name === 'account' ? target.accountId : target.namespace;
   if (value !== undefined) return value;
-  if (name === 'namespace') throw new UsageError('{namespace} needs --namespace ID');
+  if (name === 'namespace') {
+    throw new UsageError('{namespace} needs a namespace', {
+      hint: 'pass --namespace NAME, set OCS_NAMESPACE, or keep one in the profile with `ocs-auth configure --namespace NAME`',
+    });
+  }
   throw new UsageError(
     name === 'tenant' ? `{tenant} needs a tenant profile; this one is for CONNECT account ${target.accountId}` : `{account} needs a CONNECT account profile; this one is for tenant ${target.tenantId}`,
     { hint: `use {${name === 'tenant' ? 'account' : 'tenant'}}, or name the profile with --profile` },

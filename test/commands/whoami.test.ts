@@ -41,6 +41,7 @@ const SETTINGS: CompleteSettings = {
   scope: undefined,
   storage: undefined,
   caFile: undefined,
+  namespace: undefined,
 };
 const TENANT = { Id: 'tenant-1', CompanyName: 'Contoso [Water]', Alias: 'contoso' };
 

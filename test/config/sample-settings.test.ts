@@ -10,10 +10,10 @@ test("reads the samples' appsettings.json", () => {
     TenantId: 'tenant',
     ClientId: 'client',
     ClientSecret: 'secret',
-    NamespaceId: 'ignored',
+    NamespaceId: 'plant',
   });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: ['NamespaceId'],
+    namespace: 'plant',
     resource: 'https://dat-b.osisoft.com',
     apiVersion: 'v1',
     tenantId: 'tenant',
@@ -25,7 +25,7 @@ test("reads the samples' appsettings.json", () => {
 test("reads the samples' config.ini [Configuration] section", () => {
   const text = '[Configuration]\nNamespace = ns\nResource = https://dat-b.osisoft.com\nTenantId = t\nClientId = c\nClientSecret = s\n';
   assert.deepEqual(parseSampleSettings(text, 'config.ini'), {
-    notImported: ['Namespace'],
+    namespace: 'ns',
     resource: 'https://dat-b.osisoft.com',
     tenantId: 't',
     clientId: 'c',
@@ -36,6 +36,7 @@ test("reads the samples' config.ini [Configuration] section", () => {
 test('placeholders, foreign files and empty files are refused', () => {
   assert.throws(() => parseSampleSettings('{"TenantId":"PLACEHOLDER_REPLACE_WITH_TENANT_ID"}', 'a.json'), /placeholder/);
   assert.throws(() => parseSampleSettings('{"Other":"x"}', 'a.json'), UsageError);
+  assert.throws(() => parseSampleSettings('{"NamespaceId":"plant"}', 'a.json'), UsageError, 'a namespace alone is no login');
   assert.throws(() => parseSampleSettings('{ broken', 'a.json'), UsageError);
   assert.throws(() => parseSampleSettings('[Other]\nx = y\n', 'a.ini'), /no \[Configuration\] section|\[Access\]/);
 });
@@ -46,7 +47,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ Resource: 'https://platform.connect.aveva.com', AccountId: 'a', ClientId: 'c', ClientSecret: 's', Scope: 'api', DataStoreId: 'd' }),
       'appsettings.json',
     ),
-    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api' },
+    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api', namespace: 'd' },
   );
   const wellKnown = 'https://identity.platform.connect.aveva.com/account/a/authentication/.well-known/openid-configuration';
   assert.deepEqual(
@@ -54,7 +55,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ well_known_url: wellKnown, client_id: 'c', client_secret: 's', account_id: 'a', data_store_id: 'd', base_url: 'https://platform.connect.aveva.com' }),
       'appsettings.json',
     ),
-    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', resource: 'https://platform.connect.aveva.com' },
+    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', namespace: 'd', resource: 'https://platform.connect.aveva.com' },
   );
   // The CONNECT samples' placeholders.
   assert.throws(() => parseSampleSettings('{"client_id":"your-client-id"}', 'a.json'), /placeholder/);
@@ -72,14 +73,14 @@ test("reads the older samples' config.ini: [Configurations], [Access], [Credenti
     apiVersion: 'v1-preview',
     clientId: 'c',
     clientSecret: 's',
-    notImported: ['Namespace'],
+    namespace: 'Samples',
   });
 });
 
-test("reads appsettings.json with ClientKey for the secret and says NamespaceId is not imported", () => {
+test('reads appsettings.json with ClientKey for the secret, and its NamespaceId as the namespace', () => {
   const text = JSON.stringify({ NamespaceId: 'ns', TenantId: 't', Resource: 'https://dat-b.osisoft.com', ClientId: 'c', ClientKey: 's' });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: ['NamespaceId'],
+    namespace: 'ns',
     tenantId: 't',
     resource: 'https://dat-b.osisoft.com',
     clientId: 'c',
