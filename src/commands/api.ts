@@ -7,6 +7,7 @@ export interface ApiOptions extends ProfileOptions, FlowOptions, NamespaceOption
   method?: string;
   header?: string[];
   field?: string[];
+  typedField?: string[];
   input?: string;
   include?: boolean;
   paginate?: boolean;
@@ -21,9 +22,10 @@ export const register: Register = (program, deps) => {
     .command('api')
     .description('send an authenticated request to the API, as `gh api` does; the answer\'s body goes to stdout')
     .argument('<path>', 'relative to the API base ({resource}/api/{apiVersion} or {resource}/api/account/{accountId}), or to the resource root when it starts with /')
-    .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f unless --paginate)')
+    .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f/-F unless --paginate)')
     .option('-H, --header <line>', "an extra header, 'Name: value' (repeatable)", collect)
-    .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
+    .option('-f, --field <key=value>', 'a string field: a query parameter for GET, else a member of a JSON object body (repeatable; key[]=v for arrays, key[sub]=v for objects)', collect)
+    .option('-F, --typed-field <key=value>', 'a field typed as gh api types it: numbers, true, false and null as JSON, @FILE for a file\'s contents, @- for stdin (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
     .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list');
@@ -47,6 +49,8 @@ export const register: Register = (program, deps) => {
         "  ocs-auth api --paginate 'Tenants/{tenant}/Namespaces/{namespace}/Streams' --namespace plant -f count=100",
         "  ocs-auth api --account-id ACCOUNT --paginate 'sds/{namespace}/v2/Streams'   # namespace = the data store",
         "  ocs-auth api -X POST 'Tenants/{tenant}/Namespaces/plant/Types/Pump' --input type.json",
+        "  ocs-auth api 'Tenants/{tenant}/Namespaces/{namespace}/Streams/pump' -f Id=pump -F Tags[]=a -F Limits[high]=10",
+        "  ocs-auth api 'Tenants/{tenant}/Namespaces/{namespace}/Streams/pump' -F Description=@description.txt",
       ].join('\n'),
     )
     // The work, and the HTTP stack under it, load only when the command runs.

@@ -88,3 +88,49 @@ test("configure --from imports a sample's NamespaceId (and a CONNECT sample's Da
   assert.equal(connect.code, 0, connect.stderr);
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /\[connect\][^[]*namespace\s*=\s*store-1/);
 });
+
+// --- api's fields, typed as `gh api` types them --------------------------------------------
+
+const echo = async (args: string[], options: CliOptions = {}) => {
+  const result = await watch.run(['api', ...args, 'Tenants/{tenant}/Namespaces/plant/Echo'], { ...options, env: envOnly(options.env) });
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as { Method: string; Query: Record<string, string>; Body: unknown };
+};
+
+test('-F types its values (integers, decimals, true/false, null); -f keeps them strings', async () => {
+  const { Method, Body } = await echo(['-F', 'count=3', '-F', 'ratio=0.5', '-F', 'big=-12e3', '-F', 'on=true', '-F', 'off=false', '-F', 'none=null', '-F', 'word=pump', '-F', 'id=007', '-f', 'raw=3']);
+  assert.equal(Method, 'POST');
+  assert.deepEqual(Body, { raw: '3', count: 3, ratio: 0.5, big: -12000, on: true, off: false, none: null, word: 'pump', id: '007' });
+});
+
+test("-F key=@FILE sends the file's contents, @- stdin's; key[]=v makes arrays, key[sub]=v objects, for -f and -F", async () => {
+  const file = join(configDir, 'description.txt');
+  await writeFile(file, 'line one\nline two\n');
+  const { Body } = await echo(
+    ['-F', `Description=@${file}`, '-F', 'Note=@-', '-f', 'Tags[]=a', '-f', 'Tags[]=b', '-F', 'Limits[high]=10', '-F', 'Limits[low]=-1', '-F', 'Points[][x]=1', '-F', 'Points[][y]=2', '-F', 'Points[][x]=3', '-F', 'Empty[]'],
+    { input: 'from stdin' },
+  );
+  assert.deepEqual(Body, {
+    Tags: ['a', 'b'],
+    Description: 'line one\nline two\n',
+    Note: 'from stdin',
+    Limits: { high: 10, low: -1 },
+    Points: [{ x: 1, y: 2 }, { x: 3 }],
+    Empty: [],
+  });
+});
+
+test('with -X GET the fields, typed or not, are the query string', async () => {
+  const { Method, Query } = await echo(['-X', 'GET', '-F', 'count=3', '-f', 'name=a b', '-F', 'flag=true']);
+  assert.equal(Method, 'GET');
+  assert.deepEqual(Query, { name: 'a b', count: '3', flag: 'true' });
+});
+
+test('a field that contradicts another, or a file that cannot be read, is exit 2 before anything is sent', async () => {
+  for (const fields of [['-F', 'a=1', '-F', 'a[b]=2'], ['-F', 'a[]=1', '-F', 'a[b]=2'], ['-F', 'a[b]=1', '-F', 'a[]=2'], ['-F', 'a[=1'], ['-F', `a=@${join(configDir, 'nope.json')}`]]) {
+    const result = await watch.run(['api', ...fields, 'Tenants/{tenant}/Namespaces/plant/Echo'], { env: envOnly() });
+    assertFailure(result, 2, /field|cannot read/);
+    assert.doesNotMatch(result.stderr, /ENOENT/);
+  }
+  assert.equal(emulator.requests.length, 0);
+});
