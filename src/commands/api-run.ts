@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
-import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
+import { errorReason, type Field, type FieldValue, fieldsBody, mergePages, nextPageUrl, parseHeader, parseTypedField, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
 import { type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
@@ -28,7 +28,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
     base: apiBase(settings),
     tenantId: settings.tenantId,
     accountId: settings.accountId,
-    namespace: options.namespace,
+    namespace: settings.namespace,
   });
   const request = await buildRequest(url, options, context);
   if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: `drop --paginate or -X ${request.method}` });
@@ -61,7 +61,12 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
 
 async function buildRequest(url: URL, options: ApiOptions, context: CommandContext): Promise<StreamRequest & { url: URL }> {
   const headers = Object.fromEntries((options.header ?? []).map(parseHeader));
-  const fields = (options.field ?? []).map(parseField);
+  const fields = await fieldValues(
+    [...(options.field ?? []).map((pair) => parseTypedField(pair, false)), ...(options.typedField ?? []).map((pair) => parseTypedField(pair, true))],
+    options.input === '-',
+    context,
+  );
+  fieldsBody(fields); // a key that contradicts another is refused whatever the method
   const body = options.input === undefined ? undefined : await readInput(options.input, context);
   // Lists are read with GET, so with --paginate fields stay the query.
   const method = (options.method ?? ((fields.length > 0 && !options.paginate) || body !== undefined ? 'POST' : 'GET')).toUpperCase();
@@ -70,21 +75,35 @@ async function buildRequest(url: URL, options: ApiOptions, context: CommandConte
   let payload = body;
   // Like gh: fields are the query of a GET, or when --input is the body; otherwise a JSON object.
   if (method === 'GET' || method === 'HEAD' || body !== undefined) {
-    for (const [key, value] of fields) requestUrl.searchParams.append(key, value);
+    for (const { key, value } of fields) if (!Array.isArray(value)) requestUrl.searchParams.append(key, value === null ? '' : String(value));
   } else if (fields.length > 0) {
-    payload = Buffer.from(JSON.stringify(Object.fromEntries(fields)));
+    payload = Buffer.from(JSON.stringify(fieldsBody(fields)));
   }
   const named = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
   if (payload !== undefined && !named.has('content-type')) headers['Content-Type'] = 'application/json';
   return { url: requestUrl, method, headers, body: payload };
 }
 
-async function readInput(file: string, context: CommandContext): Promise<Buffer> {
-  if (file === '-') return readAll(context.deps.io.stdin).catch((error: unknown) => Promise.reject(new UsageError(`cannot read --input from stdin: ${(error as Error).message}`, { cause: error })));
+/** Each -F key=@FILE read (stdin for @-, once); `key[]` alone stays an empty array. */
+async function fieldValues(fields: Field[], inputIsStdin: boolean, context: CommandContext): Promise<{ key: string; value: FieldValue | [] }[]> {
+  const fromStdin = fields.filter((field) => 'file' in field && field.file === '-').length;
+  if (fromStdin > 1 || (fromStdin === 1 && inputIsStdin)) throw new UsageError('stdin can be read once: by one -F key=@- or by --input -, not more');
+  return Promise.all(
+    fields.map(async (field) => {
+      if ('emptyArray' in field) return { key: field.key, value: [] as [] };
+      if ('value' in field) return field;
+      return { key: field.key, value: (await readInput(field.file, context, `-F ${field.key}=@`)).toString('utf8') };
+    }),
+  );
+}
+
+/** What --input or -F key=@ names (`-` for stdin); `what` says which, in the error. */
+async function readInput(file: string, context: CommandContext, what = '--input '): Promise<Buffer> {
+  if (file === '-') return readAll(context.deps.io.stdin).catch((error: unknown) => Promise.reject(new UsageError(`cannot read ${what}- from stdin: ${(error as Error).message}`, { cause: error })));
   try {
     return await readFile(file);
   } catch (error) {
-    throw unreadableFile(error, file, 'give --input a file that exists, or - for stdin');
+    throw unreadableFile(error, file, what === '--input ' ? 'give --input a file that exists, or - for stdin' : 'after @, name a file that exists, or - for stdin');
   }
 }
 

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import type { Register } from './register.js';
-import { createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
+import { createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions, addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
 
-export interface ApiOptions extends ProfileOptions, FlowOptions {
+export interface ApiOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   method?: string;
   header?: string[];
   field?: string[];
+  typedField?: string[];
   input?: string;
   include?: boolean;
   paginate?: boolean;
-  namespace?: string;
   minValidity: number;
   force?: boolean;
 }
@@ -22,13 +22,14 @@ export const register: Register = (program, deps) => {
     .command('api')
     .description('send an authenticated request to the API, as `gh api` does; the answer\'s body goes to stdout')
     .argument('<path>', 'relative to the API base ({resource}/api/{apiVersion} or {resource}/api/account/{accountId}), or to the resource root when it starts with /')
-    .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f unless --paginate)')
+    .option('-X, --method <method>', 'HTTP method (default GET; POST with --input, or with -f/-F unless --paginate)')
     .option('-H, --header <line>', "an extra header, 'Name: value' (repeatable)", collect)
-    .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
+    .option('-f, --field <key=value>', 'a string field: a query parameter for GET, else a member of a JSON object body (repeatable; key[]=v for arrays, key[sub]=v for objects)', collect)
+    .option('-F, --typed-field <key=value>', 'a field typed as gh api types it: numbers, true, false and null as JSON, @FILE for a file\'s contents, @- for stdin (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
-    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list')
-    .option('--namespace <id>', 'fills {namespace} in PATH');
+    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list');
+  addNamespaceOption(command);
   addFlowOptions(command);
   addProfileOptions(command);
   addCacheOptions(command)
@@ -36,7 +37,8 @@ export const register: Register = (program, deps) => {
       'after',
       [
         '',
-        '{tenant}, {account} and {namespace} in PATH are filled in. A full URL is accepted only on',
+        '{tenant}, {account} and {namespace} in PATH are filled in ({namespace} from --namespace,',
+        'OCS_NAMESPACE or the profile\'s namespace). A full URL is accepted only on',
         "the resource's origin: the token is never sent anywhere else.",
         '',
         'Exit status: 0 for 2xx; 4 when the token is rejected (401/403, after one fresh token);',
@@ -45,8 +47,10 @@ export const register: Register = (program, deps) => {
         'Examples:',
         "  ocs-auth api 'Tenants/{tenant}/Namespaces'",
         "  ocs-auth api --paginate 'Tenants/{tenant}/Namespaces/{namespace}/Streams' --namespace plant -f count=100",
-        "  ocs-auth api --account-id ACCOUNT --paginate 'sds/STORE/v2/Streams'",
+        "  ocs-auth api --account-id ACCOUNT --paginate 'sds/{namespace}/v2/Streams'   # namespace = the data store",
         "  ocs-auth api -X POST 'Tenants/{tenant}/Namespaces/plant/Types/Pump' --input type.json",
+        "  ocs-auth api 'Tenants/{tenant}/Namespaces/{namespace}/Streams/pump' -f Id=pump -F Tags[]=a -F Limits[high]=10",
+        "  ocs-auth api 'Tenants/{tenant}/Namespaces/{namespace}/Streams/pump' -F Description=@description.txt",
       ].join('\n'),
     )
     // The work, and the HTTP stack under it, load only when the command runs.

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkProfile, configFilePath, type Flow, FLOWS, type Profile, saveProfile, validateProfileName } from '../config/config-file.js';
+import { checkProfile, configFilePath, type Flow, FLOWS, type Profile, PROFILE_KEYS, saveProfile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
@@ -9,10 +9,10 @@ import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { sessionLockName } from '../flows/stored-token.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings, WELL_KNOWN } from '../config/settings.js';
 import { rejectOtherFlowFlags, typedFlags } from './login.js';
-import { chosenFlow, type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addFlowOptions, addProfileOptions } from './options.js';
+import { chosenFlow, type CommandContext, createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
 
-export interface ConfigureOptions extends ProfileOptions, FlowOptions {
+export interface ConfigureOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   redirectUri?: string;
   scope?: string;
   clientSecretStdin?: boolean;
@@ -35,6 +35,7 @@ export const register: Register = (program, deps) => {
     );
   addProfileOptions(command);
   addFlowOptions(command);
+  addNamespaceOption(command);
   command
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
     .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
@@ -79,6 +80,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   assign(profile, 'redirect_uri', options.redirectUri ?? imported.redirectUri);
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
+  assign(profile, 'namespace', options.namespace ?? imported.namespace ?? env('OCS_NAMESPACE'));
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
   // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
   // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
@@ -155,8 +157,6 @@ function sayNotImported(ui: CommandContext['ui'], from: string | undefined, notI
     ui.info(`note: ${keys.join(', ')} in ${from} ${keys.length === 1 ? 'was' : 'were'} not imported: ${reason}.`);
   }
 }
-
-const PROFILE_KEYS: (keyof Profile)[] = ['resource', 'api_version', 'tenant_id', 'account_id', 'discovery_url', 'client_id', 'flow', 'redirect_uri', 'scope', 'storage'];
 
 /** A profile changed in place (an import over it, most of all) says what it had before. */
 function sayChanges(ui: CommandContext['ui'], profileName: string, before: Profile, after: Profile): void {
@@ -260,6 +260,14 @@ async function askEverything(profile: Profile, prompter: Prompter, warn: WarnUnl
   else warn('tenant id', (profile.tenant_id = (await prompter.input('Tenant id', { default: profile.tenant_id, validate: required })).trim()));
   warn('client id', (profile.client_id = (await prompter.input('Client id', { default: profile.client_id, validate: required })).trim()));
   profile.flow = await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES, profile.flow as Flow);
+  await askNamespace(profile, prompter);
+}
+
+/** Optional: most OCS calls are scoped to a namespace (CONNECT: a data store), so `api` can fill {namespace}. */
+async function askNamespace(profile: Profile, prompter: Prompter): Promise<void> {
+  const answer = (await prompter.input('Namespace for API calls (optional, Enter for none)', { default: profile.namespace })).trim();
+  if (answer) profile.namespace = answer;
+  else delete profile.namespace;
 }
 
 function validResource(value: string): true | string {
@@ -294,6 +302,7 @@ async function askForMissing(profile: Profile, prompter: Prompter, warn: WarnUnl
   }
   if (!profile.client_id) warn('client id', (profile.client_id = (await prompter.input('Client id', { validate: required })).trim()));
   profile.flow ||= await prompter.select<Flow>('How does this client log in?', FLOW_CHOICES);
+  if (!profile.namespace) await askNamespace(profile, prompter);
 }
 
 /** An account on a resource whose identity host cannot be derived: without the URL, no login could start. */

@@ -132,7 +132,12 @@ export function chosenFlow(options: FlowOptions): Flow | undefined {
   return undefined;
 }
 
-export function settingFlags(options: ProfileOptions & FlowOptions & { redirectUri?: string; scope?: string }): SettingFlags {
+/** `--namespace`: the commands that make or hand on API calls (api, exec, whoami, configure) take it. */
+export interface NamespaceOptions {
+  namespace?: string;
+}
+
+export function settingFlags(options: ProfileOptions & FlowOptions & NamespaceOptions & { redirectUri?: string; scope?: string }): SettingFlags {
   return {
     profile: options.profile,
     resource: options.resource,
@@ -145,6 +150,7 @@ export function settingFlags(options: ProfileOptions & FlowOptions & { redirectU
     flow: chosenFlow(options),
     redirectUri: options.redirectUri,
     scope: options.scope,
+    namespace: options.namespace,
   };
 }
 

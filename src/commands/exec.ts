@@ -8,11 +8,11 @@ import type { Register } from './register.js';
 import { apiBase } from '../config/settings.js';
 import { TOKEN_VARIABLE } from './token-output.js';
 import type { Ui } from '../cli/ui.js';
-import { createContext, type CommandContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
+import { createContext, type CommandContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addCacheOptions, addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
 import { accessToken } from './token.js';
 
-export interface ExecOptions extends ProfileOptions, FlowOptions {
+export interface ExecOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   minValidity: number;
   force?: boolean;
 }
@@ -28,7 +28,7 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 export const register: Register = (program, deps, outcome) => {
   const command = program
     .command('exec')
-    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID or OCS_ACCOUNT_ID, OCS_API_VERSION and OCS_API_BASE in its environment; exit with its status')
+    .description('run a command with OCS_TOKEN, OCS_RESOURCE, OCS_TENANT_ID or OCS_ACCOUNT_ID, OCS_API_VERSION, OCS_API_BASE and OCS_NAMESPACE (when one is set) in its environment; exit with its status')
     .usage('[options] -- <command> [args...]')
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText(
@@ -48,6 +48,7 @@ export const register: Register = (program, deps, outcome) => {
     );
   addFlowOptions(command);
   addProfileOptions(command);
+  addNamespaceOption(command);
   addCacheOptions(command)
     // The command's own options stay in its arguments (`exec sh -c …`); requireSeparator catches
     // the cases where ocs-auth took one of them.
@@ -73,6 +74,8 @@ export async function run([file, ...args]: string[], options: ExecOptions, conte
   delete env.OCS_ACCOUNT_ID;
   if (settings.accountId === undefined) env.OCS_TENANT_ID = settings.tenantId;
   else env.OCS_ACCOUNT_ID = settings.accountId;
+  delete env.OCS_NAMESPACE;
+  if (settings.namespace !== undefined) env.OCS_NAMESPACE = settings.namespace;
   return runChild(file!, args, env, context.ui);
 }
 

@@ -31,6 +31,11 @@ export function addFlowOptions(command: Command): Command {
     .addOption(new Option('--device-code', 'headless login: enter a code in a browser anywhere (env OCS_AUTH_FLOW=device-code)'));
 }
 
+/** The namespace API calls are scoped to: api's {namespace}, exec's OCS_NAMESPACE. */
+export function addNamespaceOption(command: Command): Command {
+  return command.option('--namespace <name>', 'namespace (CONNECT: data store) for API calls (env OCS_NAMESPACE)');
+}
+
 /** How fresh the token must be: token, exec and api take the same options. */
 export function addCacheOptions(command: Command): Command {
   return command

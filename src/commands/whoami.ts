@@ -14,12 +14,12 @@ import { localTime, relativeTime } from '../cli/time-format.js';
 import { terminalText } from '../cli/ui.js';
 import { secondsLeft } from './token-output.js';
 import { colorFor } from '../cli/io.js';
-import { type CommandContext, createContext, type FlowOptions, type ProfileOptions } from './context.js';
-import { addFlowOptions, addProfileOptions, EXIT_STATUS_HELP } from './options.js';
+import { type CommandContext, createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
+import { addFlowOptions, addNamespaceOption, addProfileOptions, EXIT_STATUS_HELP } from './options.js';
 import { accessToken } from './token.js';
 import { DEFAULT_MIN_VALIDITY_SECONDS } from '../flows/cached-token.js';
 
-export interface WhoamiOptions extends ProfileOptions, FlowOptions {
+export interface WhoamiOptions extends ProfileOptions, FlowOptions, NamespaceOptions {
   json?: boolean;
 }
 
@@ -53,6 +53,8 @@ export interface WhoamiReport {
    * (a CONNECT user), or none (a CONNECT client: no documented call to ask).
    */
   verified_by: 'tenant-api' | 'userinfo' | null;
+  /** What `api` fills {namespace} with: null when none is set. */
+  namespace: string | null;
 }
 
 export const register: Register = (program, deps) => {
@@ -62,6 +64,7 @@ export const register: Register = (program, deps) => {
     .addHelpText('after', `\n${EXIT_STATUS_HELP}\n4 also when the API rejects the token (401/403).`);
   addFlowOptions(command);
   addProfileOptions(command);
+  addNamespaceOption(command);
   command.option('--json', 'one JSON document on stdout').action(async (options: WhoamiOptions, self: Command) => {
     const noColor = self.optsWithGlobals<{ color?: boolean }>().color === false;
     // The report is the data asked for, so it goes to stdout, and colour follows stdout.
@@ -127,6 +130,7 @@ export function whoamiReport(settings: CompleteSettings, token: StoredToken, ten
     roles: [...new Set([claims.role, claims.roles, claims['http://schemas.microsoft.com/ws/2008/06/identity/claims/role']].flatMap(claimList))],
     account: settings.accountId === undefined ? null : { id: settings.accountId },
     verified_by: tenant ? 'tenant-api' : userinfo ? 'userinfo' : null,
+    namespace: settings.namespace ?? null,
   };
 }
 
@@ -180,6 +184,7 @@ export function renderWhoami(serverReport: WhoamiReport, style: ChalkInstance, n
   rows.push(
     ['Resource', report.resource],
     ['API version', report.api_version],
+    ...(report.namespace === null ? [] : [['Namespace', report.namespace] as [string, string]]),
     ['Profile', report.profile],
     ['Flow', FLOW_NAMES[report.flow]],
     ['Expires', `${localTime(Date.parse(report.expires_at))} ${style.green(`(${relativeTime(Date.parse(report.expires_at), nowMs)})`)}`],

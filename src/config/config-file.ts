@@ -24,6 +24,7 @@ export const PROFILE_KEYS = [
   'scope',
   'storage',
   'ca_file',
+  'namespace',
 ] as const;
 export type ProfileKey = (typeof PROFILE_KEYS)[number];
 export type Profile = Partial<Record<ProfileKey, string>>;

@@ -10,8 +10,9 @@ import { unreadableFile } from '../store/fs-errors.js';
  * well_known_url/…). config.ini comes in two layouts: one [Configuration] section, or the
  * older OMF/SDS samples' [Configurations] (Namespace), [Access] (Resource, Tenant,
  * ApiVersion) and [Credentials] (ClientId, ClientSecret); their appsettings.json may call
- * the secret ClientKey. What a profile cannot hold (a namespace, a data store, the hybrid
- * sample's password) is listed in notImported, so the person is told.
+ * the secret ClientKey. A namespace (NamespaceId, Namespace, CONNECT's DataStoreId) is the
+ * profile's namespace: where `api`'s {namespace} points. What a profile must not hold (the
+ * hybrid sample's password) is listed in notImported, so the person is told.
  */
 export interface SampleSettings {
   resource?: string;
@@ -23,7 +24,8 @@ export interface SampleSettings {
   clientSecret?: string;
   redirectUri?: string;
   scope?: string;
-  /** Keys of the file that name something a profile cannot or must not hold, with why, to say so. */
+  namespace?: string;
+  /** Keys of the file that name something a profile must not hold, with why, to say so. */
   notImported?: NotImported[];
 }
 
@@ -47,17 +49,16 @@ const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   clientkey: 'clientSecret',
   redirecturi: 'redirectUri',
   scope: 'scope',
+  namespace: 'namespace',
+  namespaceid: 'namespace',
+  // CONNECT's sds paths name a data store where OCS's name a namespace: …/sds/{dataStoreId}/v2/Streams.
+  datastoreid: 'namespace',
 };
 
-// Keys (normalized as in KEYS) that samples hold and a profile does not. A namespace and a
-// data store belong to each API call, not to the login: no profile key holds them (yet). The
-// hybrid-login sample signs in with a username and password, which ocs-auth never stores (the
+// Keys (normalized as in KEYS) that samples hold and a profile does not. The hybrid-login sample signs in with a username and password, which ocs-auth never stores (the
 // browser login asks for them), and builds its redirect URI from three keys the client may not
 // even be registered with here.
 const NOT_IMPORTED: Record<string, string> = {
-  namespace: 'a profile holds no namespace (yet); give it to each API call yourself',
-  namespaceid: 'a profile holds no namespace (yet); give it to each API call yourself',
-  datastoreid: 'a profile holds no data store; give it to each API call yourself',
   username: 'ocs-auth never stores sign-in names or passwords: the browser login (--pkce) asks for them',
   password: 'ocs-auth never stores a password: the browser login (--pkce) asks for it',
   redirecthost: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
@@ -95,7 +96,7 @@ export function parseSampleSettings(text: string, path: string): SampleSettings 
     }
     settings[name] = value.trim();
   }
-  if (Object.keys(settings).every((key) => key === 'notImported')) {
+  if (Object.keys(settings).every((key) => key === 'notImported' || key === 'namespace')) {
     throw new UsageError(`${path} has none of Resource, ApiVersion, TenantId, AccountId, ClientId, ClientSecret (or base_url, account_id, client_id, …)`);
   }
   return settings;

@@ -16,6 +16,7 @@ export interface SettingFlags {
   redirectUri?: string | undefined;
   scope?: string | undefined;
   storage?: StorageKind | undefined;
+  namespace?: string | undefined;
 }
 
 export interface Settings {
@@ -39,6 +40,8 @@ export interface Settings {
   caFile: string | undefined;
   /** OCS_* variables that pointed elsewhere than the profile named explicitly, which won: for the one line that says so. */
   ignoredVariables: string[];
+  /** What `api` fills {namespace} with and `exec` exports: a call's scope, not the login's. */
+  namespace: string | undefined;
 }
 
 export interface ResolveOptions {
@@ -175,6 +178,7 @@ function resolveFrom(flags: SettingFlags, env: NodeJS.ProcessEnv, profile: Profi
       oneOf(STORAGE_KINDS, profile.storage, `storage in profile [${profileName}]`),
     caFile: caFileSetting(env, profile),
     ignoredVariables: [],
+    namespace: flags.namespace ?? nonEmpty(env.OCS_NAMESPACE) ?? profile.namespace,
   };
 }
 

@@ -50,7 +50,11 @@ export function resolveApiUrl(path: string, target: ApiTarget): URL {
 function placeholderValue(name: 'tenant' | 'account' | 'namespace', target: ApiTarget): string {
   const value = name === 'tenant' ? target.tenantId : name === 'account' ? target.accountId : target.namespace;
   if (value !== undefined) return value;
-  if (name === 'namespace') throw new UsageError('{namespace} needs --namespace ID');
+  if (name === 'namespace') {
+    throw new UsageError('{namespace} needs a namespace', {
+      hint: 'pass --namespace NAME, set OCS_NAMESPACE, or keep one in the profile with `ocs-auth configure --namespace NAME`',
+    });
+  }
   throw new UsageError(
     name === 'tenant' ? `{tenant} needs a tenant profile; this one is for CONNECT account ${target.accountId}` : `{account} needs a CONNECT account profile; this one is for tenant ${target.tenantId}`,
     { hint: `use {${name === 'tenant' ? 'account' : 'tenant'}}, or name the profile with --profile` },
@@ -81,6 +85,89 @@ export function parseField(pair: string): [string, string] {
   const equals = pair.indexOf('=');
   if (equals <= 0) throw new UsageError(`invalid field "${pair}"`, { hint: 'expected -f key=value' });
   return [pair.slice(0, equals), pair.slice(equals + 1)];
+}
+
+export type FieldValue = string | number | boolean | null;
+
+/**
+ * One field as `gh api` reads it: `-f` values are strings; `-F` values are typed (JSON's
+ * true, false, null and numbers) or name a file to read (`@FILE`, `@-` for stdin). `key[]`
+ * alone (no `=`) is an empty array.
+ */
+export type Field = { key: string; value: FieldValue } | { key: string; file: string } | { key: string; emptyArray: true };
+
+export function parseTypedField(pair: string, typed: boolean): Field {
+  if (!pair.includes('=') && pair.endsWith('[]') && pair.length > 2) return { key: pair, emptyArray: true };
+  const [key, text] = parseField(pair);
+  if (!typed) return { key, value: text };
+  if (text.startsWith('@')) return { key, file: text.slice(1) };
+  if (text === 'true' || text === 'false' || text === 'null') return { key, value: JSON.parse(text) as boolean | null };
+  // JSON's number syntax: 3, -0.5, 1e3; "007" or "0x1F" stay strings, as an id would be.
+  return { key, value: /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? Number(text) : text };
+}
+
+type KeyStep = { name: string } | { push: true };
+
+/** `a[b][]` → a, then b, then "append": gh's nested field keys. */
+function keySteps(key: string): KeyStep[] {
+  const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+  if (!match) throw new UsageError(`invalid field key "${key}"`, { hint: 'expected name, name[sub] or name[] (for arrays)' });
+  const steps: KeyStep[] = [{ name: match[1]! }];
+  for (const [, inner] of match[2]!.matchAll(/\[([^[\]]*)\]/g)) steps.push(inner === '' ? { push: true } : { name: inner! });
+  return steps;
+}
+
+type Json = FieldValue | Json[] | { [key: string]: Json };
+
+const isPlainObject = (value: Json | undefined): value is { [key: string]: Json } => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The JSON object body the fields make, in their order: `a[]=1 a[]=2` → {"a":[1,2]},
+ * `a[b]=1` → {"a":{"b":1}}, and `p[][x]=1 p[][y]=2 p[][x]=3` → {"p":[{"x":1,"y":2},{"x":3}]}
+ * (a key already in the last object starts a new one, as gh does).
+ */
+export function fieldsBody(fields: { key: string; value: FieldValue | [] }[]): Record<string, Json> {
+  const body = emptyObject();
+  for (const { key, value } of fields) {
+    const steps = keySteps(key);
+    const clash = () => new UsageError(`field "${key}" does not fit the fields before it`, { hint: 'a key is either a value, an object (key[sub]=…) or an array (key[]=…)' });
+    let container: Json = body;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const next = steps[i + 1];
+      const leaf = next === undefined;
+      if ('push' in step) {
+        if (!Array.isArray(container)) throw clash();
+        if (leaf) {
+          if (!Array.isArray(value)) container.push(value);
+          break;
+        }
+        const last = container[container.length - 1];
+        const reuse = 'name' in next && isPlainObject(last) && !Object.hasOwn(last, next.name);
+        if (!reuse) container.push('push' in next ? [] : emptyObject());
+        container = container[container.length - 1]!;
+        continue;
+      }
+      if (!isPlainObject(container)) throw clash();
+      if (leaf) {
+        // A repeated plain key keeps the last value, as -f always has; an object or array is not overwritten.
+        const existing = Object.hasOwn(container, step.name) ? container[step.name] : undefined;
+        if (typeof existing === 'object' && existing !== null) throw clash();
+        container[step.name] = Array.isArray(value) ? [] : value;
+        break;
+      }
+      const existing: Json | undefined = Object.hasOwn(container, step.name) ? container[step.name] : undefined;
+      if (existing === undefined) container[step.name] = 'push' in next ? [] : emptyObject();
+      else if ('push' in next ? !Array.isArray(existing) : !isPlainObject(existing)) throw clash();
+      container = container[step.name]!;
+    }
+  }
+  return body;
+}
+
+/** No prototype: a key named __proto__ is a member like any other, not the object's prototype. */
+function emptyObject(): { [key: string]: Json } {
+  return Object.create(null) as { [key: string]: Json };
 }
 
 // Where a page's list is when it has more than one array: CONNECT's `items` (sds v2, as its

@@ -113,6 +113,8 @@ test('bash completes commands, options, choices and profile names', async () => 
   assert.deepEqual(await bashComplete(['ocs-auth', 'ap']), ['api']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'api', '-X', 'P']), ['POST', 'PUT', 'PATCH']);
   assert.deepEqual(await bashComplete(['ocs-auth', 'api', '--pag']), ['--paginate']);
+  assert.deepEqual(await bashComplete(['ocs-auth', 'api', '--typ']), ['--typed-field']);
+  for (const command of ['api', 'exec', 'whoami', 'configure']) assert.deepEqual(await bashComplete(['ocs-auth', command, '--names']), ['--namespace'], command);
   assert.ok((await bashComplete(['ocs-auth', 'exec', '--', 'ba'])).includes('bash'), 'after --, commands');
   assert.deepEqual(await bashComplete(['ocs-auth', 'exec', '--', 'ls', '--pro']), [], 'after --, not ocs-auth options');
 });

@@ -42,6 +42,7 @@ const SETTINGS: CompleteSettings = {
   storage: undefined,
   caFile: undefined,
   ignoredVariables: [],
+  namespace: undefined,
 };
 const TENANT = { Id: 'tenant-1', CompanyName: 'Contoso [Water]', Alias: 'contoso' };
 

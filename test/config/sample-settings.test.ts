@@ -3,8 +3,6 @@ import { test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
 import { parseSampleSettings, readSampleSettings } from '../../src/config/sample-settings.ts';
 
-const NS_ID = { key: 'NamespaceId', reason: 'a profile holds no namespace (yet); give it to each API call yourself' };
-const DATA_STORE = { key: 'DataStoreId', reason: 'a profile holds no data store; give it to each API call yourself' };
 
 test("reads the samples' appsettings.json", () => {
   const text = JSON.stringify({
@@ -13,10 +11,10 @@ test("reads the samples' appsettings.json", () => {
     TenantId: 'tenant',
     ClientId: 'client',
     ClientSecret: 'secret',
-    NamespaceId: 'ignored',
+    NamespaceId: 'plant',
   });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: [NS_ID],
+    namespace: 'plant',
     resource: 'https://dat-b.osisoft.com',
     apiVersion: 'v1',
     tenantId: 'tenant',
@@ -28,7 +26,7 @@ test("reads the samples' appsettings.json", () => {
 test("reads the samples' config.ini [Configuration] section", () => {
   const text = '[Configuration]\nNamespace = ns\nResource = https://dat-b.osisoft.com\nTenantId = t\nClientId = c\nClientSecret = s\n';
   assert.deepEqual(parseSampleSettings(text, 'config.ini'), {
-    notImported: [{ ...NS_ID, key: 'Namespace' }],
+    namespace: 'ns',
     resource: 'https://dat-b.osisoft.com',
     tenantId: 't',
     clientId: 'c',
@@ -39,6 +37,7 @@ test("reads the samples' config.ini [Configuration] section", () => {
 test('placeholders, foreign files and empty files are refused', () => {
   assert.throws(() => parseSampleSettings('{"TenantId":"PLACEHOLDER_REPLACE_WITH_TENANT_ID"}', 'a.json'), /placeholder/);
   assert.throws(() => parseSampleSettings('{"Other":"x"}', 'a.json'), UsageError);
+  assert.throws(() => parseSampleSettings('{"NamespaceId":"plant"}', 'a.json'), UsageError, 'a namespace alone is no login');
   assert.throws(() => parseSampleSettings('{ broken', 'a.json'), UsageError);
   assert.throws(() => parseSampleSettings('[Other]\nx = y\n', 'a.ini'), /no \[Configuration\] section|\[Access\]/);
 });
@@ -49,7 +48,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ Resource: 'https://platform.connect.aveva.com', AccountId: 'a', ClientId: 'c', ClientSecret: 's', Scope: 'api', DataStoreId: 'd' }),
       'appsettings.json',
     ),
-    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api', notImported: [DATA_STORE] },
+    { resource: 'https://platform.connect.aveva.com', accountId: 'a', clientId: 'c', clientSecret: 's', scope: 'api', namespace: 'd' },
   );
   const wellKnown = 'https://identity.platform.connect.aveva.com/account/a/authentication/.well-known/openid-configuration';
   assert.deepEqual(
@@ -57,7 +56,7 @@ test("reads the CONNECT samples' appsettings.json in both key styles", () => {
       JSON.stringify({ well_known_url: wellKnown, client_id: 'c', client_secret: 's', account_id: 'a', data_store_id: 'd', base_url: 'https://platform.connect.aveva.com' }),
       'appsettings.json',
     ),
-    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', resource: 'https://platform.connect.aveva.com', notImported: [{ ...DATA_STORE, key: 'data_store_id' }] },
+    { discoveryUrl: wellKnown, clientId: 'c', clientSecret: 's', accountId: 'a', namespace: 'd', resource: 'https://platform.connect.aveva.com' },
   );
   // The CONNECT samples' placeholders.
   assert.throws(() => parseSampleSettings('{"client_id":"your-client-id"}', 'a.json'), /placeholder/);
@@ -75,14 +74,14 @@ test("reads the older samples' config.ini: [Configurations], [Access], [Credenti
     apiVersion: 'v1-preview',
     clientId: 'c',
     clientSecret: 's',
-    notImported: [{ ...NS_ID, key: 'Namespace' }],
+    namespace: 'Samples',
   });
 });
 
-test("reads appsettings.json with ClientKey for the secret and says NamespaceId is not imported", () => {
+test('reads appsettings.json with ClientKey for the secret, and its NamespaceId as the namespace', () => {
   const text = JSON.stringify({ NamespaceId: 'ns', TenantId: 't', Resource: 'https://dat-b.osisoft.com', ClientId: 'c', ClientKey: 's' });
   assert.deepEqual(parseSampleSettings(text, 'appsettings.json'), {
-    notImported: [NS_ID],
+    namespace: 'ns',
     tenantId: 't',
     resource: 'https://dat-b.osisoft.com',
     clientId: 'c',

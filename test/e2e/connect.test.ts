@@ -205,7 +205,7 @@ test('configure --from imports both styles of the CONNECT samples, the secret to
   assert.match(second.stderr, /still holds the client secret/);
 
   const ini = await readFile(join(configDir, 'config.ini'), 'utf8');
-  assert.match(ini, /\[pascal\]\nresource = https:\/\/platform\.connect\.aveva\.com\naccount_id = acc-1\nclient_id = c-1\nscope = api\nflow = client-credentials/);
+  assert.match(ini, /\[pascal\]\nresource = https:\/\/platform\.connect\.aveva\.com\naccount_id = acc-1\nclient_id = c-1\nscope = api\nnamespace = ds\nflow = client-credentials/);
   assert.match(ini, /\[snake\][^[]*account_id = acc-2/);
   assert.match(ini, /\[snake\][^[]*discovery_url = https:\/\/identity\.staging\.connect\.example\/account\/acc-2\/authentication\/\.well-known\/openid-configuration/);
   assert.doesNotMatch(ini, /\[pascal\][^[]*discovery_url/, 'the derived URL is not written down');
@@ -280,6 +280,7 @@ test('configure on a terminal offers CONNECT among the regions and then asks for
     [/Account id/, 'acc-tty\r'],
     [/Client id/, 'client-tty\r'],
     [/How does this client log in/, '\r'],
+    [/Namespace for API calls \(optional/, '\r'],
   ]);
   assert.equal(code, 0, screen);
   assert.doesNotMatch(screen, /Tenant id/);

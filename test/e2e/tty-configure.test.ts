@@ -18,6 +18,7 @@ test('configure on a terminal offers a complete profile for editing, its values 
     [/Tenant id/, '\r'],
     [/Client id/, `${newClient}\r`],
     [/How does this client log in/, '\r'],
+    [/Namespace for API calls/, 'plant\r'],
   ]);
   assert.equal(code, 0, screen);
   assert.ok(screen.includes(emulator.resource) && screen.includes(emulator.tenantId), 'current values shown');
@@ -26,6 +27,7 @@ test('configure on a terminal offers a complete profile for editing, its values 
   assert.match(ini, new RegExp(`tenant_id = ${emulator.tenantId}\\n`));
   assert.match(ini, new RegExp(`client_id = ${newClient}\\n`));
   assert.match(ini, /flow = pkce\n/);
+  assert.match(ini, /namespace = plant\n/, 'the namespace prompt, optional, comes last');
 });
 
 test('configure on a terminal warns of a non-GUID id at once, asks for a discovery URL it cannot derive, and names the next step', needsScript, async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { NetworkError, UsageError } from '../../src/errors.ts';
-import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
+import { errorReason, fieldsBody, mergePages, nextPageUrl, parseField, parseHeader, parseTypedField, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
 import { highlightJson } from '../../src/cli/json-highlight.ts';
 
 const tenant: ApiTarget = { resource: 'https://ocs.example', base: 'https://ocs.example/api/v1', tenantId: 'te/nant', accountId: undefined, namespace: 'plant' };
@@ -25,7 +25,7 @@ test('PATH: nothing that would take the token to another origin, or a relative p
   }
   assert.throws(() => resolveApiUrl('{account}', tenant), /needs a CONNECT account profile/);
   assert.throws(() => resolveApiUrl('{tenant}', account), /needs a tenant profile/);
-  assert.throws(() => resolveApiUrl('{namespace}', account), /--namespace/);
+  assert.throws(() => resolveApiUrl('{namespace}', account), (error: UsageError) => /--namespace NAME, set OCS_NAMESPACE/.test(error.hint ?? ''));
 });
 
 test('headers and fields', () => {
@@ -36,6 +36,31 @@ test('headers and fields', () => {
   assert.throws(() => parseHeader('authorization: Bearer x'), /Authorization is not accepted/);
   assert.throws(() => parseField('=v'), UsageError);
   assert.throws(() => parseField('novalue'), UsageError);
+});
+
+test('typed fields and the nested body they make, as gh api builds it', () => {
+  assert.deepEqual(parseTypedField('n=1.5', true), { key: 'n', value: 1.5 });
+  assert.deepEqual(parseTypedField('n=1.5', false), { key: 'n', value: '1.5' });
+  assert.deepEqual(parseTypedField('f=@-', true), { key: 'f', file: '-' });
+  assert.deepEqual(parseTypedField('f=@x', false), { key: 'f', value: '@x' });
+  assert.deepEqual(parseTypedField('list[]', true), { key: 'list[]', emptyArray: true });
+  for (const text of ['0x1F', '007', '1.', '.5', 'NaN', 'Infinity', 'True']) assert.deepEqual(parseTypedField(`v=${text}`, true), { key: 'v', value: text }, text);
+  const body = fieldsBody([
+    { key: 'a[b][c]', value: 1 },
+    { key: 'a[b][d]', value: 'x' },
+    { key: 'm[][n][]', value: 1 },
+    { key: 'm[][n][]', value: 2 },
+    { key: 'same', value: 1 },
+    { key: 'same', value: 2 },
+    { key: '__proto__', value: 'member' },
+    { key: 'o[__proto__]', value: 'member' },
+  ]);
+  assert.equal(JSON.stringify(body), '{"a":{"b":{"c":1,"d":"x"}},"m":[{"n":[1]},{"n":[2]}],"same":2,"__proto__":"member","o":{"__proto__":"member"}}');
+  assert.equal(Object.getPrototypeOf({}), Object.prototype, 'nothing polluted');
+  for (const clash of [['a', 'a[b]'], ['a[b]', 'a'], ['a[]', 'a[b]'], ['a[b]', 'a[]']]) {
+    assert.throws(() => fieldsBody(clash.map((key) => ({ key, value: 1 }))), /does not fit/, clash.join(' then '));
+  }
+  for (const key of ['a[', 'a]', '[a]', 'a[b]c']) assert.throws(() => fieldsBody([{ key, value: 1 }]), /invalid field key/, key);
 });
 
 test('the next page: continuationToken in the body (any case) as a query parameter, else Link rel="next"', () => {
