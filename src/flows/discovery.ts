@@ -88,8 +88,44 @@ export function trustedMetadata(document: Record<string, unknown>, discoveryUrl:
   return metadata;
 }
 
-export async function discover(http: HttpClient, discoveryUrl: string, note?: Note): Promise<ProviderMetadata> {
-  return processDiscoveryResponse(await discoveryRequest(http, discoveryUrl), discoveryUrl, note);
+// A server may move its document within its own origin (Django adds a trailing slash): that is
+// followed, a few times at most (SPEC "Token life"). Anywhere else, or more often, is a failure.
+const MAX_DISCOVERY_REDIRECTS = 3;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Fetches and checks the document. The trust rule is applied against `discoveryUrl`, the
+ * configured address, whichever same-origin path the document was finally found at.
+ */
+export async function discover(http: HttpClient, discoveryUrl: string, note: Note = () => {}): Promise<ProviderMetadata> {
+  const origin = new URL(discoveryUrl).origin;
+  let url = discoveryUrl;
+  for (let redirects = 0; ; redirects++) {
+    const response = await discoveryRequest(http, url);
+    const location = redirectTarget(response, url);
+    if (location === undefined) return processDiscoveryResponse(response, discoveryUrl, note);
+    if (location.origin !== origin) {
+      throw new UsageError(`discovery at ${discoveryUrl} redirects to ${location.origin}, another origin; not followed`, {
+        hint: `if ${location.origin} is the right server, use it in --resource (or --discovery-url)`,
+      });
+    }
+    if (redirects === MAX_DISCOVERY_REDIRECTS) {
+      throw new NetworkError(`discovery failed: ${discoveryUrl} redirected more than ${MAX_DISCOVERY_REDIRECTS} times`);
+    }
+    note(`discovery: ${url} redirects (${response.status}) to ${location.href}; followed, as it is on the same origin`);
+    url = location.href;
+  }
+}
+
+/** Where a redirect points, resolved against the URL that answered; undefined for any other answer. */
+function redirectTarget(response: HttpResponse, url: string): URL | undefined {
+  const location = response.headers.location;
+  if (!REDIRECT_STATUSES.has(response.status) || typeof location !== 'string') return undefined;
+  try {
+    return new URL(location, url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The SPEC's discovery cache life: the document is not secret and rarely changes. */

@@ -23,7 +23,8 @@ export interface HttpClientOptions {
   ca?: string[] | undefined;
 }
 
-const SECRET_FORM_FIELDS = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'password', 'device_code']);
+/** Form fields shown as *** under --verbose: every secret a form of ocs-auth's posts (test/e2e/secrets.test.ts sees each redacted in a real login's trace). */
+export const SECRET_FORM_FIELDS: ReadonlySet<string> = new Set(['client_secret', 'code', 'code_verifier', 'refresh_token', 'token', 'device_code']);
 const RETRY_STATUSES = [429, 500, 502, 503, 504];
 // Timeouts are not retried: a hanging server would otherwise triple the wait.
 const RETRY_ERRORS = ['ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'ECONNREFUSED'];

@@ -50,6 +50,10 @@ test('resources: https anywhere, http only on this machine, no trailing slash', 
   assert.equal(normalizeResource('http://127.0.0.1:5005'), 'http://127.0.0.1:5005');
   assert.equal(normalizeResource('http://localhost:8080/'), 'http://localhost:8080');
   assert.throws(() => normalizeResource('http://dat-b.osisoft.com'), /must be an https:\/\/ URL/);
+  // Names that only start like loopback are anyone's hosts (127.0.0.1.nip.io resolves to wherever its owner likes).
+  for (const lookalike of ['http://127.0.0.1.nip.io', 'http://127.evil.example', 'http://localhost.evil.example']) {
+    assert.throws(() => normalizeResource(lookalike), /must be an https:\/\/ URL/, lookalike);
+  }
   assert.throws(() => normalizeResource('not a url'), /invalid resource URL/);
   assert.throws(() => normalizeResource('ftp://x.example'), UsageError);
   assert.throws(() => normalizeResource('https://x.example/?a=b'), UsageError);

@@ -78,6 +78,41 @@ test('a flag or variable pointing elsewhere does not carry a stored client secre
   assert.equal(emulator.counts.token, 0, 'the secret is not sent for another client either');
 });
 
+test('a changed --tenant-id or OCS_TENANT_ID does not carry a stored client secret to the other tenant (exit 3, nothing sent)', async () => {
+  // The issuer and discovery URL are the tenant's own on OCS: only the tenant in the binding tells the two apart.
+  const otherTenant = '00000000-0000-4000-8000-000000000002';
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  await loginClientCredentials('default', env);
+  emulator.resetCounts();
+  const flag = await watch.run(['token', '--force', '--tenant-id', otherTenant], { env });
+  assertFailure(flag, 3, new RegExp(`tenant ${emulator.tenantId}.*tenant ${otherTenant}; nothing was sent`));
+  // No profile named: the variable points the default profile at the other tenant.
+  const variable = await watch.run(['token', '--force'], { env: { ...env, OCS_TENANT_ID: otherTenant } });
+  assertFailure(variable, 3, new RegExp(`tenant ${emulator.tenantId}.*tenant ${otherTenant}; nothing was sent`));
+  assert.equal(emulator.counts.token, 0, 'the secret was not sent for the other tenant');
+});
+
+test('a changed --account-id does not carry a stored CONNECT client secret to the other account (exit 3, nothing sent)', async () => {
+  const connect = await startEmulator({ connect: true });
+  try {
+    const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+    // With the discovery URL configured, the account is all that differs: the derived URL would name the account too.
+    const login = await watch.run(
+      ['login', '--client-credentials', '--resource', connect.resource, '--account-id', connect.connect!.accountId, '--discovery-url', connect.discoveryUrl, '--client-id', connect.confidentialClient.clientId, '--client-secret-stdin'],
+      { env, input: connect.confidentialClient.clientSecret },
+    );
+    assert.equal(login.code, 0, login.stderr);
+    await watch.collect(configDir);
+    connect.resetCounts();
+    const otherAccount = '00000000-0000-4000-8000-000000000003';
+    const moved = await watch.run(['token', '--force', '--account-id', otherAccount], { env });
+    assertFailure(moved, 3, new RegExp(`account ${connect.connect!.accountId}.*account ${otherAccount}; nothing was sent`));
+    assert.equal(connect.counts.token, 0, 'the secret was not sent for the other account');
+  } finally {
+    await connect.close();
+  }
+});
+
 test('pointed at a server that does not even answer, the profile is said to be logged in elsewhere (exit 3), not "unreachable"', async () => {
   await storePkceSession(emulator, configDir, 'default');
   const nowhere = `http://127.0.0.1:${await closedPort()}`;

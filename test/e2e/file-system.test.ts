@@ -3,15 +3,16 @@
 // and no home at all (a locked-down container user). What needs stored state is the user's to
 // fix: exit 2 naming the path, never exit 1. A session wholly in the environment needs none:
 // its token is printed, nothing cached, and one line says so (SPEC "Configuration").
+// What ocs-auth creates there is the user's alone: folders 0700, secrets and tokens 0600.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { CLI, hasStackTrace } from '../helpers/cli.ts';
-import { emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { CLI, hasStackTrace, runCli } from '../helpers/cli.ts';
+import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { skipWithout } from '../helpers/requirements.ts';
 import { asNobody, cliEveryoneCanRun, isRoot, NOBODY } from '../helpers/unprivileged.ts';
 
@@ -107,4 +108,36 @@ test('no writable home (HOME=/nonexistent, a locked-down container user): the fo
   } finally {
     await cleanup();
   }
+});
+
+test('the config folder and every state folder in it are created 0700; secrets, tokens and config.ini 0600', async () => {
+  // Two levels that do not exist yet: every folder ocs-auth makes on the way is the user's alone.
+  const dir = join(configDir, 'home-config', 'ocs-auth');
+  const env = { OCS_AUTH_CONFIG_DIR: dir, OCS_AUTH_STORAGE: 'file' };
+  const login = await runCli(
+    ['login', '--client-credentials', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'],
+    { env, input: emulator.confidentialClient.clientSecret },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  // A forced renewal takes the session lock: locks/ is made too.
+  const token = await runCli(['token', '--force'], { env });
+  assert.equal(token.code, 0, token.stderr);
+
+  const modes = new Map<string, number>();
+  const folders: Array<[string, number]> = [];
+  const walk = async (path: string, name: string): Promise<void> => {
+    const info = await stat(path);
+    modes.set(name, info.mode & 0o777);
+    if (!info.isDirectory()) return;
+    folders.push([name, info.mode & 0o777]);
+    for (const entry of await readdir(path)) await walk(join(path, entry), `${name}/${entry}`);
+  };
+  await walk(join(configDir, 'home-config'), 'home-config');
+  for (const expected of ['home-config', 'home-config/ocs-auth', 'home-config/ocs-auth/tokens', 'home-config/ocs-auth/tokens/client-credentials', 'home-config/ocs-auth/cache', 'home-config/ocs-auth/locks']) {
+    assert.ok(modes.has(expected), `${expected} was made: ${[...modes.keys()].join(', ')}`);
+  }
+  assert.deepEqual(folders.filter(([, mode]) => mode !== 0o700).map(([name, mode]) => `${name} ${mode.toString(8)}`), [], 'every folder is 0700');
+  const secretFiles = [...modes].filter(([name]) => /\/(credentials\.json|config\.ini)$|\/tokens\/.+\.json$/.test(name));
+  assert.equal(secretFiles.length, 3, `credentials.json, config.ini and one cached token: ${[...modes.keys()].join(', ')}`);
+  assert.deepEqual(secretFiles.filter(([, mode]) => mode !== 0o600).map(([name, mode]) => `${name} ${mode.toString(8)}`), [], 'secrets, tokens and the profile are 0600');
 });

@@ -9,8 +9,9 @@ import { emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 
 useE2eFixture();
 
-// Sets the window title, then clears the screen.
-const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J';
+// Sets the window title, then clears the screen; then a carriage return and backspaces, which are
+// no escape sequence, yet overwrite what the line said before them.
+const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J\r\u0008\u0008\u0007';
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 test("a server's error_description reaches stderr without its escape sequences", async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { CredentialsRejectedError, InterruptedError, LoginRequiredError, NetworkError, UsageError } from '../../src/errors.ts';
 import { listenForCallback, parseRedirectUri, type CallbackServer } from '../../src/flows/callback-server.ts';
@@ -32,6 +33,17 @@ function isListening(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/**
+ * Addresses a server bound to every interface would also answer on, and one bound to loopback
+ * alone must not: the machine's own non-loopback addresses (link-local ones need a scope, and
+ * are left out), and 127.0.0.2, which on Linux reaches the machine through lo without being
+ * 127.0.0.1, so that the check bites even where lo is the only interface (a container).
+ */
+function otherAddresses(): string[] {
+  const own = Object.values(networkInterfaces()).flatMap((addresses) => addresses ?? []);
+  return ['127.0.0.2', ...own.filter((address) => !address.internal && !address.address.startsWith('fe80:')).map((address) => address.address)];
+}
+
 test('the redirect URI gives port and path; only plain-http loopback URIs are accepted', () => {
   assert.deepEqual(parseRedirectUri('http://localhost:5004/callback.html'), { port: 5004, path: '/callback.html', hosts: ['127.0.0.1', '::1'] });
   assert.deepEqual(parseRedirectUri('http://127.0.0.1:8080/a%20b/'), { port: 8080, path: '/a%20b/', hosts: ['127.0.0.1'] });
@@ -59,6 +71,7 @@ test('for localhost it listens on 127.0.0.1 and ::1, for 127.0.0.1 there alone; 
   try {
     assert.equal(await isListening(localhost.server.port, '127.0.0.1'), true);
     assert.equal(await isListening(localhost.server.port, '::1'), true, 'a browser that tries ::1 first reaches us, not someone else');
+    for (const address of otherAddresses()) assert.equal(await isListening(localhost.server.port, address), false, `not on ${address}`);
   } finally {
     await localhost.server.close();
   }
@@ -67,6 +80,7 @@ test('for localhost it listens on 127.0.0.1 and ::1, for 127.0.0.1 there alone; 
   try {
     assert.equal(await isListening(numeric.server.port, '127.0.0.1'), true);
     assert.equal(await isListening(numeric.server.port, '::1'), false);
+    for (const address of otherAddresses()) assert.equal(await isListening(numeric.server.port, address), false, `not on ${address}`);
   } finally {
     await numeric.server.close();
   }

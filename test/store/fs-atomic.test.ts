@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from '../../src/errors.ts';
@@ -58,6 +58,46 @@ test("a write removes the temporary files an earlier writer of the same file lef
     await utimes(other, twoMinutesAgo, twoMinutesAgo);
     await writeFileAtomic(target, '{}');
     assert.deepEqual((await readdir(dir)).sort(), ['config.ini.0123456789ab.tmp', 'credentials.json', 'credentials.json.ba9876543210.tmp']);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a reader looping while large contents are written sees the old content or the new, never a torn file', async () => {
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    const target = join(dir, 'credentials.json');
+    // Large enough that a write in place takes several system calls, and a reader gets between them.
+    const contents = ['a', 'b'].map((fill) => fill.repeat(4 * 1024 * 1024));
+    await writeFileAtomic(target, contents[0]!);
+    let writing = true;
+    const torn: string[] = [];
+    let reads = 0;
+    const reader = (async () => {
+      while (writing) {
+        const text = await readFile(target, 'utf8');
+        reads++;
+        if (!contents.includes(text)) torn.push(`${text.length} bytes starting ${JSON.stringify(text.slice(0, 1))}`);
+      }
+    })();
+    for (let i = 1; i <= 20; i++) await writeFileAtomic(target, contents[i % 2]!);
+    writing = false;
+    await reader;
+    assert.ok(reads > 20, `the reader read while the writes went on (${reads} reads)`);
+    assert.deepEqual(torn, [], `${torn.length} of ${reads} reads saw a torn file`);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a file that exists with mode 0644 is 0600 once written: the new mode does not depend on the file being new', async () => {
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    const target = join(dir, 'credentials.json');
+    await writeFile(target, '{}', { mode: 0o644 });
+    await chmod(target, 0o644);
+    await writeFileAtomic(target, '{"entries":{}}');
+    assert.equal((await stat(target)).mode & 0o777, 0o600);
   } finally {
     await cleanup();
   }
