@@ -69,7 +69,7 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
         warn: (message) => ui.warn(message),
         trace,
         // Only a stale cache needs the lock: keep its module off the hot path.
-        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
+        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted, onWait: trace }),
         cache: fileCache(join(dir, 'cache')),
         interrupted: deps.interrupted,
       };

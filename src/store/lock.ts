@@ -17,6 +17,8 @@ export interface LockOptions {
   staleMs?: number;
   /** Aborted on SIGINT/SIGTERM: stop waiting at once. */
   signal?: AbortSignal | undefined;
+  /** Told once, when another process holds the lock and the wait begins (for --verbose). */
+  onWait?: ((message: string) => void) | undefined;
 }
 
 interface Holder {
@@ -52,12 +54,18 @@ export async function acquireLock(dir: string, name: string, options: LockOption
   const staleMs = options.staleMs ?? STALE_MS;
   await makeFolder(dir);
 
+  let announced = false;
   for (;;) {
     throwIfInterrupted(options.signal);
     if (await createExclusive(path, JSON.stringify(me))) return holdLock(path, me, options.heartbeatMs ?? HEARTBEAT_MS);
     if (await isStale(path, me.host, staleMs)) {
       await takeOver(path, me.host, staleMs);
       continue;
+    }
+    if (!announced && options.onWait) {
+      announced = true;
+      const holder = await readHolder(path);
+      options.onWait(`waiting for another ocs-auth process${holder ? ` (pid ${holder.pid})` : ''} that holds ${path}`);
     }
     if (Date.now() > deadline) {
       const holder = await readHolder(path);

@@ -60,7 +60,7 @@ for (const status of [302, 307]) {
     emulator.addFault({ route: 'tenant-data', status, headers: { location: target } });
     const result = await watch.run(['api', 'Tenants/{tenant}/Namespaces'], { env: envOnly({ OCS_AUTH_FLOW: 'client-credentials' }) });
     assert.equal(result.code, 6, result.stderr);
-    assert.ok(result.stderr.includes(`the API answered ${status} `) && result.stderr.includes(`(not followed: ${target})`), result.stderr);
+    assert.ok(result.stderr.includes(`GET /api/v1/Tenants/${emulator.tenantId}/Namespaces: ${status} `) && result.stderr.includes(`(not followed: ${target})`), result.stderr);
     assert.equal(elsewhereRequests.length, 0, 'the other origin received nothing');
   });
 }

@@ -36,6 +36,7 @@ test('configure on a terminal warns of a non-GUID id at once, asks for a discove
     [/Which platform is this/, '\u001b[B\r'],
     [/Account id/, 'acct\r'],
     [/Client id/, 'c1\r'],
+    [/Namespace for API calls/, '\r'],
     [/OpenID configuration URL/, `${discoveryUrl}\r`],
   ]);
   assert.equal(code, 0, screen);

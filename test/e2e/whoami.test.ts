@@ -59,7 +59,7 @@ test('--json is one stable document, the same token reused', async () => {
   const result = await runCli(['whoami', '--json'], { env: envOnly() });
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout) as Record<string, any>;
-  assert.deepEqual(Object.keys(report), ['identity', 'flow', 'profile', 'tenant', 'resource', 'api_version', 'expires_at', 'expires_in', 'scopes', 'roles', 'account', 'verified_by']);
+  assert.deepEqual(Object.keys(report), ['identity', 'flow', 'profile', 'tenant', 'resource', 'api_version', 'expires_at', 'expires_in', 'scopes', 'roles', 'account', 'verified_by', 'namespace']);
   assert.deepEqual(Object.keys(report.identity), ['kind', 'name', 'email', 'subject', 'client_id']);
   assert.equal(report.identity.kind, 'client');
   assert.equal(report.identity.client_id, emulator.confidentialClient.clientId);
