@@ -17,6 +17,12 @@ export interface BrowserLoginRequest {
   signal?: AbortSignal | undefined;
   /** The loopback server is listening: put this URL in front of the person (browser, stderr). */
   showAuthorizeUrl(url: string): Promise<void>;
+  /**
+   * While the login waits, take addresses the person pastes (the browser may run on another
+   * machine, where the redirect to this one's loopback cannot arrive): `take` judges one and
+   * says why it was not taken. Returns the function that stops listening.
+   */
+  acceptPastedAddress?(take: (address: string) => string | undefined): () => void;
   /** The browser came back; what is left is talking to the server. */
   onBrowserReturned?(): void;
 }
@@ -48,7 +54,6 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     issuer: metadata.issuer,
     issRequired: metadata.authorization_response_iss_parameter_supported === true,
   });
-  let code: string;
   try {
     await request.showAuthorizeUrl(
       authorizationUrl(metadata.authorization_endpoint, {
@@ -61,30 +66,39 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
         tenantId: settings.tenantId,
       }),
     );
-    ({ code } = await server.wait({ timeoutMs: request.timeoutMs, signal }));
-  } finally {
-    await server.close();
+    // Whichever comes first, the redirect or the pasted address, is the answer; the other stops.
+    const stopPasting = request.acceptPastedAddress?.((address) => server.paste(address));
+    let code: string;
+    try {
+      ({ code } = await server.wait({ timeoutMs: request.timeoutMs, signal }));
+    } finally {
+      stopPasting?.();
+    }
+    request.onBrowserReturned?.();
+
+    const tokens = await authorizationCodeGrant(
+      http,
+      metadata.token_endpoint,
+      { clientId: settings.clientId, code, codeVerifier: pkce.verifier, redirectUri: settings.redirectUri },
+      { nonce, issuer: metadata.issuer, clientId: settings.clientId },
+      deps.now,
+    );
+    const token = toStoredToken(tokens, settings, metadata.issuer);
+    // A CONNECT account has no call like the tenant one; whoami asks userinfo instead.
+    const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);
+
+    if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
+    await storePersonSession(deps, settings, 'pkce', { issuer: metadata.issuer, token, refreshToken: tokens.refreshToken, scope });
+    await server.signedIn();
+    return {
+      token,
+      tenant,
+      claims: { ...jwtClaims(token.access_token), ...tokens.idTokenClaims },
+      refreshTokenStored: tokens.refreshToken !== undefined,
+    };
+  } catch (error) {
+    // The browser's page says what failed, as the terminal does.
+    await server.close(error);
+    throw error;
   }
-  request.onBrowserReturned?.();
-
-  const tokens = await authorizationCodeGrant(
-    http,
-    metadata.token_endpoint,
-    { clientId: settings.clientId, code, codeVerifier: pkce.verifier, redirectUri: settings.redirectUri },
-    { nonce, issuer: metadata.issuer, clientId: settings.clientId },
-    deps.now,
-  );
-  const token = toStoredToken(tokens, settings, metadata.issuer);
-  // A CONNECT account has no call like the tenant one; whoami asks userinfo instead.
-  const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);
-
-  if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
-  await storePersonSession(deps, settings, 'pkce', { issuer: metadata.issuer, token, refreshToken: tokens.refreshToken, scope });
-
-  return {
-    token,
-    tenant,
-    claims: { ...jwtClaims(token.access_token), ...tokens.idTokenClaims },
-    refreshTokenStored: tokens.refreshToken !== undefined,
-  };
 }

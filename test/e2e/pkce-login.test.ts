@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, pkceEnv, storedEntries, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
+import { browserLoginPage, captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
 useE2eFixture();
@@ -147,20 +147,50 @@ test('with offline_access a refresh token is stored; other paths on the callback
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope = openid ocsapi offline_access/);
 });
 
-test('a forged state fails the login (exit 4) and stores nothing', async () => {
+test('a code under a forged state gets an error page and is not used; the login goes on and takes the real answer', async () => {
   const port = await closedPort();
   const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
   // The real code, delivered with another state: what a login CSRF looks like.
   const redirect = await captureBrowserRedirect(await url, emulator.user);
   assert.ok(redirect.searchParams.get('code'));
-  redirect.searchParams.set('state', 'forged');
   redirect.hostname = '127.0.0.1';
-  const page = await fetch(redirect);
-  assert.equal(page.status, 400);
-
-  assertFailure(await done, 4, /does not belong to this login/);
-  assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
+  const forged = new URL(redirect);
+  forged.searchParams.set('state', 'forged');
+  const refused = await fetch(forged);
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /does not belong to the login waiting in the terminal/);
+  assert.equal(emulator.counts.token, 0, 'the code under the forged state was never exchanged');
   await assertNothingStored();
+
+  const page = await fetch(redirect);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(emulator.counts.token, 1);
+});
+
+test('the browser page says signed in only once the tokens are stored', async () => {
+  // A slow tenant check between the exchange and storing: a page sent early would beat the store.
+  emulator.addFault({ route: 'tenants', delayMs: 1000 });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  assert.ok((await storedEntries())['default/pkce/access-token'], 'stored before the page said so');
+  assert.equal((await done).code, 0);
+});
+
+test('when the code exchange fails, the browser page says what failed, not signed in', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'code <b>spent</b>' }) });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.doesNotMatch(text, /signed in\./i);
+  assert.match(text, /did not complete: .*invalid_grant.*code <b>spent<\/b>/, 'what failed, as text (escaped in the HTML)');
+  assertFailure(await done, 4, /invalid_grant/);
+  await assertNothingStored();
+  assert.ok(await portIsFree(port), 'the loopback server is closed');
 });
 
 test('access_denied on the redirect fails the login (exit 4) and stores nothing', async () => {

@@ -33,6 +33,11 @@ export const CHROMIUM_ARGS = [
  * at the redirect URI.
  */
 export async function completeBrowserLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<URL> {
+  return (await runLogin(authorizeUrl, user, opts, false)).url;
+}
+
+/** completeBrowserLogin, and the text of the page the browser ended on, as the person reads it. */
+export function browserLoginPage(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<{ url: URL; text: string }> {
   return runLogin(authorizeUrl, user, opts, false);
 }
 
@@ -42,10 +47,10 @@ export async function completeBrowserLogin(authorizeUrl: string, user: BrowserUs
  * it, e.g. to deliver it later, tampered, twice, or not at all.
  */
 export async function captureBrowserRedirect(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<URL> {
-  return runLogin(authorizeUrl, user, opts, true);
+  return (await runLogin(authorizeUrl, user, opts, true)).url;
 }
 
-async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions, capture: boolean): Promise<URL> {
+async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions, capture: boolean): Promise<{ url: URL; text: string }> {
   const timeout = opts.timeoutMs ?? 20_000;
   const redirectUri = new URL(authorizeUrl).searchParams.get('redirect_uri');
   if (!redirectUri) throw new Error('authorize URL has no redirect_uri');
@@ -85,7 +90,7 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
     }
     const url = await redirected;
     if (!capture) await page.waitForLoadState('load');
-    return url;
+    return { url, text: capture ? '' : await page.locator('body').innerText() };
   } finally {
     await browser.close();
   }
