@@ -15,8 +15,11 @@ export interface BrowserLoginRequest {
   timeoutMs: number;
   /** Aborted by Ctrl-C: the wait ends, and nothing is stored afterwards. */
   signal?: AbortSignal | undefined;
-  /** The loopback server is listening: put this URL in front of the person (browser, stderr). */
-  showAuthorizeUrl(url: string): Promise<void>;
+  /**
+   * The loopback server is listening: put this URL in front of the person (browser, stderr).
+   * `offers` says what else the server offers a person who has no browser at hand.
+   */
+  showAuthorizeUrl(url: string, offers: { deviceCode: boolean }): Promise<void>;
   /**
    * While the login waits, take addresses the person pastes (the browser may run on another
    * machine, where the redirect to this one's loopback cannot arrive): `take` judges one and
@@ -65,6 +68,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
         nonce,
         tenantId: settings.tenantId,
       }),
+      { deviceCode: metadata.device_authorization_endpoint !== undefined },
     );
     // Whichever comes first, the redirect or the pasted address, is the answer; the other stops.
     const stopPasting = request.acceptPastedAddress?.((address) => server.paste(address));

@@ -216,6 +216,21 @@ test('a redirect without iss, from a provider that promises one (RFC 9207), fail
   await assertNothingStored();
 });
 
+test('where no browser can be opened, the login says so and suggests --device-code; without a terminal it offers no paste', async () => {
+  const port = await closedPort();
+  const redirectUri = `http://localhost:${port}/callback.html`;
+  const failing = await runCli(['login', '--pkce', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ BROWSER: join(configDir, 'no-such-browser') }) });
+  assertFailure(failing, 3, /no sign-in answer/);
+  assert.match(failing.stderr, /could not open a browser/);
+  assert.match(failing.stderr, /ocs-auth login --device-code/);
+  assert.doesNotMatch(failing.stderr, /paste/i, 'nobody at a terminal to paste');
+
+  const overSsh = await runCli(['login', '--pkce', '--no-browser', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22' }) });
+  assert.match(overSsh.stderr, /ocs-auth login --device-code/);
+  const here = await runCli(['login', '--pkce', '--no-browser', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ DISPLAY: ':0' }) });
+  assert.doesNotMatch(here.stderr, /--device-code/, 'a person who chose --no-browser at their own screen needs no other way');
+});
+
 test('the timeout ends the login (exit 3) and frees the port', async () => {
   const port = await closedPort();
   const started = Date.now();
