@@ -38,7 +38,7 @@ export const register: Register = (program, deps) => {
   command
     .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
-    .option('--scope <scopes>', 'scopes to ask for (PKCE and device code default "openid ocsapi"; add offline_access for refresh tokens)')
+    .option('--scope <scopes>', 'scopes to ask for, as given (default "openid ocsapi offline_access", for an account "openid api offline_access"; without offline_access no refresh token)')
     .option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one')
     .addOption(new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back').default(DEFAULT_LOGIN_TIMEOUT_SECONDS).argParser(positiveSeconds))
     .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), typedFlags(self)));

@@ -5,7 +5,7 @@ import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jwtClaims } from './jwt.js';
 import { authorizationCodeGrant, authorizationUrl, createPkce, randomToken } from './pkce.js';
-import { personScope, storePersonSession, type PersonLogin } from './public-session.js';
+import { personScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
 import { toStoredToken } from './stored-token.js';
 import { fetchTenant } from './tenant.js';
 
@@ -47,44 +47,60 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     });
   }
 
-  const pkce = createPkce();
-  const state = randomToken();
-  const nonce = randomToken();
-  const scope = personScope(settings);
+  const offers = { deviceCode: metadata.device_authorization_endpoint !== undefined };
+  const { authorization_endpoint: authorizationEndpoint } = metadata;
+  // Fresh PKCE, state and nonce for every authorization request (SPEC "Security").
+  const attemptFor = (scope: string) => {
+    const attempt = { pkce: createPkce(), state: randomToken(), nonce: randomToken(), scope };
+    const url = authorizationUrl(authorizationEndpoint, {
+      clientId: settings.clientId,
+      redirectUri: settings.redirectUri,
+      scope,
+      codeChallenge: attempt.pkce.challenge,
+      state: attempt.state,
+      nonce: attempt.nonce,
+      tenantId: settings.tenantId,
+    });
+    return { ...attempt, url };
+  };
+  const asked = personScope(settings);
+  let attempt = attemptFor(asked.scope);
+  let fallback = asked.fallback;
   const server = await listenForCallback({
     redirectUri: settings.redirectUri,
-    state,
+    state: attempt.state,
     issuer: metadata.issuer,
     issRequired: metadata.authorization_response_iss_parameter_supported === true,
   });
   try {
-    await request.showAuthorizeUrl(
-      authorizationUrl(metadata.authorization_endpoint, {
-        clientId: settings.clientId,
-        redirectUri: settings.redirectUri,
-        scope,
-        codeChallenge: pkce.challenge,
-        state,
-        nonce,
-        tenantId: settings.tenantId,
-      }),
-      { deviceCode: metadata.device_authorization_endpoint !== undefined },
-    );
-    // Whichever comes first, the redirect or the pasted address, is the answer; the other stops.
-    const stopPasting = request.acceptPastedAddress?.((address) => server.paste(address));
-    let code: string;
-    try {
-      ({ code } = await server.wait({ timeoutMs: request.timeoutMs, signal }));
-    } finally {
-      stopPasting?.();
+    await request.showAuthorizeUrl(attempt.url, offers);
+    let code: string | undefined;
+    while (code === undefined) {
+      // Whichever comes first, the redirect or the pasted address, is the answer; the other stops.
+      const stopPasting = request.acceptPastedAddress?.((address) => server.paste(address));
+      try {
+        const answer = fallback === undefined ? await server.wait({ timeoutMs: request.timeoutMs, signal }) : await server.wait({ timeoutMs: request.timeoutMs, signal, scopeRefusable: true });
+        if ('code' in answer) code = answer.code;
+      } finally {
+        stopPasting?.();
+      }
+      if (code === undefined && fallback !== undefined) {
+        // The default's offline_access refused: a short session beats none. A configured scope
+        // is asked for as given, and its refusal fails the login.
+        deps.warn(scopeRefusedWarning(metadata.issuer));
+        attempt = attemptFor(fallback);
+        fallback = undefined;
+        // A browser here is sent straight on; one elsewhere (the answer was pasted) needs the new URL.
+        if (!server.retry(attempt.state, attempt.url)) await request.showAuthorizeUrl(attempt.url, offers);
+      }
     }
     request.onBrowserReturned?.();
 
     const tokens = await authorizationCodeGrant(
       http,
       metadata.token_endpoint,
-      { clientId: settings.clientId, code, codeVerifier: pkce.verifier, redirectUri: settings.redirectUri },
-      { nonce, issuer: metadata.issuer, clientId: settings.clientId },
+      { clientId: settings.clientId, code, codeVerifier: attempt.pkce.verifier, redirectUri: settings.redirectUri },
+      { nonce: attempt.nonce, issuer: metadata.issuer, clientId: settings.clientId },
       deps.now,
     );
     const token = toStoredToken(tokens, settings, metadata.issuer);
@@ -92,7 +108,7 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
     const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);
 
     if (signal?.aborted) throw new InterruptedError('login interrupted before the tokens were stored; nothing was stored');
-    await storePersonSession(deps, settings, 'pkce', { issuer: metadata.issuer, token, refreshToken: tokens.refreshToken, scope });
+    await storePersonSession(deps, settings, 'pkce', { issuer: metadata.issuer, token, refreshToken: tokens.refreshToken, scope: attempt.scope });
     await server.signedIn();
     return {
       token,

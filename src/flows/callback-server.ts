@@ -53,7 +53,17 @@ export interface CallbackServer {
    * close()), and the server takes no new connections. Rejects when that answer carries an
    * error, when timeoutMs pass, or when the signal aborts; the server is closed by then.
    */
-  wait(options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<AuthorizationResponse>;
+  wait(options: WaitOptions & { scopeRefusable?: false }): Promise<AuthorizationResponse>;
+  /**
+   * The same, except that an invalid_scope error under our state resolves, for the login to
+   * ask again with a smaller scope (retry()); the browser's request is held until then.
+   */
+  wait(options: WaitOptions & { scopeRefusable: true }): Promise<AuthorizationResponse | ScopeRefused>;
+  /**
+   * After a refused scope: the next attempt's state, and the browser that brought the refusal
+   * sent on to that attempt's authorize URL. False when the refusal was pasted: no browser to send.
+   */
+  retry(state: string, authorizeUrl: string): boolean;
   /**
    * The address the browser ended on, pasted by the person (a browser on another machine cannot
    * reach this server): judged exactly as the redirect would be. Undefined when the login takes
@@ -67,6 +77,15 @@ export interface CallbackServer {
    * (failure's message, escaped), or that the login did not complete.
    */
   close(failure?: unknown): Promise<void>;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ScopeRefused {
+  scopeRefused: true;
 }
 
 export interface CallbackExpectations {
@@ -85,16 +104,22 @@ const MAX_ECHOED_TEXT = 300;
 // Time for the browser to receive the final page before the sockets are cut.
 const CLOSE_GRACE_MS = 1000;
 
-export type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError };
+/** scopeRefused: the error is the provider's invalid_scope, which a smaller scope may avoid. */
+export type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError; scopeRefused?: boolean };
 
 /** Listens before the browser is sent anywhere, so a busy port fails the login up front. */
 export async function listenForCallback(expected: CallbackExpectations): Promise<CallbackServer> {
   const target = parseRedirectUri(expected.redirectUri);
   let settle: (outcome: Outcome) => void = () => {};
-  const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+  let outcome = new Promise<Outcome>((resolve) => (settle = resolve));
   let settled = false;
+  // Each attempt (a refused scope makes a second one) has a state of its own.
+  let state = expected.state;
+  let scopeRefusable = false;
+  const judge = (method: string, requestTarget: string) => answerRedirect(method, requestTarget, target, { ...expected, state });
   // The browser request that brought the code: its page may say "signed in" only once the
-  // tokens are stored, so it is answered at the end of the login, not on arrival.
+  // tokens are stored, so it is answered at the end of the login, not on arrival. One that
+  // brought a refused scope waits to be sent on to the next attempt.
   let held: ServerResponse | undefined;
   // A page that ends the login went out: the browser gets a moment to read it before the sockets go.
   let pageSent = false;
@@ -105,12 +130,15 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       answer(response, 410, 'This login has already finished. You can close this tab.');
       return;
     }
-    const reply = answerRedirect(request.method ?? 'GET', request.url ?? '/', target, expected);
+    const reply = judge(request.method ?? 'GET', request.url ?? '/');
     const result = reply.outcome;
-    if (result && 'response' in result) held = response;
-    else answer(response, reply.status, reply.page, reply.headers);
+    if (result && ('response' in result || (result.scopeRefused && scopeRefusable))) {
+      held = response;
+    } else {
+      answer(response, reply.status, reply.page, reply.headers);
+      if (result) pageSent = true;
+    }
     if (result) {
-      pageSent = true;
       settled = true;
       settle(result);
     }
@@ -140,29 +168,43 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       await closed;
     })());
 
+  const wait = async ({ timeoutMs, signal, scopeRefusable: refusable = false }: WaitOptions & { scopeRefusable?: boolean }): Promise<AuthorizationResponse | ScopeRefused> => {
+    scopeRefusable = refusable;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => resolve({ error: timeoutError(timeoutMs, expected.redirectUri) }), timeoutMs);
+      onAbort = () => resolve({ error: new InterruptedError('login interrupted: the loopback server is closed and nothing was stored') });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const result = await Promise.race([outcome, gaveUp]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    settled = true;
+    if ('error' in result && result.scopeRefused && refusable) return { scopeRefused: true };
+    if ('error' in result) {
+      await end(undefined);
+      throw result.error;
+    }
+    // The answer is in: nobody else gets to knock while the tokens are fetched.
+    void stopListening();
+    for (const listening of servers) listening.closeIdleConnections();
+    return result.response;
+  };
+
   return {
     port: target.port,
-    async wait({ timeoutMs, signal }) {
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      const gaveUp = new Promise<Outcome>((resolve) => {
-        timer = setTimeout(() => resolve({ error: timeoutError(timeoutMs, expected.redirectUri) }), timeoutMs);
-        onAbort = () => resolve({ error: new InterruptedError('login interrupted: the loopback server is closed and nothing was stored') });
-        if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort, { once: true });
-      });
-      const result = await Promise.race([outcome, gaveUp]);
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      settled = true;
-      if ('error' in result) {
-        await end(undefined);
-        throw result.error;
-      }
-      // The answer is in: nobody else gets to knock while the tokens are fetched.
-      void stopListening();
-      for (const server of servers) server.closeIdleConnections();
-      return result.response;
+    // One implementation for both overloads: a refusal resolves only when scopeRefusable says so.
+    wait: wait as CallbackServer['wait'],
+    retry(nextState, authorizeUrl) {
+      state = nextState;
+      outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+      settled = false;
+      if (!held) return false;
+      answer(held, 303, 'Signing in again, with a scope the identity provider allows.', { Location: authorizeUrl });
+      held = undefined;
+      return true;
     },
     paste(address) {
       if (settled) return 'this login has already received its answer';
@@ -173,7 +215,7 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
         return `that is not an address: paste the whole address the browser shows after signing in, starting with ${expected.redirectUri}`;
       }
       if (url.pathname !== target.path) return `that is not the address the browser ended on, which starts with ${expected.redirectUri}`;
-      const reply = answerRedirect('GET', `${url.pathname}${url.search}`, target, expected);
+      const reply = judge('GET', `${url.pathname}${url.search}`);
       if (!reply.outcome) {
         return reply.status === 400 ? 'that address does not belong to the login waiting here (its state is not this one), so it was ignored' : printable(reply.page);
       }
@@ -220,7 +262,12 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
     const values = query.getAll(name);
     return values.length === 1 ? values[0] : undefined;
   };
-  const fail = (status: number, page: string, error: OcsAuthError): RedirectReply => ({ status, page, headers: { Connection: 'close' }, outcome: { error } });
+  const fail = (status: number, page: string, error: OcsAuthError, scopeRefused = false): RedirectReply => ({
+    status,
+    page,
+    headers: { Connection: 'close' },
+    outcome: scopeRefused ? { error, scopeRefused } : { error },
+  });
 
   // The state is checked before anything else is believed, error redirects included: an
   // answer that does not carry it was not started by this login (RFC 6749 §10.12).
@@ -261,6 +308,7 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
       200,
       `Sign-in did not complete: ${error}${description ? ` (${description})` : ''}. Return to the terminal.`,
       authorizationError(error, description),
+      error === 'invalid_scope',
     );
   }
   const code = single('code');

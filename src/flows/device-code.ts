@@ -5,7 +5,7 @@ import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 import { jwtClaims } from './jwt.js';
-import { personScope, storePersonSession, type PersonLogin } from './public-session.js';
+import { personScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
 import { toStoredToken } from './stored-token.js';
 import { fetchTenant } from './tenant.js';
 import { processTokenResponse, type TokenSet } from './token-response.js';
@@ -181,12 +181,19 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
       hint: 'log in with `ocs-auth login --pkce --no-browser` and open the URL it prints on any machine with a browser',
     });
   }
-  const scope = personScope(settings);
-  const requestedAt = deps.now();
-  const authorization = processDeviceAuthorizationResponse(
-    await deviceAuthorizationRequest(http, metadata.device_authorization_endpoint, { clientId: settings.clientId, scope, tenantId: settings.tenantId }),
-    requestedAt,
-  );
+  const { scope: asked, fallback } = personScope(settings);
+  let scope = asked;
+  let requestedAt = deps.now();
+  let response = await deviceAuthorizationRequest(http, metadata.device_authorization_endpoint, { clientId: settings.clientId, scope, tenantId: settings.tenantId });
+  if (fallback !== undefined && response.status === 400 && jsonObject(response)?.error === 'invalid_scope') {
+    // The default's offline_access refused: a short session beats none. A configured scope is
+    // asked for as given, and its refusal is the person's to see.
+    deps.warn(scopeRefusedWarning(metadata.issuer));
+    scope = fallback;
+    requestedAt = deps.now();
+    response = await deviceAuthorizationRequest(http, metadata.device_authorization_endpoint, { clientId: settings.clientId, scope, tenantId: settings.tenantId });
+  }
+  const authorization = processDeviceAuthorizationResponse(response, requestedAt);
   const { deviceCode, ...shown } = authorization;
   await request.showCode(shown);
 

@@ -149,6 +149,27 @@ test('login --device-code shows the code, a person enters it in Chromium, the to
   assert.match(after.stderr, /ocs-auth login --device-code/);
 });
 
+test('by default the login asks for offline_access; a server that refuses it (invalid_scope) is asked again without it, and the terminal says once that the session ends with the access token', async () => {
+  emulator.refuseOfflineAccess();
+  const login = startLogin(['--device-code']);
+  const shown = await login.shown;
+  await approveDeviceCode(shown.verificationUri, shown.userCode, emulator.user);
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\).*ends when its access token expires/g)?.length, 1, result.stderr);
+  const scopes = emulator.requests.filter((request) => request.route === 'deviceauthorization').map((request) => request.body?.scope);
+  assert.deepEqual(scopes, [OFFLINE, 'openid ocsapi']);
+  assert.deepEqual(Object.keys(await storedEntries()), ['default/device-code/access-token'], 'no refresh token: none was given');
+});
+
+test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {
+  emulator.refuseOfflineAccess();
+  const result = await startLogin(['--device-code', '--scope', OFFLINE]).done;
+  assertFailure(result, 2, /invalid_scope/);
+  assert.equal(emulator.counts.deviceauthorization, 1);
+  assert.deepEqual(await storedEntries(), {});
+});
+
 test('a person who aborts on the confirmation page: exit 4, nothing stored', async () => {
   const login = startLogin(['--device-code']);
   const shown = await login.shown;
@@ -349,7 +370,7 @@ test(
   },
 );
 
-test('a CONNECT account: no acr_values, scope openid api, whoami checks the token at userinfo', async () => {
+test('a CONNECT account: no acr_values, scope openid api offline_access, whoami checks the token at userinfo', async () => {
   const connectEmulator = await startEmulator({ connect: true, deviceFlow: { interval: 1 } });
   try {
     const account = connectEmulator.connect!;
@@ -369,7 +390,7 @@ test('a CONNECT account: no acr_values, scope openid api, whoami checks the toke
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`Logged in to account ${account.accountId} as ${connectEmulator.user.name}`));
     const authorization = connectEmulator.requests.find((request) => request.route === 'deviceauthorization');
-    assert.equal(authorization?.body?.scope, 'openid api');
+    assert.equal(authorization?.body?.scope, 'openid api offline_access', 'a session that lasts, by default');
     assert.equal(authorization?.body?.acr_values, undefined);
 
     const whoami = await runCli(['whoami', '--json'], { env: { ...env, OCS_AUTH_FLOW: 'device-code' } });

@@ -78,7 +78,7 @@ test('a browser login in real Chromium through BROWSER and a localhost redirect 
 
   const authorize = new URL(url);
   assert.equal(authorize.searchParams.get('redirect_uri'), redirectUri);
-  assert.equal(authorize.searchParams.get('scope'), 'openid ocsapi');
+  assert.equal(authorize.searchParams.get('scope'), 'openid ocsapi offline_access', 'a session that lasts, by default');
   assert.equal(authorize.searchParams.get('acr_values'), `tenant:${emulator.tenantId}`);
   assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
   const landed = await completeBrowserLogin(url, emulator.user);
@@ -97,12 +97,14 @@ test('a browser login in real Chromium through BROWSER and a localhost redirect 
   assert.equal(createHash('sha256').update(exchange?.code_verifier ?? '').digest('base64url'), authorize.searchParams.get('code_challenge'));
 
   const entries = await storedEntries();
-  assert.deepEqual(Object.keys(entries), ['default/pkce/access-token'], 'no refresh token without offline_access');
+  assert.deepEqual(Object.keys(entries).sort(), ['default/pkce/access-token', 'default/pkce/refresh-token'], 'a refresh token, so token renews without a browser');
+  assert.doesNotMatch(result.stderr, /refused offline_access|no refresh token/, 'nothing to say when the server grants it');
   const stored = JSON.parse(entries['default/pkce/access-token']!) as { access_token: string; expires_at: number };
   assert.ok(stored.expires_at > Date.now() + 3_000_000);
   assert.equal(await tenantStatus(stored.access_token), 200);
   const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
   assert.match(profile, /flow = pkce/);
+  assert.doesNotMatch(profile, /scope/, 'the default scope is not written into the profile');
   assert.match(profile, new RegExp(`redirect_uri = ${redirectUri}`), 'a non-default redirect URI is kept with the profile');
 
   const tokenRequests = emulator.counts.token;
@@ -145,6 +147,32 @@ test('with offline_access a refresh token is stored; other paths on the callback
   assert.equal((JSON.parse(entries['default/pkce/refresh-token']!) as { binding: { issuer: string } }).binding.issuer, emulator.issuer, 'bound to its issuer');
   assert.ok(!entries['default/pkce/access-token']!.includes(refreshToken));
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope = openid ocsapi offline_access/);
+});
+
+test('a server that refuses offline_access (invalid_scope): the browser is sent on to sign in without it, and the terminal says once that the session ends with the access token', async () => {
+  emulator.refuseOfflineAccess();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\).*ends when its access token expires/g)?.length, 1, result.stderr);
+  const scopes = emulator.requests.filter((request) => request.route === 'authorize' && request.method === 'GET' && request.path.includes('scope=')).map((request) => new URL(request.path, emulator.resource).searchParams.get('scope'));
+  assert.deepEqual(scopes, ['openid ocsapi offline_access', 'openid ocsapi']);
+  assert.deepEqual(Object.keys(await storedEntries()), ['default/pkce/access-token'], 'no refresh token: none was given');
+  assert.doesNotMatch(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope/, 'the next login asks for a long session again');
+});
+
+test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {
+  emulator.refuseOfflineAccess();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`, '--scope', 'openid ocsapi offline_access']);
+  const landed = await completeBrowserLogin(await url, emulator.user);
+  assert.equal(landed.searchParams.get('error'), 'invalid_scope');
+  assertFailure(await done, 2, /refused the login request \(invalid_scope/);
+  assert.equal(emulator.counts.authorize, 1);
+  await assertNothingStored();
 });
 
 test('a code under a forged state gets an error page and is not used; the login goes on and takes the real answer', async () => {

@@ -207,6 +207,32 @@ test('error redirects fail by meaning, and nothing from the query reaches page o
   }
 });
 
+test('invalid_scope under our state, when the login can ask again: the browser waits, then is sent on to the next attempt under a new state', async () => {
+  const { server, base } = await start();
+  const refused = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  const page = fetch(`${base}/callback.html?error=invalid_scope&state=${STATE}`, { redirect: 'manual' });
+  assert.deepEqual(await refused, { scopeRefused: true });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/identity/connect/authorize?scope=openid'), true);
+  const sent = await page;
+  assert.equal(sent.status, 303);
+  assert.equal(sent.headers.get('location'), 'http://127.0.0.1:1/identity/connect/authorize?scope=openid');
+
+  const next = server.wait({ timeoutMs: 5000 });
+  assert.equal((await get(`${base}/callback.html?code=old&state=${STATE}`)).status, 400, 'the first attempt\'s state is spent');
+  void get(`${base}/callback.html?code=new&state=next-state`);
+  assert.deepEqual(await next, { code: 'new', iss: undefined });
+  await server.signedIn();
+});
+
+test('invalid_scope pasted in: nothing to send on, so retry() says the person needs the new URL', async () => {
+  const { server, redirectUri } = await start();
+  const refused = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  assert.equal(server.paste(`${redirectUri}?error=invalid_scope&state=${STATE}`), undefined);
+  assert.deepEqual(await refused, { scopeRefused: true });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/authorize'), false);
+  await server.close();
+});
+
 test('a redirect with our state but no code fails instead of hanging', async () => {
   const { server, base } = await start();
   const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), NetworkError);

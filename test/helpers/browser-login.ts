@@ -100,7 +100,9 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
 function observeRedirect(page: Page, isRedirect: (url: string) => boolean): Promise<URL> {
   return new Promise((resolve, reject) => {
     page.on('response', (response) => {
-      if (isRedirect(response.url())) resolve(new URL(response.url()));
+      // A page, not a hop on the way: the loopback may send the browser on (to sign in again).
+      const hop = response.status() >= 300 && response.status() < 400;
+      if (isRedirect(response.url()) && !hop) resolve(new URL(response.url()));
     });
     page.on('requestfailed', (request) => {
       if (isRedirect(request.url())) {
