@@ -175,6 +175,9 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
       settings,
       signal: deps.interrupted,
       showCode: async ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
+        // New codes (the server refused the first scope) replace the ones shown before.
+        stopSpinner();
+        stopListening();
         ui.info('To log in, open this page in a browser, on this machine or any other (a phone will do):');
         ui.info(`  ${verificationUri}`);
         ui.info(`and enter the code:  ${ui.style.bold(userCode)}`);

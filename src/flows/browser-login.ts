@@ -1,11 +1,11 @@
 import { InterruptedError, NetworkError } from '../errors.js';
 import type { CompleteSettings } from '../config/settings.js';
-import { listenForCallback } from './callback-server.js';
+import { type AuthorizationResponse, listenForCallback, type ScopeRefused } from './callback-server.js';
 import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jwtClaims } from './jwt.js';
-import { authorizationCodeGrant, authorizationUrl, createPkce, randomToken } from './pkce.js';
-import { personScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
+import { authorizationCodeRequest, authorizationUrl, type CodeTokens, createPkce, processAuthorizationCodeResponse, randomToken } from './pkce.js';
+import { personScope, refusesScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
 import { toStoredToken } from './stored-token.js';
 import { fetchTenant } from './tenant.js';
 
@@ -74,35 +74,36 @@ export async function loginWithBrowser(deps: FlowDeps, request: BrowserLoginRequ
   });
   try {
     await request.showAuthorizeUrl(attempt.url, offers);
-    let code: string | undefined;
-    while (code === undefined) {
+    let tokens: CodeTokens | undefined;
+    while (tokens === undefined) {
       // Whichever comes first, the redirect or the pasted address, is the answer; the other stops.
       const stopPasting = request.acceptPastedAddress?.((address) => server.paste(address));
+      let answer: AuthorizationResponse | ScopeRefused;
       try {
-        const answer = fallback === undefined ? await server.wait({ timeoutMs: request.timeoutMs, signal }) : await server.wait({ timeoutMs: request.timeoutMs, signal, scopeRefusable: true });
-        if ('code' in answer) code = answer.code;
+        answer = fallback === undefined ? await server.wait({ timeoutMs: request.timeoutMs, signal }) : await server.wait({ timeoutMs: request.timeoutMs, signal, scopeRefusable: true });
       } finally {
         stopPasting?.();
       }
-      if (code === undefined && fallback !== undefined) {
-        // The default's offline_access refused: a short session beats none. A configured scope
-        // is asked for as given, and its refusal fails the login.
-        deps.warn(scopeRefusedWarning(metadata.issuer));
-        attempt = attemptFor(fallback);
-        fallback = undefined;
-        // A browser here is sent straight on; one elsewhere (the answer was pasted) needs the new URL.
-        if (!server.retry(attempt.state, attempt.url)) await request.showAuthorizeUrl(attempt.url, offers);
+      if ('code' in answer) {
+        request.onBrowserReturned?.();
+        // The lifetime counts from before the request, so the token is never thought fresher than it is.
+        const requestedAt = deps.now();
+        const exchange = { clientId: settings.clientId, code: answer.code, codeVerifier: attempt.pkce.verifier, redirectUri: settings.redirectUri };
+        const response = await authorizationCodeRequest(http, metadata.token_endpoint, exchange);
+        // A server may refuse the scope only here, at the token endpoint: the same remedy.
+        if (fallback === undefined || !refusesScope(response)) {
+          tokens = processAuthorizationCodeResponse(response, requestedAt, { nonce: attempt.nonce, issuer: metadata.issuer, clientId: settings.clientId });
+          continue;
+        }
       }
+      // The default's offline_access refused: a short session beats none. A configured scope
+      // is asked for as given, and its refusal fails the login.
+      deps.warn(scopeRefusedWarning(metadata.issuer));
+      attempt = attemptFor(fallback!);
+      fallback = undefined;
+      // A browser here is sent straight on; one elsewhere (the answer was pasted) needs the new URL.
+      if (!server.retry(attempt.state, attempt.url)) await request.showAuthorizeUrl(attempt.url, offers);
     }
-    request.onBrowserReturned?.();
-
-    const tokens = await authorizationCodeGrant(
-      http,
-      metadata.token_endpoint,
-      { clientId: settings.clientId, code, codeVerifier: attempt.pkce.verifier, redirectUri: settings.redirectUri },
-      { nonce: attempt.nonce, issuer: metadata.issuer, clientId: settings.clientId },
-      deps.now,
-    );
     const token = toStoredToken(tokens, settings, metadata.issuer);
     // A CONNECT account has no call like the tenant one; whoami asks userinfo instead.
     const tenant = settings.tenantId === undefined ? undefined : await fetchTenant(http, { ...settings, tenantId: settings.tenantId }, token.access_token);

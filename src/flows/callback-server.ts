@@ -50,7 +50,7 @@ export interface CallbackServer {
    * Resolves with the code of the first answer that belongs to this login: the browser's
    * redirect to the callback path, or an address the person pasted (paste()). The browser's
    * request is then held open, so that its page can say how the login ended (signedIn() or
-   * close()), and the server takes no new connections. Rejects when that answer carries an
+   * close()), and every other request is answered 410. Rejects when that answer carries an
    * error, when timeoutMs pass, or when the signal aborts; the server is closed by then.
    */
   wait(options: WaitOptions & { scopeRefusable?: false }): Promise<AuthorizationResponse>;
@@ -60,8 +60,9 @@ export interface CallbackServer {
    */
   wait(options: WaitOptions & { scopeRefusable: true }): Promise<AuthorizationResponse | ScopeRefused>;
   /**
-   * After a refused scope: the next attempt's state, and the browser that brought the refusal
-   * sent on to that attempt's authorize URL. False when the refusal was pasted: no browser to send.
+   * After a refused scope (at authorize, or at the token endpoint for the code just received):
+   * the next attempt's state, and the browser that brought the answer sent on to that
+   * attempt's authorize URL. False when the refusal was pasted: no browser to send.
    */
   retry(state: string, authorizeUrl: string): boolean;
   /**
@@ -187,9 +188,8 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       await end(undefined);
       throw result.error;
     }
-    // The answer is in: nobody else gets to knock while the tokens are fetched.
-    void stopListening();
-    for (const listening of servers) listening.closeIdleConnections();
+    // Still listening (anyone else is answered 410): a scope the token endpoint refuses sends
+    // the browser round again, back to this server.
     return result.response;
   };
 

@@ -3,6 +3,7 @@ import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings }
 import { secretAccount } from '../store/secret-store.js';
 import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import type { FlowDeps } from './flow-deps.js';
+import { jsonObject, type HttpResponse } from './http.js';
 import { sessionLockName, type StoredToken } from './stored-token.js';
 import type { Tenant } from './tenant.js';
 
@@ -27,6 +28,11 @@ export function personScope(settings: CompleteSettings): PersonScope {
   if (settings.scope !== undefined) return { scope: settings.scope, fallback: undefined };
   const short = settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE;
   return { scope: `${short} offline_access`, fallback: short };
+}
+
+/** The server's answer to a scope it will not grant (RFC 6749 §5.2, RFC 8628 §3.2). */
+export function refusesScope(response: HttpResponse): boolean {
+  return response.status === 400 && jsonObject(response)?.error === 'invalid_scope';
 }
 
 /** Said once, on stderr, when the login asks again without offline_access. */

@@ -42,6 +42,8 @@ interface Shown {
 interface Running {
   /** The codes, as a person reads them off stderr. */
   shown: Promise<Shown>;
+  /** What the CLI has printed on stderr so far. */
+  stderr(): string;
   done: Promise<CliResult>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -76,7 +78,7 @@ function startLogin(args: string[], env: Record<string, string> = deviceEnv()): 
   // A CLI that fails before showing the code must fail the test, not hang it.
   void done.then((result) => failed(new Error(`no code shown; exit ${result.code}: ${result.stderr}`)));
   shown.catch(() => {});
-  return { shown, done, kill: (signal) => child.kill(signal) };
+  return { shown, done, stderr: () => stderr, kill: (signal) => child.kill(signal) };
 }
 
 function refreshTokenOf(entries: Record<string, string>): { value: string; binding: { issuer: string; client_id: string; tenant_id: string } } {
@@ -160,6 +162,25 @@ test('by default the login asks for offline_access; a server that refuses it (in
   const scopes = emulator.requests.filter((request) => request.route === 'deviceauthorization').map((request) => request.body?.scope);
   assert.deepEqual(scopes, [OFFLINE, 'openid ocsapi']);
   assert.deepEqual(Object.keys(await storedEntries()), ['default/device-code/access-token'], 'no refresh token: none was given');
+});
+
+test('a server that refuses offline_access only when the tokens are issued: new codes without it are shown, and the login goes on with them', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_scope' }), times: 1 });
+  const login = startLogin(['--device-code']);
+  const first = await login.shown;
+  const deadline = Date.now() + 10_000;
+  let second: RegExpExecArray | null = null;
+  while (!second && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    second = /refused offline_access[\s\S]*enter the code:\s+(\S+)/.exec(login.stderr());
+  }
+  assert.ok(second, login.stderr());
+  assert.notEqual(second[1], first.userCode, 'a new code');
+  await approveDeviceCode(first.verificationUri, second[1]!, emulator.user);
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\)/g)?.length, 1, result.stderr);
+  assert.deepEqual(emulator.requests.filter((request) => request.route === 'deviceauthorization').map((request) => request.body?.scope), [OFFLINE, 'openid ocsapi']);
 });
 
 test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {

@@ -164,6 +164,20 @@ test('a server that refuses offline_access (invalid_scope): the browser is sent 
   assert.doesNotMatch(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope/, 'the next login asks for a long session again');
 });
 
+test('a server that refuses offline_access only at the token endpoint: the browser is sent round again without it, and the login ends signed in', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_scope', error_description: 'offline_access is not allowed' }), times: 1 });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\)/g)?.length, 1, result.stderr);
+  assert.equal(emulator.counts.token, 2, 'the refused exchange, then the one without offline_access');
+  const scopes = emulator.requests.filter((request) => request.route === 'authorize' && request.method === 'GET' && request.path.includes('scope=')).map((request) => new URL(request.path, emulator.resource).searchParams.get('scope'));
+  assert.deepEqual(scopes, ['openid ocsapi offline_access', 'openid ocsapi']);
+});
+
 test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {
   emulator.refuseOfflineAccess();
   const port = await closedPort();

@@ -47,13 +47,14 @@ test('the one redirect with our state gives the code; its page waits for the log
   let pageArrived = false;
   const pageRequest = get(`${base}/callback.html?code=abc&state=${STATE}&iss=${encodeURIComponent(ISSUER)}`).finally(() => (pageArrived = true));
   assert.deepEqual(await waiting, { code: 'abc', iss: ISSUER });
-  assert.equal(await isListening(server.port), false, 'no new connections while the tokens are fetched');
+  assert.equal((await get(`${base}/callback.html?code=other&state=${STATE}`)).status, 410, 'nobody else is heard while the tokens are fetched');
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(pageArrived, false, 'the page waits until the tokens are stored');
   await server.signedIn();
   const page = await pageRequest;
   assert.equal(page.status, 200);
   assert.match(page.body, /You are signed in.*return to the terminal/);
+  assert.equal(await isListening(server.port), false);
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
@@ -221,6 +222,19 @@ test('invalid_scope under our state, when the login can ask again: the browser w
   assert.equal((await get(`${base}/callback.html?code=old&state=${STATE}`)).status, 400, 'the first attempt\'s state is spent');
   void get(`${base}/callback.html?code=new&state=next-state`);
   assert.deepEqual(await next, { code: 'new', iss: undefined });
+  await server.signedIn();
+});
+
+test('a code whose exchange the token endpoint refuses for its scope: the browser is sent on, and the next attempt comes back to the same server', async () => {
+  const { server, base } = await start();
+  const first = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  const page = fetch(`${base}/callback.html?code=first&state=${STATE}`, { redirect: 'manual' });
+  assert.deepEqual(await first, { code: 'first', iss: undefined });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/authorize'), true);
+  assert.equal((await page).status, 303);
+  const next = server.wait({ timeoutMs: 5000 });
+  void get(`${base}/callback.html?code=second&state=next-state`);
+  assert.deepEqual(await next, { code: 'second', iss: undefined });
   await server.signedIn();
 });
 

@@ -80,9 +80,14 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
       }
       shown = await whichShows(page, redirected, { consent: 'input[name="prompt"][value="consent"]', error: '.error' });
     }
-    if (shown === 'consent') {
+    // A login the CLI sends round again (a refused scope) comes back to a consent page.
+    for (let rounds = 0; shown === 'consent'; rounds++) {
+      if (rounds === 3) throw new Error(`consent asked for again and again at ${page.url()}`);
+      const answered = page.url();
       await page.click(opts.consent === false ? 'a#cancel' : 'button[type="submit"]');
-      shown = await whichShows(page, redirected, { error: '.error' });
+      // Not the page just answered (each interaction has an address of its own): whatever comes after it.
+      await Promise.race([page.waitForURL((url) => url.href !== answered), redirected]);
+      shown = await whichShows(page, redirected, { consent: 'input[name="prompt"][value="consent"]', error: '.error' });
     }
     if (shown === 'error') {
       const text = (await page.locator('.error').first().innerText()).trim();
