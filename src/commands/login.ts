@@ -141,12 +141,15 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
         }
       },
       ...(canPaste && {
-        acceptPastedAddress: (take: (address: string) => string | undefined) =>
-          onLines(deps.io.stdin, (line) => {
+        acceptPastedAddress: (take: (address: string) => string | undefined) => {
+          const stop = onLines(deps.io.stdin, (line) => {
             if (!line.trim()) return;
             const refused = take(line);
             if (refused) ui.warn(`${refused}; still waiting`);
-          }),
+            else stop();
+          });
+          return stop;
+        },
       }),
       onBrowserReturned: () => stopSpinner(),
     });
@@ -223,12 +226,15 @@ function onEnter(stdin: CommandContext['deps']['io']['stdin'], action: () => Pro
 /** Calls `handle` with each line typed; the returned function stops listening and lets stdin go. */
 function onLines(stdin: CommandContext['deps']['io']['stdin'], handle: (line: string) => void): () => void {
   let pending = '';
+  let stopped = false;
   const listener = (chunk: Buffer | string) => {
     const lines = (pending + chunk.toString()).split(/\r?\n|\r/);
     pending = lines.pop() ?? '';
-    for (const line of lines) handle(line);
+    // Lines pasted together after the one that stopped the listening are not for it.
+    for (const line of lines) if (!stopped) handle(line);
   };
   const stop = () => {
+    stopped = true;
     stdin.off('data', listener);
     stdin.pause();
   };
