@@ -291,6 +291,29 @@ describe('PKCE login in headless Chromium', () => {
     assert.equal(second.body.refresh_token, undefined);
   });
 
+  test('refuseOfflineAccess(): offline_access is invalid_scope at authorize (redirected, with our state) and at device authorization, until clearFaults()', async () => {
+    emu.refuseOfflineAccess();
+    const refused = pkceRequest('http://localhost:5004/callback.html');
+    const answer = await fetch(refused.url, { redirect: 'manual' });
+    assert.ok(answer.status === 302 || answer.status === 303, String(answer.status));
+    const location = new URL(answer.headers.get('location') ?? '');
+    assert.equal(`${location.origin}${location.pathname}`, 'http://localhost:5004/callback.html');
+    assert.equal(location.searchParams.get('error'), 'invalid_scope');
+    assert.equal(location.searchParams.get('state'), refused.state);
+    const device = await postForm(`${emu.resource}/identity/connect/deviceauthorization`, { client_id: emu.deviceClient.clientId, scope: 'openid ocsapi offline_access' });
+    assert.deepEqual([device.status, ((await device.json()) as { error: string }).error], [400, 'invalid_scope']);
+
+    // Without it, the login goes on to sign-in as ever.
+    const plain = await fetch(pkceRequest('http://localhost:5004/callback.html', 'openid ocsapi').url, { redirect: 'manual' });
+    assert.match(plain.headers.get('location') ?? '', /\/identity\/interaction\//);
+    const plainDevice = await postForm(`${emu.resource}/identity/connect/deviceauthorization`, { client_id: emu.deviceClient.clientId, scope: 'openid ocsapi' });
+    assert.equal(plainDevice.status, 200);
+
+    emu.clearFaults();
+    const allowed = await fetch(pkceRequest('http://localhost:5004/callback.html').url, { redirect: 'manual' });
+    assert.match(allowed.headers.get('location') ?? '', /\/identity\/interaction\//);
+  });
+
   test('a wrong password does not log in', async () => {
     const cb = await startCallbackServer();
     try {

@@ -38,7 +38,7 @@ export const register: Register = (program, deps) => {
   addNamespaceOption(command);
   command
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
-    .option('--scope <scopes>', 'scopes to ask for (PKCE default "openid ocsapi"; add offline_access for refresh tokens)')
+    .option('--scope <scopes>', 'scopes to ask for, as given (PKCE and device code default "openid ocsapi offline_access"; without offline_access no refresh token)')
     .option('--client-secret-stdin', 'read the client secret from stdin and keep it in secret storage')
     .option('--from <file>', "import an OCS or CONNECT sample's appsettings.json, or an OCS sample's config.ini")
     .action(async (options: ConfigureOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), typedFlags(self)));

@@ -6,7 +6,7 @@ import type { Tenant } from '../flows/tenant.js';
 import { CredentialsRejectedError, UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
-import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
+import { type CompleteSettings, DEFAULT_API_VERSION, DEFAULT_PROFILE, DEFAULT_REDIRECT_URI, derivedDiscoveryUrl, requireComplete } from '../config/settings.js';
 import { startSpinner } from '../cli/spinner.js';
 import { type CommandContext, createContext, type FlowOptions, type ProfileOptions, settingFlags } from './context.js';
 import { addFlowOptions, addProfileOptions, EXIT_STATUS_HELP, seconds } from './options.js';
@@ -39,7 +39,7 @@ export const register: Register = (program, deps) => {
   command
     .option('--client-secret-stdin', 'read the client secret from stdin (else OCS_CLIENT_SECRET, else a hidden prompt)')
     .option('--redirect-uri <uri>', 'PKCE redirect URI registered for the client (default http://localhost:5004/callback.html)')
-    .option('--scope <scopes>', 'scopes to ask for (PKCE and device code default "openid ocsapi"; add offline_access for refresh tokens)')
+    .option('--scope <scopes>', 'scopes to ask for, as given (default "openid ocsapi offline_access", for an account "openid api offline_access"; without offline_access no refresh token)')
     .option('--no-browser', 'PKCE: print the login URL instead of opening a browser; device code: do not offer to open one')
     .addOption(new Option('--timeout <seconds>', 'PKCE: how long to wait for the browser to come back').default(DEFAULT_LOGIN_TIMEOUT_SECONDS).argParser(positiveSeconds))
     .action(async (options: LoginOptions, self: Command) => run(options, createContext(deps, self.optsWithGlobals()), typedFlags(self)));
@@ -118,6 +118,8 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
   const { deps, ui } = context;
   // Imported on use: node:crypto and node:http stay off the start-up of every other command.
   const { loginWithBrowser } = await import('../flows/browser-login.js');
+  // A person at this terminal can paste the address a browser elsewhere ended on.
+  const canPaste = Boolean(deps.io.stdin.isTTY);
   let stopSpinner = () => {};
   try {
     const login = await loginWithBrowser(context.flowDeps(settings.storage, settings), {
@@ -125,18 +127,41 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
       timeoutMs: options.timeout * 1000,
       // main() aborts it on the first Ctrl-C or SIGTERM: the server closes, nothing is stored.
       signal: deps.interrupted,
-      showAuthorizeUrl: async (url) => {
+      showAuthorizeUrl: async (url, offers) => {
         // The URL is always shown: the browser may open on another screen, or not at all.
         ui.info(options.browser ? 'Opening a browser to log in. If none opens, open this URL:' : 'Open this URL in a browser to log in:');
         ui.info(`  ${url}`);
+        const deviceCode = offers.deviceCode ? `; or log in with a code entered on any device: ${deviceLoginCommand(settings)}` : '';
         if (options.browser) {
           const outcome = await deps.openBrowser(url);
-          if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the URL above yourself`);
+          if (!outcome.opened) ui.warn(`could not open a browser (${outcome.reason}); open the URL above yourself${deviceCode}`);
+        } else if (deviceCode) {
+          const { whyNoBrowser } = await import('../flows/browser.js');
+          const unavailable = whyNoBrowser(deps.env, process.platform);
+          if (unavailable) ui.info(`No browser here (${unavailable}): open the URL on another machine${deviceCode}`);
         }
-        // Without a terminal there is no spinner: a log must still say what the process waits for.
-        if (deps.io.stderr.isTTY) stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
-        else ui.info(`Waiting up to ${options.timeout} s for the URL above to be opened in a browser, on this machine or another.`);
+        if (canPaste) {
+          ui.info(`If the browser runs on another machine, paste the address it ended on (${settings.redirectUri}?code=…) here and press Enter.`);
+          // A spinner would redraw over what the person pastes.
+          ui.info(`Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)…`);
+        } else if (deps.io.stderr.isTTY) {
+          stopSpinner = startSpinner(deps.io.stderr, `Waiting for the browser login (Ctrl-C to cancel, gives up after ${options.timeout} s)`);
+        } else {
+          // Without a terminal there is no spinner: a log must still say what the process waits for.
+          ui.info(`Waiting up to ${options.timeout} s for the URL above to be opened in a browser, on this machine or another.`);
+        }
       },
+      ...(canPaste && {
+        acceptPastedAddress: (take: (address: string) => string | undefined) => {
+          const stop = onLines(deps.io.stdin, (line) => {
+            if (!line.trim()) return;
+            const refused = take(line);
+            if (refused) ui.warn(`${refused}; still waiting`);
+            else stop();
+          });
+          return stop;
+        },
+      }),
       onBrowserReturned: () => stopSpinner(),
     });
     await rememberProfile(context, settings, options);
@@ -144,6 +169,10 @@ async function loginInBrowser(options: LoginHow, context: CommandContext, settin
   } finally {
     stopSpinner();
   }
+}
+
+function deviceLoginCommand(settings: CompleteSettings): string {
+  return `ocs-auth login --device-code${settings.profile === DEFAULT_PROFILE ? '' : ` --profile ${settings.profile}`} (with a device-code client)`;
 }
 
 /**
@@ -160,6 +189,9 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
       settings,
       signal: deps.interrupted,
       showCode: async ({ userCode, verificationUri, verificationUriComplete, expiresAt }) => {
+        // New codes (the server refused the first scope) replace the ones shown before.
+        stopSpinner();
+        stopListening();
         ui.info('To log in, open this page in a browser, on this machine or any other (a phone will do):');
         ui.info(`  ${verificationUri}`);
         ui.info(`and enter the code:  ${ui.style.bold(userCode)}`);
@@ -195,11 +227,25 @@ async function loginWithCode(options: LoginHow, context: CommandContext, setting
 
 /** Calls `action` on the first line typed; the returned function stops listening and lets stdin go. */
 function onEnter(stdin: CommandContext['deps']['io']['stdin'], action: () => Promise<void>): () => void {
-  const listener = () => {
+  const stop = onLines(stdin, () => {
     stop();
     void action();
+  });
+  return stop;
+}
+
+/** Calls `handle` with each line typed; the returned function stops listening and lets stdin go. */
+function onLines(stdin: CommandContext['deps']['io']['stdin'], handle: (line: string) => void): () => void {
+  let pending = '';
+  let stopped = false;
+  const listener = (chunk: Buffer | string) => {
+    const lines = (pending + chunk.toString()).split(/\r?\n|\r/);
+    pending = lines.pop() ?? '';
+    // Lines pasted together after the one that stopped the listening are not for it.
+    for (const line of lines) if (!stopped) handle(line);
   };
   const stop = () => {
+    stopped = true;
     stdin.off('data', listener);
     stdin.pause();
   };

@@ -95,8 +95,15 @@ async function requireRefreshTokenToForce(deps: FlowDeps, settings: CompleteSett
   const cached = parseStoredToken(await deps.tokens.read({ owner: settings.profile, flow }));
   if (!cached || cached.expires_at <= deps.now()) return;
   throw new UsageError(`--force needs a refresh token to get a new access token, and profile "${settings.profile}" has none`, {
-    hint: `log in with offline_access to get one: \`${loginCommand(settings)} --scope "${personScope(settings)} offline_access"\`; without --force, the cached token is served while it is valid`,
+    hint: `${refreshTokenHint(settings)}; without --force, the cached token is served while it is valid`,
   });
+}
+
+/** A configured scope without offline_access is what kept the refresh token away; else the server declined it. */
+function refreshTokenHint(settings: CompleteSettings): string {
+  const { scope } = personScope(settings);
+  if (!scope.split(' ').includes('offline_access')) return `log in with offline_access to get one: \`${loginCommand(settings)} --scope "${scope} offline_access"\``;
+  return `log in again to get one: \`${loginCommand(settings)}\` asks for offline_access (a server that refuses it gives none)`;
 }
 
 /**

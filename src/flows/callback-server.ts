@@ -47,13 +47,46 @@ export interface AuthorizationResponse {
 export interface CallbackServer {
   readonly port: number;
   /**
-   * Resolves with the code of the one redirect to the callback path. Rejects when that redirect
-   * carries a foreign state or an error, when timeoutMs pass, or when the signal aborts.
-   * The server is closed, and its port free, by the time this settles.
+   * Resolves with the code of the first answer that belongs to this login: the browser's
+   * redirect to the callback path, or an address the person pasted (paste()). The browser's
+   * request is then held open, so that its page can say how the login ended (signedIn() or
+   * close()), and every other request is answered 410. Rejects when that answer carries an
+   * error, when timeoutMs pass, or when the signal aborts; the server is closed by then.
    */
-  wait(options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<AuthorizationResponse>;
-  /** Idempotent; for when the login fails before wait() is reached. */
-  close(): Promise<void>;
+  wait(options: WaitOptions & { scopeRefusable?: false }): Promise<AuthorizationResponse>;
+  /**
+   * The same, except that an invalid_scope error under our state resolves, for the login to
+   * ask again with a smaller scope (retry()); the browser's request is held until then.
+   */
+  wait(options: WaitOptions & { scopeRefusable: true }): Promise<AuthorizationResponse | ScopeRefused>;
+  /**
+   * After a refused scope (at authorize, or at the token endpoint for the code just received):
+   * the next attempt's state, and the browser that brought the answer sent on to that
+   * attempt's authorize URL. False when the refusal was pasted: no browser to send.
+   */
+  retry(state: string, authorizeUrl: string): boolean;
+  /**
+   * The address the browser ended on, pasted by the person (a browser on another machine cannot
+   * reach this server): judged exactly as the redirect would be. Undefined when the login takes
+   * it; otherwise why not, for the person, and the wait goes on.
+   */
+  paste(address: string): string | undefined;
+  /** The tokens are stored: the browser's page says so, and the server closes. */
+  signedIn(): Promise<void>;
+  /**
+   * Idempotent; for every other end. A browser request still held is told what failed
+   * (failure's message, escaped), or that the login did not complete.
+   */
+  close(failure?: unknown): Promise<void>;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ScopeRefused {
+  scopeRefused: true;
 }
 
 export interface CallbackExpectations {
@@ -72,14 +105,25 @@ const MAX_ECHOED_TEXT = 300;
 // Time for the browser to receive the final page before the sockets are cut.
 const CLOSE_GRACE_MS = 1000;
 
-export type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError };
+/** scopeRefused: the error is the provider's invalid_scope, which a smaller scope may avoid. */
+export type Outcome = { response: AuthorizationResponse } | { error: OcsAuthError; scopeRefused?: boolean };
 
 /** Listens before the browser is sent anywhere, so a busy port fails the login up front. */
 export async function listenForCallback(expected: CallbackExpectations): Promise<CallbackServer> {
   const target = parseRedirectUri(expected.redirectUri);
   let settle: (outcome: Outcome) => void = () => {};
-  const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+  let outcome = new Promise<Outcome>((resolve) => (settle = resolve));
   let settled = false;
+  // Each attempt (a refused scope makes a second one) has a state of its own.
+  let state = expected.state;
+  let scopeRefusable = false;
+  const judge = (method: string, requestTarget: string) => answerRedirect(method, requestTarget, target, { ...expected, state });
+  // The browser request that brought the code: its page may say "signed in" only once the
+  // tokens are stored, so it is answered at the end of the login, not on arrival. One that
+  // brought a refused scope waits to be sent on to the next attempt.
+  let held: ServerResponse | undefined;
+  // A page that ends the login went out: the browser gets a moment to read it before the sockets go.
+  let pageSent = false;
 
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     if (settled) {
@@ -87,9 +131,14 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
       answer(response, 410, 'This login has already finished. You can close this tab.');
       return;
     }
-    const reply = answerRedirect(request.method ?? 'GET', request.url ?? '/', target, expected);
-    answer(response, reply.status, reply.page, reply.headers);
+    const reply = judge(request.method ?? 'GET', request.url ?? '/');
     const result = reply.outcome;
+    if (result && ('response' in result || (result.scopeRefused && scopeRefusable))) {
+      held = response;
+    } else {
+      answer(response, reply.status, reply.page, reply.headers);
+      if (result) pageSent = true;
+    }
     if (result) {
       settled = true;
       settle(result);
@@ -97,30 +146,85 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
   };
   const servers = await listenOnAll(target, expected.redirectUri, onRequest);
 
-  let closing: Promise<void> | undefined;
-  const close = (graceful: boolean): Promise<void> =>
-    (closing ??= Promise.all(servers.map((server) => closeServer(server, graceful))).then(() => undefined));
+  let stopped: Promise<void> | undefined;
+  const stopListening = (): Promise<void> =>
+    (stopped ??= Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined));
+  let ending: Promise<void> | undefined;
+  const end = (message: string | undefined): Promise<void> =>
+    (ending ??= (async () => {
+      const closed = stopListening();
+      if (held) {
+        answer(held, 200, message ?? 'The login did not complete. Return to the terminal.', { Connection: 'close' });
+        held = undefined;
+        pageSent = true;
+      }
+      for (const server of servers) {
+        if (pageSent) {
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+        } else {
+          server.closeAllConnections();
+        }
+      }
+      await closed;
+    })());
+
+  const wait = async ({ timeoutMs, signal, scopeRefusable: refusable = false }: WaitOptions & { scopeRefusable?: boolean }): Promise<AuthorizationResponse | ScopeRefused> => {
+    scopeRefusable = refusable;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const gaveUp = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => resolve({ error: timeoutError(timeoutMs, expected.redirectUri) }), timeoutMs);
+      onAbort = () => resolve({ error: new InterruptedError('login interrupted: the loopback server is closed and nothing was stored') });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const result = await Promise.race([outcome, gaveUp]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    settled = true;
+    if ('error' in result && result.scopeRefused && refusable) return { scopeRefused: true };
+    if ('error' in result) {
+      await end(undefined);
+      throw result.error;
+    }
+    // Still listening (anyone else is answered 410): a scope the token endpoint refuses sends
+    // the browser round again, back to this server.
+    return result.response;
+  };
 
   return {
     port: target.port,
-    async wait({ timeoutMs, signal }) {
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      const stopped = new Promise<Outcome>((resolve) => {
-        timer = setTimeout(() => resolve({ error: timeoutError(timeoutMs, expected.redirectUri) }), timeoutMs);
-        onAbort = () => resolve({ error: new InterruptedError('login interrupted: the loopback server is closed and nothing was stored') });
-        if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort, { once: true });
-      });
-      const result = await Promise.race([outcome, stopped]);
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      settled = true;
-      await close('response' in result);
-      if ('error' in result) throw result.error;
-      return result.response;
+    // One implementation for both overloads: a refusal resolves only when scopeRefusable says so.
+    wait: wait as CallbackServer['wait'],
+    retry(nextState, authorizeUrl) {
+      state = nextState;
+      outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+      settled = false;
+      if (!held) return false;
+      answer(held, 303, 'Signing in again, with a scope the identity provider allows.', { Location: authorizeUrl });
+      held = undefined;
+      return true;
     },
-    close: () => close(false),
+    paste(address) {
+      if (settled) return 'this login has already received its answer';
+      let url: URL;
+      try {
+        url = new URL(address.trim());
+      } catch {
+        return `that is not an address: paste the whole address the browser shows after signing in, starting with ${expected.redirectUri}`;
+      }
+      if (url.pathname !== target.path) return `that is not the address the browser ended on, which starts with ${expected.redirectUri}`;
+      const reply = judge('GET', `${url.pathname}${url.search}`);
+      if (!reply.outcome) {
+        return reply.status === 400 ? 'that address does not belong to the login waiting here (its state is not this one), so it was ignored' : printable(reply.page);
+      }
+      settled = true;
+      settle(reply.outcome);
+      return undefined;
+    },
+    signedIn: () => end('You are signed in. You can close this tab and return to the terminal.'),
+    close: (failure) => end(failure instanceof Error ? `Sign-in did not complete: ${failure.message}. Return to the terminal.` : undefined),
   };
 }
 
@@ -158,26 +262,28 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
     const values = query.getAll(name);
     return values.length === 1 ? values[0] : undefined;
   };
-  const fail = (status: number, page: string, error: OcsAuthError): RedirectReply => ({ status, page, headers: { Connection: 'close' }, outcome: { error } });
+  const fail = (status: number, page: string, error: OcsAuthError, scopeRefused = false): RedirectReply => ({
+    status,
+    page,
+    headers: { Connection: 'close' },
+    outcome: scopeRefused ? { error, scopeRefused } : { error },
+  });
 
   // The state is checked before anything else is believed, error redirects included: an
   // answer that does not carry it was not started by this login (RFC 6749 §10.12).
   const state = single('state');
   if (state === undefined || !sameText(state, expected.state)) {
-    if (!query.has('code')) {
-      // A web page's <img>, a local probe, a stale tab: nothing that could be the answer.
-      // Ending the login on it would let any page cut a login short, so keep waiting.
-      return { status: 400, page: 'This is not the sign-in answer this login waits for; it was ignored. The login in the terminal is still waiting.', headers: {} };
-    }
-    // A code under another state is a session being slipped in (login CSRF). Exit 4: the
-    // code handed in is a credential, and it is this tool that rejects it.
-    return fail(
-      400,
-      'This sign-in answer does not belong to the login waiting in the terminal, so it was refused. Nothing was stored.',
-      new CredentialsRejectedError('the browser came back with a sign-in answer that does not belong to this login (state mismatch); nothing was stored', {
-        hint: 'run the login again; if you did not just sign in, someone may be trying to slip you their session',
-      }),
-    );
+    // A web page's <img>, a local probe, a stale tab, or a code slipped in under another
+    // state (login CSRF, RFC 6749 §10.12): none of it is this login's answer. Ending the
+    // login on it would let any page or local process cut a login short, so it is refused
+    // here and the login keeps waiting for its own.
+    return {
+      status: 400,
+      page: query.has('code')
+        ? 'This sign-in answer does not belong to the login waiting in the terminal, so it was refused and nothing was stored. The login in the terminal is still waiting.'
+        : 'This is not the sign-in answer this login waits for; it was ignored. The login in the terminal is still waiting.',
+      headers: {},
+    };
   }
   const iss = single('iss');
   if (expected.issRequired && !query.has('iss')) {
@@ -202,6 +308,7 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
       200,
       `Sign-in did not complete: ${error}${description ? ` (${description})` : ''}. Return to the terminal.`,
       authorizationError(error, description),
+      error === 'invalid_scope',
     );
   }
   const code = single('code');
@@ -212,12 +319,8 @@ export function answerRedirect(method: string, requestTarget: string, target: Pi
       new NetworkError('the browser came back without an authorization code or an error; nothing was stored'),
     );
   }
-  return {
-    status: 200,
-    page: 'You are signed in. You can close this tab and return to the terminal.',
-    headers: { Connection: 'close' },
-    outcome: { response: { code, iss } },
-  };
+  // The page is the login's to write once the tokens are stored (CallbackServer.signedIn).
+  return { status: 200, page: '', headers: { Connection: 'close' }, outcome: { response: { code, iss } } };
 }
 
 // RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6 error codes, sorted by whose move it is.
@@ -265,22 +368,11 @@ async function listenOnAll(target: RedirectTarget, redirectUri: string, onReques
       servers.push(server);
     }
   } catch (error) {
-    await Promise.all(servers.map((server) => closeServer(server, false)));
+    // Nobody has been sent here yet: nothing to let finish.
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     throw error;
   }
   return servers;
-}
-
-function closeServer(server: Server, graceful: boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    if (graceful) {
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
-    } else {
-      server.closeAllConnections();
-    }
-  });
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number, redirectUri: string): Error {

@@ -5,7 +5,7 @@ import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 import { jwtClaims } from './jwt.js';
-import { personScope, storePersonSession, type PersonLogin } from './public-session.js';
+import { personScope, refusesScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
 import { toStoredToken } from './stored-token.js';
 import { fetchTenant } from './tenant.js';
 import { processTokenResponse, type TokenSet } from './token-response.js';
@@ -181,14 +181,32 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
       hint: 'log in with `ocs-auth login --pkce --no-browser` and open the URL it prints on any machine with a browser',
     });
   }
-  const scope = personScope(settings);
-  const requestedAt = deps.now();
-  const authorization = processDeviceAuthorizationResponse(
-    await deviceAuthorizationRequest(http, metadata.device_authorization_endpoint, { clientId: settings.clientId, scope, tenantId: settings.tenantId }),
-    requestedAt,
-  );
-  const { deviceCode, ...shown } = authorization;
-  await request.showCode(shown);
+  const asked = personScope(settings);
+  let { scope, fallback } = asked;
+  const endpoint = metadata.device_authorization_endpoint;
+  // The default's offline_access refused (at device authorization, or when the tokens are
+  // issued): a short session beats none. A configured scope is asked for as given, and its
+  // refusal is the person's to see.
+  const askWithoutOfflineAccess = (smaller: string) => {
+    deps.warn(scopeRefusedWarning(metadata.issuer));
+    scope = smaller;
+    fallback = undefined;
+  };
+  // New codes, shown to the person; polling starts afresh with them.
+  const authorize = async (): Promise<DeviceAuthorization> => {
+    for (;;) {
+      const requestedAt = deps.now();
+      const response = await deviceAuthorizationRequest(http, endpoint, { clientId: settings.clientId, scope, tenantId: settings.tenantId });
+      if (fallback === undefined || !refusesScope(response)) {
+        const authorization = processDeviceAuthorizationResponse(response, requestedAt);
+        const { deviceCode: _notShown, ...shown } = authorization;
+        await request.showCode(shown);
+        return authorization;
+      }
+      askWithoutOfflineAccess(fallback);
+    }
+  };
+  let authorization = await authorize();
 
   let intervalMs = authorization.intervalSeconds * 1000;
   let approved: Extract<DevicePoll, { status: 'approved' }> | undefined;
@@ -201,13 +219,21 @@ export async function loginWithDeviceCode(deps: FlowDeps, request: DeviceLoginRe
     }
     await pause(Math.min(intervalMs, left), signal);
     const polledAt = deps.now();
-    const poll = await deviceTokenRequest(http, metadata.token_endpoint, { clientId: settings.clientId, deviceCode }).then(
-      (response) => processDeviceTokenResponse(response, polledAt, { issuer: metadata.issuer, clientId: settings.clientId }),
+    const poll = await deviceTokenRequest(http, metadata.token_endpoint, { clientId: settings.clientId, deviceCode: authorization.deviceCode }).then(
+      (response): DevicePoll | { status: 'scope-refused' } =>
+        fallback !== undefined && refusesScope(response) ? { status: 'scope-refused' } : processDeviceTokenResponse(response, polledAt, { issuer: metadata.issuer, clientId: settings.clientId }),
       (error: unknown): DevicePoll => {
         if (error instanceof NetworkError) return { status: 'failed', error };
         throw error;
       },
     );
+    if (poll.status === 'scope-refused') {
+      askWithoutOfflineAccess(fallback!);
+      authorization = await authorize();
+      intervalMs = authorization.intervalSeconds * 1000;
+      lastFailure = undefined;
+      continue;
+    }
     lastFailure = poll.status === 'failed' ? poll.error : undefined;
     // RFC 8628 §3.5: slow_down adds 5 s for good; after a failed poll, poll less often rather
     // than lose the sign-in the person may be finishing right now.

@@ -136,15 +136,3 @@ export function processAuthorizationCodeResponse(response: HttpResponse, request
   tokens.idTokenClaims = claims;
   return tokens;
 }
-
-export async function authorizationCodeGrant(
-  http: HttpClient,
-  tokenEndpoint: string,
-  exchange: CodeExchange,
-  expected: IdTokenExpectations,
-  now: () => number,
-): Promise<CodeTokens> {
-  // The lifetime counts from before the request, so the token is never thought fresher than it is.
-  const requestedAt = now();
-  return processAuthorizationCodeResponse(await authorizationCodeRequest(http, tokenEndpoint, exchange), requestedAt, expected);
-}

@@ -3,15 +3,41 @@ import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings }
 import { secretAccount } from '../store/secret-store.js';
 import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import type { FlowDeps } from './flow-deps.js';
+import { jsonObject, type HttpResponse } from './http.js';
 import { sessionLockName, type StoredToken } from './stored-token.js';
 import type { Tenant } from './tenant.js';
 
 // What a browser login and a device-code login share: a person signs in for a public client
 // (no secret), and what comes back is kept the same way, so `token` renews either alike.
 
-/** A configured scope wins; else the API's scope with openid: `openid ocsapi` (OCS) or `openid api` (CONNECT). */
-export function personScope(settings: CompleteSettings): string {
-  return settings.scope ?? (settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE);
+export interface PersonScope {
+  scope: string;
+  /**
+   * What to ask for instead when the server answers invalid_scope: the default without
+   * offline_access. Undefined for a configured scope, which is asked for as given.
+   */
+  fallback: string | undefined;
+}
+
+/**
+ * A configured scope wins; else the API's scope with openid and offline_access, so the session
+ * lasts as long as the server lets refresh tokens live (SPEC "Token life"), as gh, az and
+ * gcloud sessions do: `openid ocsapi offline_access` (OCS) or `openid api offline_access` (CONNECT).
+ */
+export function personScope(settings: CompleteSettings): PersonScope {
+  if (settings.scope !== undefined) return { scope: settings.scope, fallback: undefined };
+  const short = settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE;
+  return { scope: `${short} offline_access`, fallback: short };
+}
+
+/** The server's answer to a scope it will not grant (RFC 6749 §5.2, RFC 8628 §3.2). */
+export function refusesScope(response: HttpResponse): boolean {
+  return response.status === 400 && jsonObject(response)?.error === 'invalid_scope';
+}
+
+/** Said once, on stderr, when the login asks again without offline_access. */
+export function scopeRefusedWarning(issuer: string): string {
+  return `${issuer} refused offline_access (invalid_scope), so the login asks again without it: this session ends when its access token expires, and then needs a new login`;
 }
 
 export interface PersonLogin {

@@ -42,6 +42,8 @@ interface Shown {
 interface Running {
   /** The codes, as a person reads them off stderr. */
   shown: Promise<Shown>;
+  /** What the CLI has printed on stderr so far. */
+  stderr(): string;
   done: Promise<CliResult>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -76,7 +78,7 @@ function startLogin(args: string[], env: Record<string, string> = deviceEnv()): 
   // A CLI that fails before showing the code must fail the test, not hang it.
   void done.then((result) => failed(new Error(`no code shown; exit ${result.code}: ${result.stderr}`)));
   shown.catch(() => {});
-  return { shown, done, kill: (signal) => child.kill(signal) };
+  return { shown, done, stderr: () => stderr, kill: (signal) => child.kill(signal) };
 }
 
 function refreshTokenOf(entries: Record<string, string>): { value: string; binding: { issuer: string; client_id: string; tenant_id: string } } {
@@ -149,6 +151,46 @@ test('login --device-code shows the code, a person enters it in Chromium, the to
   const after = await runCli(['token'], { env });
   assertFailure(after, 3, /no refresh token stored for profile "default": the device-code login has ended/);
   assert.match(after.stderr, /ocs-auth login --device-code/);
+});
+
+test('by default the login asks for offline_access; a server that refuses it (invalid_scope) is asked again without it, and the terminal says once that the session ends with the access token', async () => {
+  emulator.refuseOfflineAccess();
+  const login = startLogin(['--device-code']);
+  const shown = await login.shown;
+  await approveDeviceCode(shown.verificationUri, shown.userCode, emulator.user);
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\).*ends when its access token expires/g)?.length, 1, result.stderr);
+  const scopes = emulator.requests.filter((request) => request.route === 'deviceauthorization').map((request) => request.body?.scope);
+  assert.deepEqual(scopes, [OFFLINE, 'openid ocsapi']);
+  assert.deepEqual(Object.keys(await storedEntries()), ['default/device-code/access-token'], 'no refresh token: none was given');
+});
+
+test('a server that refuses offline_access only when the tokens are issued: new codes without it are shown, and the login goes on with them', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_scope' }), times: 1 });
+  const login = startLogin(['--device-code']);
+  const first = await login.shown;
+  const deadline = Date.now() + 10_000;
+  let second: RegExpExecArray | null = null;
+  while (!second && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    second = /refused offline_access[\s\S]*enter the code:\s+(\S+)/.exec(login.stderr());
+  }
+  assert.ok(second, login.stderr());
+  assert.notEqual(second[1], first.userCode, 'a new code');
+  await approveDeviceCode(first.verificationUri, second[1]!, emulator.user);
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\)/g)?.length, 1, result.stderr);
+  assert.deepEqual(emulator.requests.filter((request) => request.route === 'deviceauthorization').map((request) => request.body?.scope), [OFFLINE, 'openid ocsapi']);
+});
+
+test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {
+  emulator.refuseOfflineAccess();
+  const result = await startLogin(['--device-code', '--scope', OFFLINE]).done;
+  assertFailure(result, 2, /invalid_scope/);
+  assert.equal(emulator.counts.deviceauthorization, 1);
+  assert.deepEqual(await storedEntries(), {});
 });
 
 test('a person who aborts on the confirmation page: exit 4, nothing stored', async () => {
@@ -351,7 +393,7 @@ test(
   },
 );
 
-test('a CONNECT account: no acr_values, scope openid api, whoami checks the token at userinfo', async () => {
+test('a CONNECT account: no acr_values, scope openid api offline_access, whoami checks the token at userinfo', async () => {
   const connectEmulator = await startEmulator({ connect: true, deviceFlow: { interval: 1 } });
   try {
     const account = connectEmulator.connect!;
@@ -371,7 +413,7 @@ test('a CONNECT account: no acr_values, scope openid api, whoami checks the toke
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`Logged in to account ${account.accountId} as ${connectEmulator.user.name}`));
     const authorization = connectEmulator.requests.find((request) => request.route === 'deviceauthorization');
-    assert.equal(authorization?.body?.scope, 'openid api');
+    assert.equal(authorization?.body?.scope, 'openid api offline_access', 'a session that lasts, by default');
     assert.equal(authorization?.body?.acr_values, undefined);
 
     const whoami = await runCli(['whoami', '--json'], { env: { ...env, OCS_AUTH_FLOW: 'device-code' } });

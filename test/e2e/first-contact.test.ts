@@ -235,7 +235,7 @@ test('token --force on a device-code login without a refresh token says the same
   await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }));
   const forced = await runCli(['token', '--force'], { env });
   assertFailure(forced, 2, /--force needs a refresh token/);
-  assert.match(forced.stderr, /ocs-auth login --device-code --scope "openid ocsapi offline_access"/);
+  assert.match(forced.stderr, /log in again to get one: `ocs-auth login --device-code` asks for offline_access/);
 });
 
 test('the keychain fallback is said once per config folder, names configure --storage file, and keeps the D-Bus detail for --verbose', async () => {

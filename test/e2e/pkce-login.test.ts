@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { configDir, emulator, pkceEnv, storedEntries, useE2eFixture } from '../helpers/e2e-fixture.ts';
-import { captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
+import { browserLoginPage, captureBrowserRedirect, completeBrowserLogin } from '../helpers/browser-login.ts';
 import { assertFailure, CLI, closedPort, hasStackTrace, runCli, type CliResult } from '../helpers/cli.ts';
 
 useE2eFixture();
@@ -78,7 +78,7 @@ test('a browser login in real Chromium through BROWSER and a localhost redirect 
 
   const authorize = new URL(url);
   assert.equal(authorize.searchParams.get('redirect_uri'), redirectUri);
-  assert.equal(authorize.searchParams.get('scope'), 'openid ocsapi');
+  assert.equal(authorize.searchParams.get('scope'), 'openid ocsapi offline_access', 'a session that lasts, by default');
   assert.equal(authorize.searchParams.get('acr_values'), `tenant:${emulator.tenantId}`);
   assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
   const landed = await completeBrowserLogin(url, emulator.user);
@@ -97,12 +97,14 @@ test('a browser login in real Chromium through BROWSER and a localhost redirect 
   assert.equal(createHash('sha256').update(exchange?.code_verifier ?? '').digest('base64url'), authorize.searchParams.get('code_challenge'));
 
   const entries = await storedEntries();
-  assert.deepEqual(Object.keys(entries), ['default/pkce/access-token'], 'no refresh token without offline_access');
+  assert.deepEqual(Object.keys(entries).sort(), ['default/pkce/access-token', 'default/pkce/refresh-token'], 'a refresh token, so token renews without a browser');
+  assert.doesNotMatch(result.stderr, /refused offline_access|no refresh token/, 'nothing to say when the server grants it');
   const stored = JSON.parse(entries['default/pkce/access-token']!) as { access_token: string; expires_at: number };
   assert.ok(stored.expires_at > Date.now() + 3_000_000);
   assert.equal(await tenantStatus(stored.access_token), 200);
   const profile = await readFile(join(configDir, 'config.ini'), 'utf8');
   assert.match(profile, /flow = pkce/);
+  assert.doesNotMatch(profile, /scope/, 'the default scope is not written into the profile');
   assert.match(profile, new RegExp(`redirect_uri = ${redirectUri}`), 'a non-default redirect URI is kept with the profile');
 
   const tokenRequests = emulator.counts.token;
@@ -147,20 +149,90 @@ test('with offline_access a refresh token is stored; other paths on the callback
   assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope = openid ocsapi offline_access/);
 });
 
-test('a forged state fails the login (exit 4) and stores nothing', async () => {
+test('a server that refuses offline_access (invalid_scope): the browser is sent on to sign in without it, and the terminal says once that the session ends with the access token', async () => {
+  emulator.refuseOfflineAccess();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\).*ends when its access token expires/g)?.length, 1, result.stderr);
+  const scopes = emulator.requests.filter((request) => request.route === 'authorize' && request.method === 'GET' && request.path.includes('scope=')).map((request) => new URL(request.path, emulator.resource).searchParams.get('scope'));
+  assert.deepEqual(scopes, ['openid ocsapi offline_access', 'openid ocsapi']);
+  assert.deepEqual(Object.keys(await storedEntries()), ['default/pkce/access-token'], 'no refresh token: none was given');
+  assert.doesNotMatch(await readFile(join(configDir, 'config.ini'), 'utf8'), /scope/, 'the next login asks for a long session again');
+});
+
+test('a server that refuses offline_access only at the token endpoint: the browser is sent round again without it, and the login ends signed in', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_scope', error_description: 'offline_access is not allowed' }), times: 1 });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr.match(/refused offline_access \(invalid_scope\)/g)?.length, 1, result.stderr);
+  assert.equal(emulator.counts.token, 2, 'the refused exchange, then the one without offline_access');
+  const scopes = emulator.requests.filter((request) => request.route === 'authorize' && request.method === 'GET' && request.path.includes('scope=')).map((request) => new URL(request.path, emulator.resource).searchParams.get('scope'));
+  assert.deepEqual(scopes, ['openid ocsapi offline_access', 'openid ocsapi']);
+});
+
+test('an explicit --scope is asked for as given: invalid_scope for it fails the login (exit 2) without asking again', async () => {
+  emulator.refuseOfflineAccess();
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`, '--scope', 'openid ocsapi offline_access']);
+  const landed = await completeBrowserLogin(await url, emulator.user);
+  assert.equal(landed.searchParams.get('error'), 'invalid_scope');
+  assertFailure(await done, 2, /refused the login request \(invalid_scope/);
+  assert.equal(emulator.counts.authorize, 1);
+  await assertNothingStored();
+});
+
+test('a code under a forged state gets an error page and is not used; the login goes on and takes the real answer', async () => {
   const port = await closedPort();
   const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
   // The real code, delivered with another state: what a login CSRF looks like.
   const redirect = await captureBrowserRedirect(await url, emulator.user);
   assert.ok(redirect.searchParams.get('code'));
-  redirect.searchParams.set('state', 'forged');
   redirect.hostname = '127.0.0.1';
-  const page = await fetch(redirect);
-  assert.equal(page.status, 400);
-
-  assertFailure(await done, 4, /does not belong to this login/);
-  assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
+  const forged = new URL(redirect);
+  forged.searchParams.set('state', 'forged');
+  const refused = await fetch(forged);
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /does not belong to the login waiting in the terminal/);
+  assert.equal(emulator.counts.token, 0, 'the code under the forged state was never exchanged');
   await assertNothingStored();
+
+  const page = await fetch(redirect);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /You are signed in/);
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(emulator.counts.token, 1);
+});
+
+test('the browser page says signed in only once the tokens are stored', async () => {
+  // A slow tenant check between the exchange and storing: a page sent early would beat the store.
+  emulator.addFault({ route: 'tenants', delayMs: 1000 });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.match(text, /You are signed in/);
+  assert.ok((await storedEntries())['default/pkce/access-token'], 'stored before the page said so');
+  assert.equal((await done).code, 0);
+});
+
+test('when the code exchange fails, the browser page says what failed, not signed in', async () => {
+  emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'code <b>spent</b>' }) });
+  const port = await closedPort();
+  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { text } = await browserLoginPage(await url, emulator.user);
+  assert.doesNotMatch(text, /signed in\./i);
+  assert.match(text, /did not complete: .*invalid_grant.*code <b>spent<\/b>/, 'what failed, as text (escaped in the HTML)');
+  assertFailure(await done, 4, /invalid_grant/);
+  await assertNothingStored();
+  assert.ok(await portIsFree(port), 'the loopback server is closed');
 });
 
 test('access_denied on the redirect fails the login (exit 4) and stores nothing', async () => {
@@ -184,6 +256,21 @@ test('a redirect without iss, from a provider that promises one (RFC 9207), fail
   assertFailure(await done, 4, /does not name its issuer/);
   assert.equal(emulator.counts.token, 0, 'the code was never exchanged');
   await assertNothingStored();
+});
+
+test('where no browser can be opened, the login says so and suggests --device-code; without a terminal it offers no paste', async () => {
+  const port = await closedPort();
+  const redirectUri = `http://localhost:${port}/callback.html`;
+  const failing = await runCli(['login', '--pkce', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ BROWSER: join(configDir, 'no-such-browser') }) });
+  assertFailure(failing, 3, /no sign-in answer/);
+  assert.match(failing.stderr, /could not open a browser/);
+  assert.match(failing.stderr, /ocs-auth login --device-code/);
+  assert.doesNotMatch(failing.stderr, /paste/i, 'nobody at a terminal to paste');
+
+  const overSsh = await runCli(['login', '--pkce', '--no-browser', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22' }) });
+  assert.match(overSsh.stderr, /ocs-auth login --device-code/);
+  const here = await runCli(['login', '--pkce', '--no-browser', '--timeout', '1', '--redirect-uri', redirectUri], { env: pkceEnv({ DISPLAY: ':0' }) });
+  assert.doesNotMatch(here.stderr, /--device-code/, 'a person who chose --no-browser at their own screen needs no other way');
 });
 
 test('the timeout ends the login (exit 3) and frees the port', async () => {

@@ -24,6 +24,9 @@ Options:
                          wait MS milliseconds before answering; repeatable
   --redirect-uri URI     register another redirect URI for the PKCE client; repeatable.
                          Matched exactly, port included, as OCS does
+  --refuse-offline-access
+                         answer invalid_scope when a browser or device-code login asks
+                         for offline_access (a server that gives no refresh tokens)
   --json                 print one line of JSON with the settings once listening
   -h, --help             show this help
 
@@ -161,6 +164,7 @@ function parseFlags(argv: string[]) {
       fault: { type: 'string', multiple: true },
       delay: { type: 'string', multiple: true },
       'redirect-uri': { type: 'string', multiple: true },
+      'refuse-offline-access': { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -212,6 +216,7 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const fault of faults) emu.addFault(fault);
   for (const uri of values['redirect-uri'] ?? []) emu.registerRedirectUri(uri);
+  if (values['refuse-offline-access']) emu.refuseOfflineAccess();
 
   if (values.json) {
     const { resource, issuer, discoveryUrl, apiVersion, tenantId, tenantName, tenantAlias, confidentialClient, publicClient, deviceClient, user, connect } = emu;

@@ -11,7 +11,7 @@ import type { JWK } from 'jose';
 import { MemoryStore } from './memory-store.ts';
 import { createInteractions, errorPage, isInteractionError, sendHtml, type TestUser } from './interactions.ts';
 import { ACCOUNT_API_SCOPE, createAccountApi } from './account-api.ts';
-import { createProvider, OCS_API_SCOPE, ROUTES } from './provider.ts';
+import { createProvider, OCS_API_SCOPE, refuseOfflineAccessWhen, ROUTES } from './provider.ts';
 import { createTenantDataApi, HeldAnswers } from './tenant-data-api.ts';
 import { createTenantsApi } from './tenants-api.ts';
 import { createUserinfo } from './userinfo.ts';
@@ -88,6 +88,12 @@ export interface Emulator {
    * advertises authorization_response_iss_parameter_supported, as a mix-up attacker's would.
    */
   omitIssFromRedirects(): void;
+  /**
+   * Until clearFaults(): the browser-login and device-code clients may not ask for
+   * offline_access, and a request that does is answered invalid_scope, as a server that
+   * keeps sessions short does.
+   */
+  refuseOfflineAccess(): void;
   /** Adds a redirect URI to the public client's: matched exactly, as OCS does, port included. */
   registerRedirectUri(uri: string): void;
   clearFaults(): void;
@@ -216,6 +222,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const pendingDelays = new Set<() => void>();
   let closed = false;
   let omitIss = false;
+  let refuseOffline = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
   const listen = async (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, port: number) => {
@@ -274,6 +281,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     defaultClientCredentialsScope: !connect,
     refreshTokenLength: () => refreshTokenLength,
   });
+  await refuseOfflineAccessWhen(provider, [publicClient.clientId, deviceClient.clientId], () => refuseOffline);
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));
   // Runs inside the provider once it has parsed the request: log the form body it read (the
@@ -499,12 +507,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     omitIssFromRedirects() {
       omitIss = true;
     },
+    refuseOfflineAccess() {
+      refuseOffline = true;
+    },
     registerRedirectUri(uri) {
       if (!publicClient.redirectUris.includes(uri)) publicClient.redirectUris.push(uri);
     },
     clearFaults() {
       faults.length = 0;
       omitIss = false;
+      refuseOffline = false;
     },
     revokeAllTokens() {
       for (const jti of issuedJtis) revokedJtis.add(jti);

@@ -81,7 +81,7 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Record<string, unknown>);
     readonly issuer: string;
     Grant: new (init: { accountId: string; clientId: string }) => Grant;
-    Client: { prototype: { redirectUriAllowed(this: { clientId: string }, value: string): boolean } };
+    Client: { prototype: { redirectUriAllowed(this: { clientId: string }, value: string): boolean }; find(id: string): Promise<object | undefined> };
     use(middleware: KoaMiddleware): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;

@@ -70,6 +70,20 @@ export function createProvider(o: ProviderOptions): Provider {
   return provider;
 }
 
+/**
+ * While `refuses()` says so, the public clients may not ask for offline_access: the provider
+ * answers invalid_scope (redirected back for a browser login, 400 at device authorization), as
+ * IdentityServer does for a scope the client is not allowed and as some tenants configure.
+ * oidc-provider checks a client's `scope` list; these static clients' list is read live.
+ */
+export async function refuseOfflineAccessWhen(provider: Provider, clientIds: string[], refuses: () => boolean): Promise<void> {
+  for (const id of clientIds) {
+    const client = await provider.Client.find(id);
+    if (!client) throw new Error(`no client ${id}`);
+    Object.defineProperty(client, 'scope', { get: () => (refuses() ? 'openid profile email' : undefined), configurable: true });
+  }
+}
+
 function configureProvider(o: ProviderOptions): Provider {
   const day = 24 * 60 * 60;
 

@@ -53,17 +53,54 @@ test('the redirect URI gives port and path; only plain-http loopback URIs are ac
   }
 });
 
-test('the one redirect with our state gives the code, answers a page, and frees the port', async () => {
+test('the one redirect with our state gives the code; its page waits for the login to end, says signed in, and the port is freed', async () => {
   const { server, base } = await start();
   const waiting = server.wait({ timeoutMs: 5000 });
-  const page = await get(`${base}/callback.html?code=abc&state=${STATE}&iss=${encodeURIComponent(ISSUER)}`);
+  let pageArrived = false;
+  const pageRequest = get(`${base}/callback.html?code=abc&state=${STATE}&iss=${encodeURIComponent(ISSUER)}`).finally(() => (pageArrived = true));
   assert.deepEqual(await waiting, { code: 'abc', iss: ISSUER });
+  assert.equal((await get(`${base}/callback.html?code=other&state=${STATE}`)).status, 410, 'nobody else is heard while the tokens are fetched');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(pageArrived, false, 'the page waits until the tokens are stored');
+  await server.signedIn();
+  const page = await pageRequest;
   assert.equal(page.status, 200);
-  assert.match(page.body, /return to the terminal/);
+  assert.match(page.body, /You are signed in.*return to the terminal/);
+  assert.equal(await isListening(server.port), false);
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+});
+
+test('a login that fails after the code arrived tells the browser what failed, escaped, never "signed in"', async () => {
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  const pageRequest = get(`${base}/callback.html?code=abc&state=${STATE}`);
+  await waiting;
+  await server.close(new CredentialsRejectedError('the token endpoint refused the code: invalid_grant (<b>spent</b>)'));
+  const page = await pageRequest;
+  assert.doesNotMatch(page.body, /signed in/i);
+  assert.match(page.body, /did not complete: the token endpoint refused the code: invalid_grant \(&#60;b&#62;spent&#60;\/b&#62;\)/);
   assert.equal(await isListening(server.port), false);
+});
+
+test('an address pasted in is judged like the redirect: a wrong path or state is refused and the wait goes on, ours gives the code', async () => {
+  const { server, redirectUri } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
+  assert.match(server.paste('abc') ?? '', /not an address/);
+  assert.match(server.paste(redirectUri.replace('callback.html', 'other.html') + `?code=abc&state=${STATE}`) ?? '', /not the address the browser ended on/);
+  assert.match(server.paste(`${redirectUri}?code=abc&state=forged`) ?? '', /does not belong to the login waiting here/);
+  assert.equal(server.paste(`  ${redirectUri}?code=pasted&state=${STATE}\n`), undefined);
+  assert.deepEqual(await waiting, { code: 'pasted', iss: undefined });
+  await server.signedIn();
+  assert.equal(await isListening(server.port), false);
+});
+
+test('a pasted address with our state and an error ends the login as the redirect would', async () => {
+  const { server, redirectUri } = await start();
+  const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), CredentialsRejectedError);
+  assert.equal(server.paste(`${redirectUri}?error=access_denied&state=${STATE}`), undefined);
+  await waiting;
 });
 
 test('for localhost it listens on 127.0.0.1 and ::1, for 127.0.0.1 there alone; never on other interfaces', async () => {
@@ -110,8 +147,9 @@ test('a stray request to the callback path without our state, or with another st
     assert.equal(page.status, 400, query);
     assert.match(page.body, /still waiting/, query);
   }
-  await get(`${base}/callback.html?code=real&state=${STATE}`);
+  void get(`${base}/callback.html?code=real&state=${STATE}`);
   assert.equal((await waiting).code, 'real');
+  await server.signedIn();
 });
 
 test('other paths get 404, other methods 405, oversized requests 414, and the wait goes on', async () => {
@@ -124,24 +162,23 @@ test('other paths get 404, other methods 405, oversized requests 414, and the wa
   assert.equal(post.status, 405);
   assert.equal(post.headers.get('allow'), 'GET');
   assert.equal((await get(`${base}/callback.html?code=abc&state=${STATE}&pad=${'x'.repeat(5000)}`)).status, 414);
-  await get(`${base}/callback.html?code=real&state=${STATE}`);
+  void get(`${base}/callback.html?code=real&state=${STATE}`);
   assert.equal((await waiting).code, 'real');
+  await server.signedIn();
 });
 
-test('a code under a forged or missing state fails the login (exit 4) and says so in the page', async () => {
+test('a code under a forged or missing state gets an error page, is not taken, and the wait goes on', async () => {
+  const { server, base } = await start();
+  const waiting = server.wait({ timeoutMs: 5000 });
   for (const query of ['code=abc&state=forged', 'code=abc', `code=abc&state=${STATE}&state=${STATE}`]) {
-    const { server, base } = await start();
-    const waiting = assert.rejects(server.wait({ timeoutMs: 5000 }), (error: unknown) => {
-      assert.ok(error instanceof CredentialsRejectedError, String(error));
-      assert.match(error.message, /does not belong to this login/);
-      return true;
-    });
     const page = await get(`${base}/callback.html?${query}`);
-    await waiting;
     assert.equal(page.status, 400, query);
-    assert.match(page.body, /does not belong/);
-    assert.equal(await isListening(server.port), false);
+    assert.match(page.body, /does not belong.*still waiting/, query);
   }
+  const real = get(`${base}/callback.html?code=real&state=${STATE}`);
+  assert.equal((await waiting).code, 'real');
+  await server.signedIn();
+  assert.equal((await real).status, 200);
 });
 
 test('a redirect without iss is refused when the provider promised one (RFC 9207), accepted when it did not', async () => {
@@ -152,8 +189,9 @@ test('a redirect without iss is refused when the provider promised one (RFC 9207
   await refused;
   const { server, base } = await start();
   const waiting = server.wait({ timeoutMs: 5000 });
-  await get(`${base}/callback.html?code=abc&state=${STATE}`);
+  void get(`${base}/callback.html?code=abc&state=${STATE}`);
   assert.deepEqual(await waiting, { code: 'abc', iss: undefined });
+  await server.signedIn();
 });
 
 test('an issuer other than ours in the redirect is refused (RFC 9207)', async () => {
@@ -182,6 +220,45 @@ test('error redirects fail by meaning, and nothing from the query reaches page o
     assert.ok(!page.body.includes('<script>'), page.body);
     assert.match(page.body, /&#60;script&#62;/);
   }
+});
+
+test('invalid_scope under our state, when the login can ask again: the browser waits, then is sent on to the next attempt under a new state', async () => {
+  const { server, base } = await start();
+  const refused = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  const page = fetch(`${base}/callback.html?error=invalid_scope&state=${STATE}`, { redirect: 'manual' });
+  assert.deepEqual(await refused, { scopeRefused: true });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/identity/connect/authorize?scope=openid'), true);
+  const sent = await page;
+  assert.equal(sent.status, 303);
+  assert.equal(sent.headers.get('location'), 'http://127.0.0.1:1/identity/connect/authorize?scope=openid');
+
+  const next = server.wait({ timeoutMs: 5000 });
+  assert.equal((await get(`${base}/callback.html?code=old&state=${STATE}`)).status, 400, 'the first attempt\'s state is spent');
+  void get(`${base}/callback.html?code=new&state=next-state`);
+  assert.deepEqual(await next, { code: 'new', iss: undefined });
+  await server.signedIn();
+});
+
+test('a code whose exchange the token endpoint refuses for its scope: the browser is sent on, and the next attempt comes back to the same server', async () => {
+  const { server, base } = await start();
+  const first = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  const page = fetch(`${base}/callback.html?code=first&state=${STATE}`, { redirect: 'manual' });
+  assert.deepEqual(await first, { code: 'first', iss: undefined });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/authorize'), true);
+  assert.equal((await page).status, 303);
+  const next = server.wait({ timeoutMs: 5000 });
+  void get(`${base}/callback.html?code=second&state=next-state`);
+  assert.deepEqual(await next, { code: 'second', iss: undefined });
+  await server.signedIn();
+});
+
+test('invalid_scope pasted in: nothing to send on, so retry() says the person needs the new URL', async () => {
+  const { server, redirectUri } = await start();
+  const refused = server.wait({ timeoutMs: 5000, scopeRefusable: true });
+  assert.equal(server.paste(`${redirectUri}?error=invalid_scope&state=${STATE}`), undefined);
+  assert.deepEqual(await refused, { scopeRefused: true });
+  assert.equal(server.retry('next-state', 'http://127.0.0.1:1/authorize'), false);
+  await server.close();
 });
 
 test('a redirect with our state but no code fails instead of hanging', async () => {

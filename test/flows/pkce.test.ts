@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { CredentialsRejectedError, NetworkError } from '../../src/errors.ts';
 import type { HttpClient, HttpResponse, RequestOptions } from '../../src/flows/http.ts';
 import {
-  authorizationCodeGrant,
+  authorizationCodeRequest,
   authorizationUrl,
   codeChallenge,
   createPkce,
@@ -144,7 +144,8 @@ test('the code exchange posts the verifier once, never retried, and maps invalid
     },
   };
   const exchange = { clientId: 'c', code: 'the-code', codeVerifier: 'the-verifier', redirectUri: 'http://localhost:5004/callback.html' };
-  await assert.rejects(authorizationCodeGrant(http, 'https://x.example/identity/connect/token', exchange, EXPECTED, () => 0), CredentialsRejectedError);
+  const response = await authorizationCodeRequest(http, 'https://x.example/identity/connect/token', exchange);
+  assert.throws(() => processAuthorizationCodeResponse(response, 0, EXPECTED), CredentialsRejectedError);
   assert.deepEqual(calls, [
     {
       url: 'https://x.example/identity/connect/token',

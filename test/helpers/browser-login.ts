@@ -33,6 +33,11 @@ export const CHROMIUM_ARGS = [
  * at the redirect URI.
  */
 export async function completeBrowserLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<URL> {
+  return (await runLogin(authorizeUrl, user, opts, false)).url;
+}
+
+/** completeBrowserLogin, and the text of the page the browser ended on, as the person reads it. */
+export function browserLoginPage(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<{ url: URL; text: string }> {
   return runLogin(authorizeUrl, user, opts, false);
 }
 
@@ -42,10 +47,10 @@ export async function completeBrowserLogin(authorizeUrl: string, user: BrowserUs
  * it, e.g. to deliver it later, tampered, twice, or not at all.
  */
 export async function captureBrowserRedirect(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions = {}): Promise<URL> {
-  return runLogin(authorizeUrl, user, opts, true);
+  return (await runLogin(authorizeUrl, user, opts, true)).url;
 }
 
-async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions, capture: boolean): Promise<URL> {
+async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLoginOptions, capture: boolean): Promise<{ url: URL; text: string }> {
   const timeout = opts.timeoutMs ?? 20_000;
   const redirectUri = new URL(authorizeUrl).searchParams.get('redirect_uri');
   if (!redirectUri) throw new Error('authorize URL has no redirect_uri');
@@ -75,9 +80,14 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
       }
       shown = await whichShows(page, redirected, { consent: 'input[name="prompt"][value="consent"]', error: '.error' });
     }
-    if (shown === 'consent') {
+    // A login the CLI sends round again (a refused scope) comes back to a consent page.
+    for (let rounds = 0; shown === 'consent'; rounds++) {
+      if (rounds === 3) throw new Error(`consent asked for again and again at ${page.url()}`);
+      const answered = page.url();
       await page.click(opts.consent === false ? 'a#cancel' : 'button[type="submit"]');
-      shown = await whichShows(page, redirected, { error: '.error' });
+      // Not the page just answered (each interaction has an address of its own): whatever comes after it.
+      await Promise.race([page.waitForURL((url) => url.href !== answered), redirected]);
+      shown = await whichShows(page, redirected, { consent: 'input[name="prompt"][value="consent"]', error: '.error' });
     }
     if (shown === 'error') {
       const text = (await page.locator('.error').first().innerText()).trim();
@@ -85,7 +95,7 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
     }
     const url = await redirected;
     if (!capture) await page.waitForLoadState('load');
-    return url;
+    return { url, text: capture ? '' : await page.locator('body').innerText() };
   } finally {
     await browser.close();
   }
@@ -95,7 +105,9 @@ async function runLogin(authorizeUrl: string, user: BrowserUser, opts: BrowserLo
 function observeRedirect(page: Page, isRedirect: (url: string) => boolean): Promise<URL> {
   return new Promise((resolve, reject) => {
     page.on('response', (response) => {
-      if (isRedirect(response.url())) resolve(new URL(response.url()));
+      // A page, not a hop on the way: the loopback may send the browser on (to sign in again).
+      const hop = response.status() >= 300 && response.status() < 400;
+      if (isRedirect(response.url()) && !hop) resolve(new URL(response.url()));
     });
     page.on('requestfailed', (request) => {
       if (isRedirect(request.url())) {

@@ -10,13 +10,16 @@ export const SCRIPT = '/usr/bin/script';
 /** The `skip` option of every test that needs script(1): see requirements.ts. */
 export const needsScript = { skip: skipWithout(existsSync(SCRIPT), 'no script(1) to give the CLI a terminal') };
 
+/** What to type at a prompt: the keys, or a function of the screen so far that finds them (e.g. by signing in somewhere). */
+export type Keys = string | ((screen: string) => string | Promise<string>);
+
 /**
  * Runs `ocs-auth ARGS…` with this process's environment less every OCS_* setting, plus `env`
  * (where a value is undefined, that variable is removed). Each step's keys are typed once its
  * prompt shows in what the CLI printed after the previous step's keys; a CLI that hangs is
  * killed after 20 s.
  */
-export function onTerminal(args: string[], env: Record<string, string | undefined>, steps: [prompt: RegExp, keys: string][] = []): Promise<{ code: number | null; screen: string }> {
+export function onTerminal(args: string[], env: Record<string, string | undefined>, steps: [prompt: RegExp, keys: Keys][] = []): Promise<{ code: number | null; screen: string }> {
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined && (key in env || !key.startsWith('OCS_'))) merged[key] = value;
   return new Promise((resolve, reject) => {
@@ -32,7 +35,14 @@ export function onTerminal(args: string[], env: Record<string, string | undefine
       screen += text;
       while (step < steps.length && steps[step]![0].test(screen.slice(seen))) {
         seen = screen.length;
-        child.stdin.write(steps[step++]![1]);
+        const keys = steps[step++]![1];
+        Promise.resolve(typeof keys === 'function' ? keys(screen) : keys).then(
+          (typed) => child.stdin.write(typed),
+          (error: unknown) => {
+            child.kill('SIGKILL');
+            reject(error);
+          },
+        );
       }
     });
     child.on('error', reject);
