@@ -55,11 +55,12 @@ export interface ResolveOptions {
 export const DEFAULT_PROFILE = 'default';
 export const DEFAULT_API_VERSION = 'v1';
 export const DEFAULT_REDIRECT_URI = 'http://localhost:5004/callback.html';
-export const DEFAULT_PKCE_SCOPE = 'openid ocsapi';
+/** A browser or device-code login asks for this plus offline_access; for this alone where the server refuses that. */
+export const PERSON_SCOPE_WITHOUT_REFRESH = 'openid ocsapi';
 /** CONNECT's API scope: what the samples send for client credentials. */
 export const ACCOUNT_API_SCOPE = 'api';
-/** Not documented by AVEVA for CONNECT: the OCS default with CONNECT's API scope. */
-export const DEFAULT_ACCOUNT_PKCE_SCOPE = `openid ${ACCOUNT_API_SCOPE}`;
+/** Not documented by AVEVA for CONNECT: the OCS scope with CONNECT's API scope. */
+export const ACCOUNT_PERSON_SCOPE_WITHOUT_REFRESH = `openid ${ACCOUNT_API_SCOPE}`;
 
 /**
  * flag > environment variable > profile in the config file > default (SPEC "Configuration"),

@@ -1,5 +1,5 @@
 import type { PublicClientFlow } from '../config/config-file.js';
-import { DEFAULT_ACCOUNT_PKCE_SCOPE, DEFAULT_PKCE_SCOPE, type CompleteSettings } from '../config/settings.js';
+import { ACCOUNT_PERSON_SCOPE_WITHOUT_REFRESH, PERSON_SCOPE_WITHOUT_REFRESH, type CompleteSettings } from '../config/settings.js';
 import { secretAccount } from '../store/secret-store.js';
 import { bindingFor, storeBoundSecret } from './bound-secret.js';
 import type { FlowDeps } from './flow-deps.js';
@@ -26,7 +26,7 @@ export interface PersonScope {
  */
 export function personScope(settings: CompleteSettings): PersonScope {
   if (settings.scope !== undefined) return { scope: settings.scope, fallback: undefined };
-  const short = settings.accountId === undefined ? DEFAULT_PKCE_SCOPE : DEFAULT_ACCOUNT_PKCE_SCOPE;
+  const short = settings.accountId === undefined ? PERSON_SCOPE_WITHOUT_REFRESH : ACCOUNT_PERSON_SCOPE_WITHOUT_REFRESH;
   return { scope: `${short} offline_access`, fallback: short };
 }
 
