@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../cli/io.js';
-import { configDir } from '../config/paths.js';
+import { configDir, stateDir } from '../config/paths.js';
 import { fileTokenCache } from '../store/token-cache.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
 import { Ui } from '../cli/ui.js';
@@ -40,6 +40,7 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
   const verbose = Boolean(globals.verbose);
   const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, globals.color === false));
   const dir = configDir(deps.env);
+  const state = stateDir(deps.env);
   let config: Promise<ConfigFile> | undefined;
   const loadConfig = () => (config ??= loadConfigFile(dir));
   return {
@@ -54,14 +55,14 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
       return {
         store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose }),
-        tokens: fileTokenCache(dir),
+        tokens: fileTokenCache(state),
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
         trace,
         // Only a stale cache needs the lock: keep its module off the hot path.
-        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted }),
-        cache: fileCache(join(dir, 'cache')),
+        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(state, 'locks'), name, { signal: deps.interrupted }),
+        cache: fileCache(join(state, 'cache')),
         interrupted: deps.interrupted,
       };
     },
