@@ -12,6 +12,9 @@ Runs an OCS / AVEVA Data Hub emulator (a real OpenID provider) on 127.0.0.1 unti
 Options:
   --port N               listen on port N (default: $PORT or ${DEFAULT_PORT}; 0 picks a free one)
   --token-ttl SECONDS    access token lifetime (default 3600)
+  --refresh-token-length N
+                         characters in each refresh token (default 43); real servers
+                         send longer ones (Azure AD's about 2,000)
   --connect              CONNECT data services mode: an account instead of a tenant,
                          identity on its own port, scope=api, the account API
   --fault ROUTE=SPEC     inject a fault; repeatable. SPEC is STATUS[:retry-after=S][:times=N]
@@ -153,6 +156,7 @@ function parseFlags(argv: string[]) {
     options: {
       port: { type: 'string' },
       'token-ttl': { type: 'string' },
+      'refresh-token-length': { type: 'string' },
       connect: { type: 'boolean' },
       fault: { type: 'string', multiple: true },
       delay: { type: 'string', multiple: true },
@@ -180,12 +184,15 @@ async function main(argv: string[]): Promise<number> {
 
   let port: number;
   let accessTokenTtl: number | undefined;
+  let refreshTokenLength: number | undefined;
   let faults: Fault[];
   try {
     port = parseCount('port', values.port ?? process.env.PORT ?? String(DEFAULT_PORT));
     if (port > 65535) throw new UsageError(`port must be 0-65535, got ${port}`);
     accessTokenTtl = values['token-ttl'] === undefined ? undefined : parseCount('token-ttl', values['token-ttl']);
     if (accessTokenTtl === 0) throw new UsageError('token-ttl must be at least 1');
+    refreshTokenLength = values['refresh-token-length'] === undefined ? undefined : parseCount('refresh-token-length', values['refresh-token-length']);
+    if (refreshTokenLength === 0) throw new UsageError('refresh-token-length must be at least 1');
     faults = [...(values.delay ?? []).map(parseDelay), ...(values.fault ?? []).map(parseFault)];
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -195,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
 
   let emu: Emulator;
   try {
-    emu = await startEmulator({ port, accessTokenTtl, connect: Boolean(values.connect) });
+    emu = await startEmulator({ port, accessTokenTtl, refreshTokenLength, connect: Boolean(values.connect) });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`emulator: port ${port} is in use; pick another with --port N (0 for any free port)`);

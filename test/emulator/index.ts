@@ -125,6 +125,8 @@ export interface EmulatorOptions {
   redirectUris?: string[] | undefined;
   /** Added to every access token, e.g. many role claims, to make tokens as large as real ones get. */
   extraAccessTokenClaims?: Record<string, unknown> | undefined;
+  /** Characters in each refresh token (default 43): servers send long ones, Azure AD's about 2,000. */
+  refreshTokenLength?: number | undefined;
   /**
    * Serve HTTPS with this key and certificate. `origin` (e.g. https://ocs.test) is then the
    * emulator's public address, in its resource and issuer; the test makes it reach the
@@ -261,6 +263,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     extraAccessTokenClaims: opts.extraAccessTokenClaims ?? {},
     apiScope: connect ? ACCOUNT_API_SCOPE : OCS_API_SCOPE,
     defaultClientCredentialsScope: !connect,
+    refreshTokenLength: opts.refreshTokenLength,
   });
   // Without a listener these are swallowed into a bare 500 server_error response.
   provider.on('server_error', (_ctx: unknown, err: unknown) => console.error('OCS emulator: oidc-provider server_error:', err));

@@ -28,6 +28,8 @@ export interface ProviderOptions {
    * does. CONNECT: not; its samples always send scope=api, and a token without it is refused.
    */
   defaultClientCredentialsScope: boolean;
+  /** Characters in each refresh token (default: oidc-provider's 43); Azure AD's run to about 2,000. */
+  refreshTokenLength: number | undefined;
 }
 
 // Paths under the /identity mount, as OCS's IdentityServer names them.
@@ -131,6 +133,11 @@ function configureProvider(o: ProviderOptions): Provider {
     // Absolute path on the identity origin, whatever the mount: the emulator serves them there.
     interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/identity/interaction/${interaction.uid}` },
     rotateRefreshToken: true,
+    // Opaque token values are this many random bits in base64url, 6 bits a character.
+    formats: {
+      bitsOfOpaqueRandomness: (_ctx: KoaContext, token: { kind: string }) =>
+        token.kind === 'RefreshToken' && o.refreshTokenLength !== undefined ? o.refreshTokenLength * 6 : 256,
+    },
     async findAccount(_ctx: KoaContext, sub: string) {
       if (sub !== o.user.sub) return undefined;
       return {
