@@ -82,6 +82,8 @@ declare module 'oidc-provider' {
     readonly issuer: string;
     Grant: new (init: { accountId: string; clientId: string }) => Grant;
     Client: { prototype: { redirectUriAllowed(this: { clientId: string }, value: string): boolean } };
+    /** A refresh token's value is its id, made by generateTokenId. */
+    RefreshToken: { prototype: { generateTokenId(): string } };
     use(middleware: KoaMiddleware): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;

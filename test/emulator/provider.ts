@@ -57,6 +57,12 @@ export function createProvider(o: ProviderOptions): Provider {
     const uris = this.clientId === o.publicClient.clientId ? o.publicClient.redirectUris : [];
     return uris.some((uri) => uri.toLowerCase() === value.toLowerCase());
   };
+  // oidc-provider's own ids (formats.bitsOfOpaqueRandomness) stop at about 500 characters: its
+  // random pool would ask for more than getRandomValues gives at once.
+  const length = o.refreshTokenLength;
+  if (length !== undefined) {
+    provider.RefreshToken.prototype.generateTokenId = () => randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+  }
   return provider;
 }
 
@@ -133,11 +139,6 @@ function configureProvider(o: ProviderOptions): Provider {
     // Absolute path on the identity origin, whatever the mount: the emulator serves them there.
     interactions: { url: (_ctx: KoaContext, interaction: { uid: string }) => `/identity/interaction/${interaction.uid}` },
     rotateRefreshToken: true,
-    // Opaque token values are this many random bits in base64url, 6 bits a character.
-    formats: {
-      bitsOfOpaqueRandomness: (_ctx: KoaContext, token: { kind: string }) =>
-        token.kind === 'RefreshToken' && o.refreshTokenLength !== undefined ? o.refreshTokenLength * 6 : 256,
-    },
     async findAccount(_ctx: KoaContext, sub: string) {
       if (sub !== o.user.sub) return undefined;
       return {
