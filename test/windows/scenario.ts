@@ -67,7 +67,8 @@ function startWindowsNode(args: string[], env: Record<string, string> = {}, stdi
     await writeFile(files.in, stdin ?? '');
     const fds = [openSync(files.in, 'r'), openSync(files.out, 'w'), openSync(files.err, 'w')];
     const child = spawn(WINE, [NODE_EXE, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, WINEPREFIX: PREFIX, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', ...env },
+      // Wine names Unix files in the locale's character set: UTF-8, or no non-ASCII file name can be made.
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', WINEPREFIX: PREFIX, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', ...env },
       stdio: fds,
     });
     for (const fd of fds) closeSync(fd);
@@ -81,6 +82,32 @@ function startWindowsNode(args: string[], env: Record<string, string> = {}, stdi
 
 function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Result> {
   return startWindowsNode([winPath(CLI), ...args], env, stdin).done;
+}
+
+/**
+ * The CLI with Windows' own variables (APPDATA, USERPROFILE…) set or, where null, removed:
+ * Wine sets those from its registry over the Unix environment, so a launcher under Windows
+ * Node changes them and runs the CLI with its stdin, stdout and stderr.
+ */
+async function cliWithWindowsEnv(windowsEnv: Record<string, string | null>, args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Result> {
+  const launcher = join(WORK, 'launcher.cjs');
+  await writeFile(
+    launcher,
+    `const { spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const [envFile, ...command] = process.argv.slice(2);
+const env = { ...process.env };
+for (const [name, value] of Object.entries(JSON.parse(readFileSync(envFile, 'utf8')))) {
+  for (const key of Object.keys(env)) if (key.toUpperCase() === name.toUpperCase()) delete env[key];
+  if (value !== null) env[name] = value;
+}
+const result = spawnSync(process.execPath, command, { env, stdio: 'inherit' });
+process.exit(result.status ?? 1);
+`,
+  );
+  const envFile = join(WORK, `env-${process.hrtime.bigint()}.json`);
+  await writeFile(envFile, JSON.stringify(windowsEnv));
+  return startWindowsNode([winPath(launcher), winPath(envFile), winPath(CLI), ...args], env, stdin).done;
 }
 
 /** What a Windows Node script prints, parsed as JSON; the script fails the step when it fails. */
@@ -299,4 +326,39 @@ test('6. six parallel refreshes of one session lose nothing: one token request, 
   const afterwards = await refresh(emulator, folder, env, [...tokens][0]!);
   assert.equal(await tenantAnswers(afterwards), 200);
   await rm(folder, { recursive: true, force: true });
+});
+
+/** configure, login --client-credentials (secret on stdin) and a token, under these Windows variables. */
+async function clientCredentialsProfile(windowsEnv: Record<string, string | null>): Promise<void> {
+  const { OCS_CLIENT_SECRET: secret, ...settings } = clientCredentials();
+  const configure = await cliWithWindowsEnv(windowsEnv, ['configure', '--resource', settings.OCS_RESOURCE!, '--tenant-id', settings.OCS_TENANT_ID!, '--client-id', settings.OCS_CLIENT_ID!, '--client-credentials']);
+  assert.equal(configure.code, 0, configure.stderr);
+  const login = await cliWithWindowsEnv(windowsEnv, ['login', '--client-credentials', '--client-secret-stdin'], {}, `${secret}\n`);
+  assert.equal(login.code, 0, login.stderr);
+  const token = await cliWithWindowsEnv(windowsEnv, ['token']);
+  assert.equal(token.code, 0, token.stderr);
+  assert.equal(await tenantAnswers(assertJwt(token.stdout, token.stderr)), 200);
+}
+
+/** config.ini in `roaming`\ocs-auth, the cached token in `local`\ocs-auth, the secret in the Credential Manager entry of that config folder. */
+async function assertLaidOut(roaming: string, local: string): Promise<void> {
+  assert.ok(existsSync(join(unixPath(roaming), 'ocs-auth', 'config.ini')), `config.ini in ${roaming}\\ocs-auth`);
+  const tokens = await filesUnder(join(unixPath(local), 'ocs-auth', 'tokens'));
+  assert.equal(tokens.length, 1, `the cached token in ${local}\\ocs-auth\\tokens`);
+  const stored = await credentialManagerEntry(`${roaming}\\ocs-auth`, 'default/client-credentials/client-secret');
+  assert.ok(stored?.includes(emulator.confidentialClient.clientSecret), 'the Credential Manager holds the secret');
+}
+
+test('7. a user profile path with spaces and non-ASCII letters holds config, caches and the Credential Manager entry', async () => {
+  const profile = 'C:\\users\\Zoë Müller-Łukasz';
+  const roaming = `${profile}\\AppData\\Roaming`;
+  const local = `${profile}\\AppData\\Local`;
+  await clientCredentialsProfile({ USERPROFILE: profile, APPDATA: roaming, LOCALAPPDATA: local });
+  await assertLaidOut(roaming, local);
+});
+
+test('8. APPDATA and LOCALAPPDATA unset: the user profile folder\'s AppData\\Roaming and AppData\\Local', async () => {
+  const profile = 'C:\\users\\Ünset Ådministrator';
+  await clientCredentialsProfile({ USERPROFILE: profile, APPDATA: null, LOCALAPPDATA: null });
+  await assertLaidOut(`${profile}\\AppData\\Roaming`, `${profile}\\AppData\\Local`);
 });
