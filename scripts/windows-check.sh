@@ -67,6 +67,9 @@ got=$(node -p 'require(process.argv[1]).version' "$work/install/node_modules/@na
 [ "$got" = "$want" ] || fail "@napi-rs/keyring-win32-x64-msvc is $got, package-lock's @napi-rs/keyring $want"
 echo "Windows Node $(node -p 'require(process.argv[1]).version' "$node_dir/package/package.json"), $("$wine" --version), @napi-rs/keyring-win32-x64-msvc $got"
 
+# A Windows program that holds a file open as scanners and editors do: Node's own opens share delete.
+x86_64-w64-mingw32-gcc -municode -O2 -o "$work/hold-open.exe" test/windows/hold-open.c
+
 # OCS_AUTH_TEST_LOG=FILE (.ci/run): the readable spec report goes to FILE, TAP to stdout.
 reporters=()
 if [ -n "${OCS_AUTH_TEST_LOG:-}" ]; then
@@ -75,5 +78,5 @@ fi
 # Chromium (the device-code approvals) writes into HOME: a throwaway one.
 mkdir -p "$work/home" "$work/runs"
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_CACHE_HOME="$work/home/.cache" \
-  OCS_AUTH_WINE="$wine" OCS_AUTH_WINDOWS_NODE="$node_exe" OCS_AUTH_WINDOWS_CLI="$cli" OCS_AUTH_WINDOWS_WORK="$work/runs" \
+  OCS_AUTH_WINE="$wine" OCS_AUTH_WINDOWS_NODE="$node_exe" OCS_AUTH_WINDOWS_CLI="$cli" OCS_AUTH_WINDOWS_WORK="$work/runs" OCS_AUTH_WINDOWS_HOLD_OPEN="$work/hold-open.exe" \
   node --import tsx --test --test-concurrency=1 "${reporters[@]}" "$repo/test/windows/scenario.ts"

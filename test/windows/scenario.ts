@@ -24,6 +24,7 @@ const NODE_EXE = required('OCS_AUTH_WINDOWS_NODE');
 const CLI = required('OCS_AUTH_WINDOWS_CLI');
 const PREFIX = required('WINEPREFIX');
 const WORK = required('OCS_AUTH_WINDOWS_WORK');
+const HOLD_OPEN = required('OCS_AUTH_WINDOWS_HOLD_OPEN');
 const KEYRING = join(dirname(CLI), '..', '..', '@napi-rs', 'keyring');
 
 // Until branch secrets-long merges, a keychain entry holds no secret over 1,280 characters on
@@ -53,6 +54,8 @@ interface Result {
 }
 
 interface Started {
+  /** Its stdout so far. */
+  stdout(): Promise<string>;
   /** Its stderr so far. */
   stderr(): Promise<string>;
   done: Promise<Result>;
@@ -60,13 +63,18 @@ interface Started {
 
 /** Windows Node running `args` (a script and its arguments), with only this environment beside Wine's own. */
 function startWindowsNode(args: string[], env: Record<string, string> = {}, stdin?: string): Started {
+  return startWindowsProgram(NODE_EXE, args, env, stdin);
+}
+
+/** A Windows program (its Unix path), with only this environment beside Wine's own. */
+function startWindowsProgram(program: string, args: string[], env: Record<string, string> = {}, stdin?: string): Started {
   const dir = join(WORK, `run-${process.hrtime.bigint()}`);
   const files = { in: join(dir, 'stdin'), out: join(dir, 'stdout'), err: join(dir, 'stderr') };
   const done = (async () => {
     await mkdir(dir, { recursive: true });
     await writeFile(files.in, stdin ?? '');
     const fds = [openSync(files.in, 'r'), openSync(files.out, 'w'), openSync(files.err, 'w')];
-    const child = spawn(WINE, [NODE_EXE, ...args], {
+    const child = spawn(WINE, [program, ...args], {
       // Wine names Unix files in the locale's character set: UTF-8, or no non-ASCII file name can be made.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', WINEPREFIX: PREFIX, WINEDEBUG: '-all', NODE_SKIP_PLATFORM_CHECK: '1', ...env },
       stdio: fds,
@@ -77,7 +85,7 @@ function startWindowsNode(args: string[], env: Record<string, string> = {}, stdi
     clearTimeout(timer);
     return { code, stdout: await readFile(files.out, 'utf8'), stderr: await readFile(files.err, 'utf8') };
   })();
-  return { stderr: () => readFile(files.err, 'utf8').catch(() => ''), done };
+  return { stdout: () => readFile(files.out, 'utf8').catch(() => ''), stderr: () => readFile(files.err, 'utf8').catch(() => ''), done };
 }
 
 function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Result> {
@@ -361,4 +369,37 @@ test('8. APPDATA and LOCALAPPDATA unset: the user profile folder\'s AppData\\Roa
   const profile = 'C:\\users\\Ünset Ådministrator';
   await clientCredentialsProfile({ USERPROFILE: profile, APPDATA: null, LOCALAPPDATA: null });
   await assertLaidOut(`${profile}\\AppData\\Roaming`, `${profile}\\AppData\\Local`);
+});
+
+/** Starts hold-open on `file` and resolves once it holds it. */
+async function holdOpen(file: string, ms: number): Promise<Started> {
+  const holder = startWindowsProgram(HOLD_OPEN, [winPath(file), String(ms)]);
+  const deadline = Date.now() + 30_000;
+  while (!(await holder.stdout()).includes('held')) {
+    if (Date.now() > deadline) assert.fail(`hold-open never held ${file}: ${await holder.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return holder;
+}
+
+test('9. a cached token held open by another program (no delete sharing): replaced once it is let go; held throughout, the token is printed all the same with a warning naming the file', async () => {
+  // Step 2's profile, the default one, cached its token here.
+  const file = join(localAppData, 'ocs-auth', 'tokens', 'client-credentials', 'default.json');
+  assert.ok(existsSync(file), `${file} exists`);
+
+  const briefly = await holdOpen(file, 1500);
+  const before = await readFile(file, 'utf8');
+  const replaced = await cli(['token', '--force']);
+  assert.equal(replaced.code, 0, replaced.stderr);
+  assert.equal((await briefly.done).code, 0);
+  assert.notEqual(await readFile(file, 'utf8'), before, 'the new token is cached');
+  assert.ok(JSON.stringify(JSON.parse(await readFile(file, 'utf8'))).includes(assertJwt(replaced.stdout, replaced.stderr)), 'the cache holds the printed token');
+
+  const throughout = await holdOpen(file, 20_000);
+  const uncached = await cli(['token', '--force']);
+  assert.equal(uncached.code, 0, uncached.stderr);
+  assertJwt(uncached.stdout, uncached.stderr);
+  assert.match(uncached.stderr, /could not cache the access token: .*default\.json/, 'a warning names the file');
+  assert.doesNotMatch(uncached.stderr, /\n\s+at /, 'no stack trace');
+  await throughout.done;
 });
