@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, win32 } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
@@ -401,4 +401,21 @@ test('9. a cached token held open by another program (no delete sharing): replac
   assert.match(uncached.stderr, /could not cache the access token: .*default\.json/, 'a warning names the file');
   assert.doesNotMatch(uncached.stderr, /\n\s+at /, 'no stack trace');
   await throughout.done;
+});
+
+test('10. a lock whose holder went silent, held open by another program, is taken over once it is let go', async () => {
+  // The lock of step 2's session (src/store/lock.ts): a holder elsewhere whose heartbeat (the
+  // file's mtime) stopped a minute ago.
+  const lock = join(localAppData, 'ocs-auth', 'locks', 'default-client-credentials.lock');
+  await mkdir(dirname(lock), { recursive: true });
+  await writeFile(lock, JSON.stringify({ id: 'gone', pid: 4242, host: 'a build agent that is gone' }));
+  const minuteAgo = new Date(Date.now() - 60_000);
+  await utimes(lock, minuteAgo, minuteAgo);
+
+  const holder = await holdOpen(lock, 2000);
+  const result = await cli(['token', '--force']);
+  assert.equal(result.code, 0, result.stderr);
+  assertJwt(result.stdout, result.stderr);
+  assert.equal((await holder.done).code, 0);
+  assert.ok(!existsSync(lock), 'the lock is released');
 });
