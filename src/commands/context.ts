@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FlowDeps } from '../flows/flow-deps.js';
 import type { HttpClient } from '../flows/http.js';
 import { wantsColor } from '../cli/io.js';
-import { configDir } from '../config/paths.js';
+import { configDir, stateDir } from '../config/paths.js';
 import { fileTokenCache } from '../store/token-cache.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../config/settings.js';
 import { Ui } from '../cli/ui.js';
@@ -19,6 +19,8 @@ export interface CommandContext {
   ui: Ui;
   verbose: boolean;
   configDir: string;
+  /** Cached tokens, locks, caches and sealed secrets: the config folder, except on Windows (configDir's stateDir). */
+  stateDir: string;
   loadConfig(): Promise<ConfigFile>;
   /**
    * A profile named by -p or OCS_AUTH_PROFILE must exist, unless the command creates it
@@ -40,6 +42,7 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
   const verbose = Boolean(globals.verbose);
   const ui = new Ui(deps.io, () => wantsColor(deps.io, deps.env, globals.color === false));
   const dir = configDir(deps.env);
+  const state = stateDir(deps.env);
   let config: Promise<ConfigFile> | undefined;
   const loadConfig = () => (config ??= loadConfigFile(dir));
   let ignoredSaid = false;
@@ -48,6 +51,7 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
     ui,
     verbose,
     configDir: dir,
+    stateDir: state,
     loadConfig,
     async settings(flags, { createsProfile = false } = {}) {
       const settings = settingsFrom(await loadConfig(), flags, deps.env, dir, createsProfile);
@@ -62,15 +66,15 @@ export function createContext(deps: Deps, globals: GlobalOptions): CommandContex
       let http: Promise<HttpClient> | undefined;
       const trace = verbose ? (line: string) => ui.detail(line) : undefined;
       return {
-        store: deps.openStore({ requested: storage, configDir: dir, warn: (message) => ui.warn(message), verbose, env: deps.env }),
-        tokens: fileTokenCache(dir),
+        store: deps.openStore({ requested: storage, configDir: dir, stateDir: state, warn: (message) => ui.warn(message), verbose, env: deps.env }),
+        tokens: fileTokenCache(state),
         http: () => (http ??= deps.createHttpClient({ trace, caFile: network.caFile })),
         now: () => deps.now(),
         warn: (message) => ui.warn(message),
         trace,
         // Only a stale cache needs the lock: keep its module off the hot path.
-        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(dir, 'locks'), name, { signal: deps.interrupted, onWait: trace }),
-        cache: fileCache(join(dir, 'cache')),
+        lock: async (name) => (await import('../store/lock.js')).acquireLock(join(state, 'locks'), name, { signal: deps.interrupted, onWait: trace }),
+        cache: fileCache(join(state, 'cache')),
         interrupted: deps.interrupted,
       };
     },

@@ -95,7 +95,7 @@ async function configIfReadable(context: CommandContext): Promise<ConfigFile> {
 /** Both stores, wherever secrets may have been kept; a keychain that does not answer has nothing of ours to remove. */
 async function reachableStores(context: CommandContext): Promise<SecretStore[]> {
   const stores: SecretStore[] = [new FileStore(context.configDir, (message) => context.ui.warn(message))];
-  const keychain = keychainForFolder(context.configDir, context.deps.env);
+  const keychain = keychainForFolder(context.configDir, context.stateDir, context.deps.env);
   try {
     await keychain.list();
     stores.unshift(keychain);

@@ -4,7 +4,7 @@
 // settings that do not resolve, no fresh token) it declines without a word, and the whole CLI
 // runs the command from the start, so every message and exit code stays the program's.
 import { loadConfigFile } from '../config/config-file.js';
-import { configDir } from '../config/paths.js';
+import { configDir, stateDir } from '../config/paths.js';
 import { type CompleteSettings, requireComplete } from '../config/settings.js';
 import { cachedAccessToken, tokenRequest } from '../flows/cached-token.js';
 import type { StoredToken } from '../flows/stored-token.js';
@@ -37,6 +37,6 @@ async function cachedToken(options: TokenOptions, deps: TokenFromCacheDeps): Pro
   const settings = requireComplete(settingsFrom(await loadConfigFile(dir), settingFlags(options), deps.env, dir));
   // Ignored variables are named on stderr, which is the whole CLI's to write.
   if (settings.ignoredVariables.length > 0) return undefined;
-  const token = await cachedAccessToken({ tokens: fileTokenCache(dir), now: deps.now }, tokenRequest(options, settings, deps.env));
+  const token = await cachedAccessToken({ tokens: fileTokenCache(stateDir(deps.env)), now: deps.now }, tokenRequest(options, settings, deps.env));
   return token === undefined ? undefined : { settings, token };
 }

@@ -28,7 +28,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     } finally {
       await close(file);
     }
-    await rename(temporary, path);
+    await replace(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw fsUsageError(error, 'write', path);
@@ -36,6 +36,27 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
   // The rename lives in the folder: without this, a crash soon after may bring back the old file.
   await syncFolder(folder);
   await removeStaleTemporaries(path);
+}
+
+// Windows refuses to replace a file that another process holds open without FILE_SHARE_DELETE
+// (EPERM; EACCES or EBUSY from some file systems): a virus scanner, a backup or indexing
+// service, an editor. Such holds mostly last moments, so the rename is tried again for a while,
+// as npm's own atomic writes (graceful-fs) do, before the write fails naming the file.
+const REPLACE_RETRY_MS = 5_000;
+const HELD_OPEN = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+async function replace(temporary: string, path: string): Promise<void> {
+  const deadline = Date.now() + REPLACE_RETRY_MS;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
+    try {
+      return await rename(temporary, path);
+    } catch (error) {
+      if (process.platform !== 'win32' || !HELD_OPEN.has((error as NodeJS.ErrnoException).code ?? '') || Date.now() + pause > deadline) throw error;
+      // Only a held file waits: the module stays off every other write's path.
+      const { setTimeout: sleep } = await import('node:timers/promises');
+      await sleep(pause);
+    }
+  }
 }
 
 async function syncFolder(folder: string): Promise<void> {

@@ -33,8 +33,8 @@ export function keychainEntryLimit(platform: NodeJS.Platform, env: NodeJS.Proces
 export interface KeychainStoreOptions {
   /** The most characters one entry holds (keychainEntryLimit): a longer secret is sealed. */
   entryLimit: number;
-  /** Where sealed secrets are kept: the config folder the namespace names. */
-  configDir: string;
+  /** Where sealed secrets are kept: the state folder of the config folder the namespace names. */
+  sealedDir: string;
 }
 
 // A locked keyring may wait for an unlock dialog that no one will ever see (SSH, CI).
@@ -68,7 +68,7 @@ export class KeychainStore implements SecretStore {
       if (value === undefined || !isPointer(value)) return value;
       const pointer = parsePointer(value);
       if (!pointer) return undefined;
-      const secret = await unseal(this.options.configDir, pointer);
+      const secret = await unseal(this.options.sealedDir, pointer);
       if (secret !== MISSING) return secret;
       // Replaced by a write since we read the entry (which removes the old file): read it again.
       // Unchanged, the file is gone for good, and the secret with it.
@@ -90,18 +90,18 @@ export class KeychainStore implements SecretStore {
     } else {
       // Kept even if the entry's write fails: one that timed out may land all the same, and
       // its file must be there. delete() sweeps what no entry points to.
-      const pointer = await seal(this.options.configDir, this.group(account), value);
+      const pointer = await seal(this.options.sealedDir, this.group(account), value);
       await this.setEntry(account, formatPointer(pointer));
     }
     // The replaced value's file: no reader finds it any more once the entry is replaced.
     const replaced = previous === undefined ? undefined : parsePointer(previous);
-    if (replaced) await removeReplaced(this.options.configDir, replaced.file);
+    if (replaced) await removeReplaced(this.options.sealedDir, replaced.file);
   }
 
   async delete(account: string): Promise<boolean> {
     const deleted = await this.call((keytar) => keytar.deletePassword(SERVICE, this.entry(account)));
     // Every file the entry ever pointed to, the ones lost races left behind included.
-    await removeGroup(this.options.configDir, this.group(account));
+    await removeGroup(this.options.sealedDir, this.group(account));
     return deleted;
   }
 

@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   /** From --storage, OCS_AUTH_STORAGE or the profile; undefined means "keychain if it answers". */
   requested: StorageKind | undefined;
   configDir: string;
+  /** The machine's own state folder (Windows: under %LOCALAPPDATA%), where sealed secrets go. */
+  stateDir: string;
   warn: (message: string) => void;
   /** --verbose: the fallback warning names the keychain's own error (a long D-Bus message on Linux). */
   verbose?: boolean | undefined;
@@ -17,9 +19,13 @@ export interface OpenStoreOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** The keychain's entries for one config folder; secrets too long for an entry are sealed into the folder. */
-export function keychainForFolder(configDir: string, env: NodeJS.ProcessEnv): KeychainStore {
-  return new KeychainStore(`cfg-${shortHash(resolve(configDir))}`, { entryLimit: keychainEntryLimit(process.platform, env), configDir });
+/**
+ * The keychain's entries for one config folder. Secrets too long for an entry are sealed into
+ * the state folder: their keys stay in this machine's keychain, so the files must not roam to
+ * another machine with the config folder (Windows' %APPDATA%).
+ */
+export function keychainForFolder(configDir: string, stateDir: string, env: NodeJS.ProcessEnv): KeychainStore {
+  return new KeychainStore(`cfg-${shortHash(resolve(configDir))}`, { entryLimit: keychainEntryLimit(process.platform, env), sealedDir: stateDir });
 }
 
 /**
@@ -27,10 +33,10 @@ export function keychainForFolder(configDir: string, env: NodeJS.ProcessEnv): Ke
  * if it cannot be reached (a headless Linux box, a container), the file takes over and the
  * user is told once, naming the file.
  */
-export function openSecretStore({ requested, configDir, warn, verbose = false, env }: OpenStoreOptions): SecretStore {
+export function openSecretStore({ requested, configDir, stateDir, warn, verbose = false, env }: OpenStoreOptions): SecretStore {
   if (requested === 'file') return new FileStore(configDir, warn);
-  if (requested === 'keychain') return keychainForFolder(configDir, env);
-  return new KeychainOrFileStore(keychainForFolder(configDir, env), new FileStore(configDir, warn), fallbackWarning(configDir, warn, verbose));
+  if (requested === 'keychain') return keychainForFolder(configDir, stateDir, env);
+  return new KeychainOrFileStore(keychainForFolder(configDir, stateDir, env), new FileStore(configDir, warn), fallbackWarning(configDir, warn, verbose));
 }
 
 /**

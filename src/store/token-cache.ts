@@ -10,7 +10,7 @@ export interface CachedSession {
 }
 
 /**
- * The cached access token of each session, one file each under <config folder>/tokens/, mode
+ * The cached access token of each session, one file each under <state folder>/tokens/ (paths.ts stateDir), mode
  * 0600. Access tokens live here rather than in the keychain on every platform: they expire
  * within the hour, a Windows keychain entry holds 1,280 characters while a token with role
  * claims holds more, and one small file read keeps a cached `token` near bare Node's start-up.
@@ -24,12 +24,12 @@ export interface TokenCache {
   list(): Promise<CachedSession[]>;
 }
 
-export function tokenCacheDir(configDir: string): string {
-  return join(configDir, 'tokens');
+export function tokenCacheDir(stateDir: string): string {
+  return join(stateDir, 'tokens');
 }
 
-export function fileTokenCache(configDir: string): TokenCache {
-  const dir = tokenCacheDir(configDir);
+export function fileTokenCache(stateDir: string): TokenCache {
+  const dir = tokenCacheDir(stateDir);
   const path = ({ owner, flow }: CachedSession) => join(dir, flow, `${owner}.json`);
   return {
     async read(session) {

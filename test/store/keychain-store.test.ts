@@ -25,7 +25,7 @@ function secretToolStore(username: string, value: string): Promise<void> {
 
 test('the keychain store reads, writes, lists and deletes real Secret Service entries, filed under its namespace', { skip }, async () => {
   const namespace = `test-${randomUUID()}`;
-  const store = new KeychainStore(namespace, { entryLimit: Infinity, configDir: tmpdir() });
+  const store = new KeychainStore(namespace, { entryLimit: Infinity, sealedDir: tmpdir() });
   const account = 'default/client-credentials/client-secret';
   assert.equal(await store.get(account), undefined);
   await store.set(account, 's3cret value');
@@ -39,8 +39,8 @@ test('the keychain store reads, writes, lists and deletes real Secret Service en
 });
 
 test('two config folders with a profile "default" do not share an entry', { skip }, async () => {
-  const first = new KeychainStore(`test-${randomUUID()}`, { entryLimit: Infinity, configDir: tmpdir() });
-  const second = new KeychainStore(`test-${randomUUID()}`, { entryLimit: Infinity, configDir: tmpdir() });
+  const first = new KeychainStore(`test-${randomUUID()}`, { entryLimit: Infinity, sealedDir: tmpdir() });
+  const second = new KeychainStore(`test-${randomUUID()}`, { entryLimit: Infinity, sealedDir: tmpdir() });
   const account = 'default/pkce/refresh-token';
   await first.set(account, 'first folder');
   await second.set(account, 'second folder');
@@ -59,7 +59,7 @@ async function windowsSizedStore(t: TestContext): Promise<{ store: KeychainStore
   const namespace = `test-${randomUUID()}`;
   const configDir = await mkdtemp(join(tmpdir(), 'ocs-auth-sealed-'));
   t.after(() => rm(configDir, { recursive: true, force: true }));
-  return { store: new KeychainStore(namespace, { entryLimit: WINDOWS_ENTRY_CHARACTERS, configDir }), namespace, configDir };
+  return { store: new KeychainStore(namespace, { entryLimit: WINDOWS_ENTRY_CHARACTERS, sealedDir: configDir }), namespace, configDir };
 }
 
 /** Every file under `dir`, relative to it. */
