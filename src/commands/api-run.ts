@@ -17,6 +17,7 @@ const REPEATABLE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** How much of an error answer is read for the reason on stderr; the rest is not waited for. */
 const REASON_BYTES = 64 * 1024;
+const REASON_WAIT_MS = 2000;
 
 /** `color`: stdout is a terminal and colour is wanted, so JSON is shown indented and coloured. */
 export async function run(path: string, options: ApiOptions, context: CommandContext, color: boolean): Promise<void> {
@@ -144,7 +145,14 @@ function isSuccess(status: number): boolean {
 async function failUnlessAnswered(response: StreamResponse, method: string, settings: CompleteSettings): Promise<void> {
   const { status } = response;
   if (status !== 401 && status !== 403 && status !== 429 && status < 500) return;
-  const reason = status === 401 ? challengeReason(response.headers['www-authenticate']) : errorReason(await readReason(response.body));
+  let reason: string | undefined;
+  if (status === 401) {
+    reason = challengeReason(response.headers['www-authenticate']);
+    // Its body is not read: left open, a kept-alive connection would hold the process until the time limit.
+    response.body.destroy();
+  } else {
+    reason = errorReason(await readReason(response.body));
+  }
   const said = `${status}${response.statusText ? ` ${response.statusText}` : ''}${reason ? `: ${reason}` : ''}`;
   const where = new URL(response.url).host;
   if (status === 401 || status === 403) {
@@ -212,10 +220,14 @@ function readAnswer(response: StreamResponse): Promise<Buffer> {
   return readAll(response.body).catch((error: unknown) => Promise.reject(bodyFailure(error, response)));
 }
 
-/** The start of an error answer, enough for its reason; the connection is then let go. */
+/**
+ * The start of an error answer, enough for its reason, or what came of it in REASON_WAIT_MS
+ * (a body that trickles or never ends does not hold the error back); the connection is then let go.
+ */
 async function readReason(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const timer = setTimeout(() => body.destroy(), REASON_WAIT_MS);
   try {
     for await (const chunk of body) {
       chunks.push(Buffer.from(chunk as Buffer));
@@ -225,6 +237,7 @@ async function readReason(body: Readable): Promise<string> {
   } catch {
     // A reason is a nicety: the status alone is reported.
   } finally {
+    clearTimeout(timer);
     body.destroy();
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -73,6 +73,11 @@ export function parseHeader(line: string): [string, string] {
   if (name.toLowerCase() === 'authorization') {
     throw new UsageError('-H Authorization is not accepted: ocs-auth sends the profile\'s token itself', { hint: 'use `ocs-auth token` with curl to send a header of your own' });
   }
+  // Another Host on the same front end is another virtual host, another tenant's service even:
+  // the token goes to the resource the profile names and nowhere else.
+  if (name.toLowerCase() === 'host') {
+    throw new UsageError('-H Host is not accepted: the token is only ever sent to the profile\'s resource', { hint: 'give a full URL on the resource, or a path' });
+  }
   return [name, value];
 }
 

@@ -138,9 +138,12 @@ test('--input sends a file or stdin as the body, unchanged, with -X and a Conten
   assertFailure(await api(['--input', join(configDir, 'missing.json'), echoPath, '--namespace', 'plant']), 2, /cannot read --input/);
 });
 
-test('an Authorization header of the user\'s is refused (exit 2): ocs-auth sends the token', async () => {
+test('an Authorization or Host header of the user\'s is refused (exit 2): ocs-auth sends the token, to the resource only', async () => {
   assertFailure(await api(['-H', 'Authorization: Bearer mine', 'Tenants/{tenant}/Namespaces']), 2, /Authorization is not accepted/);
   assertFailure(await api(['-H', 'no colon', 'Tenants/{tenant}/Namespaces']), 2, /invalid header/);
+  for (const extra of [[], ['-i'], ['--paginate']]) {
+    assertFailure(await api([...extra, '-H', 'host: other.test', 'Tenants/{tenant}/Namespaces']), 2, /-H Host is not accepted/);
+  }
   assert.equal(emulator.requests.length, 0);
 });
 
@@ -257,6 +260,22 @@ test('a 401 that a fresh token does not cure is exit 4 after exactly one retry; 
   emulator.addFault({ route: 'tenant-data', status: 403, body: '{"Error":"Forbidden","Reason":"Not allowed."}' });
   assertFailure(await api(['Tenants/{tenant}/Namespaces']), 4, /rejected the token \(403 Forbidden: Not allowed\.\)/);
   assert.equal(tenantRequests().length, 1);
+});
+
+test('a 401 or 403 whose body never ends, the connection kept alive, is exit 4 at once, with -i and --paginate too', async () => {
+  const challenge = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
+  for (const extra of [[], ['-i'], ['--paginate']]) {
+    for (const status of [401, 403]) {
+      emulator.clearFaults();
+      emulator.addFault({ route: 'tenant-data', status, body: '{"Reason":"no', headers: challenge, unfinished: true });
+      const started = Date.now();
+      // The time limit is long: only a body left unread would make the run wait for it.
+      const result = await api([...extra, 'Tenants/{tenant}/Namespaces'], { env: { OCS_AUTH_HTTP_TIMEOUT: '20' } });
+      assertFailure(result, 4, new RegExp(`rejected the token \\(${status} `));
+      assert.ok(Date.now() - started < 8000, `${extra.join(' ')} ${status}: took ${Date.now() - started} ms`);
+      assert.equal(result.stderr.trim().split('\n').length, 2, result.stderr);
+    }
+  }
 });
 
 test('--verbose traces every request with the token redacted', async () => {

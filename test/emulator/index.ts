@@ -41,6 +41,11 @@ export interface Fault {
   answerDelayMs?: number | undefined;
   /** Let the server act on the request, then reset the connection instead of answering: the answer is lost. */
   loseAnswer?: boolean | undefined;
+  /**
+   * With `status`: send the head and the body, then never end the answer, the connection kept
+   * alive and idle (front ends that wait for the client to hang up do this).
+   */
+  unfinished?: boolean | undefined;
 }
 
 export interface RequestRecord {
@@ -379,7 +384,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         'Content-Type': fault.contentType ?? 'application/json',
         'Cache-Control': 'no-store',
         ...fault.headers,
-      }).end(fault.body ?? defaultFaultBody(fault.status));
+      });
+      if (fault.unfinished) res.write(fault.body ?? defaultFaultBody(fault.status));
+      else res.end(fault.body ?? defaultFaultBody(fault.status));
       return;
     }
     inFlight.set(req, fault?.transform ? { record, transform: fault.transform } : { record });
