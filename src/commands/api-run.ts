@@ -1,10 +1,12 @@
 // What `ocs-auth api` does, loaded only when it runs (src/commands/api.ts registers it).
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
-import { errorReason, mergePages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
+import { COMPACT_JSON, errorReason, type JsonText, MergedPages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
 import type { StreamRequest, StreamResponse } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
@@ -32,6 +34,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
   });
   const request = await buildRequest(url, options, context);
   if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: `drop --paginate or -X ${request.method}` });
+  if (options.slurp && !options.paginate) throw new UsageError('--slurp gathers the pages of --paginate', { hint: 'add --paginate' });
 
   let { token, flowDeps } = await accessToken(options, context);
   const http = await flowDeps.http();
@@ -100,37 +103,81 @@ async function paginate(
   out: Writable,
   style: ChalkInstance | undefined,
 ): Promise<void> {
-  const pages: unknown[] = [];
+  const json = style ? terminalJson(style) : COMPACT_JSON;
+  const pages = options.slurp ? new SlurpedPages(json) : new MergedPages(json);
+  // Hashes, not the URLs: a server can make its continuation tokens as long as it likes.
   const seen = new Set<string>();
   const origin = new URL(settings.resource).origin;
+  let count = 0;
   for (let url: URL | undefined = first; url !== undefined; ) {
-    seen.add(url.href);
+    if (count === options.maxPages) {
+      throw new NetworkError(`--paginate: the API at ${url.host} still had more after ${count} pages; stopped`, {
+        hint: 'raise --max-pages, or ask for larger pages (count) or fewer items (a filter)',
+      });
+    }
+    seen.add(hash(url.href));
     const response = await send(url);
     await failUnlessAnswered(response, 'GET', settings);
-    if (options.include && pages.length === 0) out.write(head(response));
+    if (options.include && count === 0) await write(out, head(response));
     if (!isSuccess(response.status)) {
       await writeBody(response, out, style);
       throw answered(response, url);
     }
     const text = (await readAnswer(response)).toString('utf8');
+    count++;
     let page: unknown;
     try {
       page = JSON.parse(text);
     } catch (error) {
-      throw new NetworkError(`--paginate: page ${pages.length + 1} from ${url.host} is not JSON`, { hint: 'drop --paginate to see the answer as it is', cause: error });
+      throw new NetworkError(`--paginate: page ${count} from ${url.host} is not JSON`, { hint: 'drop --paginate to see the answer as it is', cause: error });
     }
-    pages.push(page);
     const next = nextPageUrl(url, page, response.headers.link);
     if (next !== undefined && next.origin !== origin) {
       throw new UsageError(`the next page is on ${next.origin}, not the profile's resource (${origin}): the token is only ever sent there`, {
         hint: 'drop --paginate to get this page alone',
       });
     }
+    // Each page goes out before the next is asked for, and waits while the reader is behind.
+    await write(out, pages.add(page));
     // A server that sends the same page again would otherwise be asked forever.
-    url = next !== undefined && !seen.has(next.href) ? next : undefined;
+    url = next !== undefined && !seen.has(hash(next.href)) ? next : undefined;
   }
-  const merged = mergePages(pages);
-  out.write(style ? `${highlightJson(merged, style)}\n` : `${JSON.stringify(merged)}\n`);
+  await write(out, `${pages.end()}\n`);
+}
+
+/** --slurp: the pages as they came, one JSON array of them, each written as it comes. */
+class SlurpedPages {
+  private pages = 0;
+
+  constructor(private readonly json: JsonText) {}
+
+  add(page: unknown): string {
+    return `${this.pages++ > 0 ? ',' : '['}${this.json.indent(1)}${this.json.value(page, 1)}`;
+  }
+
+  end(): string {
+    return `${this.json.indent(0)}]`;
+  }
+}
+
+/** JSON as highlightJson lays it out (JSON.stringify's two-space indent), written a piece at a time. */
+function terminalJson(style: ChalkInstance): JsonText {
+  const indent = (depth: number) => `\n${'  '.repeat(depth)}`;
+  return {
+    // JSON strings hold no raw newline: every newline is a line break of the layout.
+    value: (value, depth) => highlightJson(value, style).replaceAll('\n', indent(depth)),
+    key: (name) => `${style.blue.bold(JSON.stringify(name))}: `,
+    indent,
+  };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
+
+/** Waits while stdout's buffer is full: a slow reader holds the next page back, not memory. */
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 function isSuccess(status: number): boolean {

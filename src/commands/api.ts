@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Register } from './register.js';
 import { createContext, type FlowOptions, type ProfileOptions } from './context.js';
 import { addCacheOptions, addFlowOptions, addProfileOptions } from './options.js';
@@ -10,12 +10,25 @@ export interface ApiOptions extends ProfileOptions, FlowOptions {
   input?: string;
   include?: boolean;
   paginate?: boolean;
+  slurp?: boolean;
+  maxPages: number;
   namespace?: string;
   minValidity: number;
   force?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * A server that hands out a new continuation token with every page would be followed forever:
+ * far more pages than a real list holds at any sensible count (OCS pages hold up to 1,000).
+ */
+const MAX_PAGES = 10_000;
+
+function pageCount(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('expected a whole number of pages, at least 1');
+  return Number(value);
+}
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -27,7 +40,9 @@ export const register: Register = (program, deps) => {
     .option('-f, --field <key=value>', 'a query parameter for GET, else a member of a JSON object body (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
-    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list')
+    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list, each as it comes')
+    .option('--slurp', 'with --paginate: print the pages as they are, as one JSON array of pages')
+    .addOption(new Option('--max-pages <n>', 'with --paginate: fail (exit 5) rather than ask for more pages than this').default(MAX_PAGES).argParser(pageCount))
     .option('--namespace <id>', 'fills {namespace} in PATH');
   addFlowOptions(command);
   addProfileOptions(command);

@@ -96,6 +96,10 @@ test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is lef
   const plain = await apiOnTerminal(['Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials', NO_COLOR: '1' });
   assert.equal(plain.code, 0, plain.output);
   assert.equal(plain.output, JSON.stringify(expectedNamespaces()));
+  const paged = await apiOnTerminal(['--paginate', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/plant/Streams'], { OCS_AUTH_FLOW: 'client-credentials' });
+  assert.equal(paged.code, 0, paged.output);
+  const streams = STREAM_IDS.map((id) => ({ Id: id, Name: id, TypeId: 'TimeIndexedDouble' }));
+  assert.equal(paged.output.replace(/\u001b\[\d+(;\d+)*m/g, ''), `${JSON.stringify({ Results: streams, ContinuationToken: null }, null, 2)}\n`, 'pages written one by one, laid out as one document');
 });
 
 // --- What is sent -----------------------------------------------------------------------
@@ -180,6 +184,43 @@ test('--paginate does not follow a next link to another origin (exit 2, nothing 
   assertFailure(result, 2, /next page is on http:\/\/127\.0\.0\.1:\d+, not the profile's resource/);
   assert.equal(elsewhereRequests.length, 0);
   assert.equal(tenantRequests().length, 1);
+});
+
+test('--paginate writes each page out before asking for the next, and stops past --max-pages with exit 5', async () => {
+  const finished = emulator.heldAnswersFinished();
+  // Page 3 of the endless list is held until pages 1 and 2 are seen on stdout.
+  const child = spawn(process.execPath, [CLI, 'api', '--paginate', '--max-pages', '5', 'Tenants/{tenant}/Namespaces/plant/Forever?holdAt=2'], {
+    env: { ...process.env, ...envOnly({ OCS_AUTH_FLOW: 'client-credentials' }) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let heldWhenSeen: number | undefined;
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+    if (heldWhenSeen === undefined && stdout.includes('item-1')) {
+      heldWhenSeen = emulator.heldAnswersFinished();
+      emulator.releaseHeldAnswers();
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(heldWhenSeen, finished, 'pages 1 and 2 were out while page 3 was still held');
+  assert.equal(code, 5, stderr);
+  assert.match(stderr, /^error: --paginate: the API at 127\.0\.0\.1:\d+ still had more after 5 pages; stopped\nhint: raise --max-pages/);
+  assert.ok(!hasStackTrace(stderr), stderr);
+  assert.equal(stdout, `{"Results":[${[0, 1, 2, 3, 4].map((n) => `{"Id":"item-${n}"}`).join(',')}`, 'what came, the document left open: no reader takes it for the whole list');
+  assert.equal(tenantRequests().length, 5);
+  assertFailure(await api(['--paginate', '--max-pages', '0', 'Tenants/{tenant}/Namespaces']), 2, /--max-pages/);
+});
+
+test('--paginate --slurp prints the pages as they are, one JSON array of them; --slurp alone is a usage error', async () => {
+  const result = await api(['--paginate', '--slurp', '--namespace', 'plant', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/{namespace}/Streams']);
+  assert.equal(result.code, 0, result.stderr);
+  const pages = JSON.parse(result.stdout) as { Results: { Id: string }[]; ContinuationToken: string | null }[];
+  assert.deepEqual(pages.map((page) => page.Results.map((stream) => stream.Id)), [STREAM_IDS.slice(0, 2), STREAM_IDS.slice(2, 4), STREAM_IDS.slice(4)]);
+  assert.deepEqual(pages.map((page) => page.ContinuationToken), ['2', '4', null]);
+  assertFailure(await api(['--slurp', 'Tenants/{tenant}/Namespaces']), 2, /--slurp gathers the pages of --paginate/);
 });
 
 test('--paginate is for GET: another method is a usage error', async () => {
