@@ -1,6 +1,5 @@
 // What `ocs-auth api` does, loaded only when it runs (src/commands/api.ts registers it).
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -118,7 +117,10 @@ async function paginate(
     seen.add(hash(url.href));
     const response = await send(url);
     await failUnlessAnswered(response, 'GET', settings);
-    if (options.include && count === 0) await write(out, head(response));
+    if (options.include && count === 0 && !(await write(out, head(response)))) {
+      response.body.destroy();
+      return;
+    }
     if (!isSuccess(response.status)) {
       await writeBody(response, out, style);
       throw answered(response, url);
@@ -138,7 +140,7 @@ async function paginate(
       });
     }
     // Each page goes out before the next is asked for, and waits while the reader is behind.
-    await write(out, pages.add(page));
+    if (!(await write(out, pages.add(page)))) return;
     // A server that sends the same page again would otherwise be asked forever.
     url = next !== undefined && !seen.has(hash(next.href)) ? next : undefined;
   }
@@ -175,9 +177,22 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('base64');
 }
 
-/** Waits while stdout's buffer is full: a slow reader holds the next page back, not memory. */
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+/**
+ * Waits while stdout's buffer is full: a slow reader holds the next page back, not memory.
+ * False once the reader has gone (`| head`): what it wanted it has, and no more is asked for.
+ */
+async function write(out: Writable, text: string): Promise<boolean> {
+  if (out.destroyed) return false;
+  if (out.write(text)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    // A closed pipe is an 'error' and a 'close': either ends the wait (src/cli/io.ts hears the error).
+    out.on('drain', done).on('close', done).on('error', done);
+  });
+  return !out.destroyed;
 }
 
 function isSuccess(status: number): boolean {
