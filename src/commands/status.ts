@@ -7,6 +7,7 @@ import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
 import type { TokenCache } from '../store/token-cache.js';
 import { localTime, relativeTime } from '../cli/time-format.js';
+import { terminalText } from '../cli/ui.js';
 import { jwtClaims, personName } from '../flows/jwt.js';
 import type { Outcome } from './register.js';
 import { type CommandContext, createContext } from './context.js';
@@ -106,7 +107,8 @@ async function describe(store: SecretStore, tokens: TokenCache, owner: string, f
 function humanStatus(status: ProfileStatus, now: number): string {
   const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}`];
   const client = status.client_id ? `client ${status.client_id}` : undefined;
-  const who = status.user && status.logged_in ? `${status.user}${client ? ` (${client})` : ''}` : client;
+  // The name and email are the server's claims: shown, never obeyed (--json keeps them as they came).
+  const who = status.user && status.logged_in ? `${terminalText(status.user)}${client ? ` (${client})` : ''}` : client;
   lines.push(status.logged_in ? `  logged in${who ? ` as ${who}` : ''}` : `  not logged in${client ? ` (${client})` : ''}`);
   if (status.token_expires_at) {
     const expiresAt = Date.parse(status.token_expires_at);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startEmulator } from '../emulator/index.ts';
 import { assertFailure, clientCredentialsEnv, runCli, tempConfigDir } from '../helpers/cli.ts';
+import { storePkceSession } from '../helpers/pkce-session.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 
 useE2eFixture();
@@ -33,6 +34,25 @@ test("a tenant name from the API is shown by whoami without its escape sequences
     assert.match(result.stdout, /EvilCorp/);
     const json = await runCli(['whoami', '--json'], { env: clientCredentialsEnv(hostile, dir) });
     assert.equal((JSON.parse(json.stdout) as { tenant: { name: string } }).tenant.name, `Evil${HOSTILE}Corp`, 'JSON carries the data as it came, escaped by JSON itself');
+  } finally {
+    await cleanup();
+    await hostile.close();
+  }
+});
+
+test('a user name and email from the token are shown by status without their escape sequences', async () => {
+  const hostile = await startEmulator({ userName: `Alice${HOSTILE}Example`, userEmail: `alice${HOSTILE}@example.com` });
+  const { dir, cleanup } = await tempConfigDir();
+  try {
+    await storePkceSession(hostile, dir, 'user');
+    const env = { OCS_AUTH_CONFIG_DIR: dir };
+    assert.equal((await runCli(['token', '-p', 'user'], { env })).code, 0, 'the access token is cached');
+    const result = await runCli(['status'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stdout, CONTROL, JSON.stringify(result.stdout));
+    assert.match(result.stdout, /logged in as AliceExample <alice@example\.com>/);
+    const json = await runCli(['status', '--json'], { env });
+    assert.equal((JSON.parse(json.stdout) as { profiles: { user: string }[] }).profiles[0]!.user, `Alice${HOSTILE}Example <alice${HOSTILE}@example.com>`, 'JSON carries the data as it came');
   } finally {
     await cleanup();
     await hostile.close();

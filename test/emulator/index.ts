@@ -117,6 +117,9 @@ export interface EmulatorOptions {
   tenantId?: string | undefined;
   tenantName?: string | undefined;
   tenantAlias?: string | undefined;
+  /** The test user's name and email claims (default Alice Example): hostile text for the terminal checks. */
+  userName?: string | undefined;
+  userEmail?: string | undefined;
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   publicClientId?: string | undefined;
@@ -192,7 +195,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const publicClient = { clientId: opts.publicClientId ?? DEFAULTS.publicClientId, redirectUris: [...(opts.redirectUris ?? DEFAULTS.redirectUris)] };
   const deviceClient = { clientId: opts.deviceClientId ?? DEFAULTS.deviceClientId };
   const deviceInterval = opts.deviceFlow?.interval ?? 5;
-  const user: TestUser = { ...DEFAULTS.user };
+  const user: TestUser = { ...DEFAULTS.user, name: opts.userName ?? DEFAULTS.user.name, email: opts.userEmail ?? DEFAULTS.user.email };
 
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const kid = `emulator-${Date.now().toString(36)}`;
