@@ -48,7 +48,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   const imported: SampleSettings = options.from ? await readSampleSettings(options.from) : {};
 
   const env = (name: string) => deps.env[name] || undefined;
-  const profile: Profile = { ...config[profileName] };
+  const profile: Profile = { ...(Object.hasOwn(config, profileName) ? config[profileName] : undefined) };
   assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE'));
   assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION'));
   // A tenant or an account, from the first source that names one; it replaces the other kind.
@@ -94,7 +94,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     }
   }
   profile.resource = normalizeResource(profile.resource!);
-  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: profileName in config });
+  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: Object.hasOwn(config, profileName) });
   warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
   warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);

@@ -81,7 +81,7 @@ export function settingsFrom(config: ConfigFile, flags: SettingFlags, env: NodeJ
  * (env-only sessions).
  */
 export function requireProfile(name: string, config: ConfigFile, dir: string): void {
-  if (name in config) return;
+  if (Object.hasOwn(config, name)) return;
   const existing = Object.keys(config);
   throw new UsageError(`profile "${name}" does not exist`, {
     hint:

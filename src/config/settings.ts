@@ -50,7 +50,9 @@ export const DEFAULT_ACCOUNT_PKCE_SCOPE = `openid ${ACCOUNT_API_SCOPE}`;
 /** flag > environment variable > profile in the config file > default (SPEC "Configuration"). */
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, config: ConfigFile): Settings {
   const profileName = validateProfileName(flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE) ?? DEFAULT_PROFILE);
-  const profile = config[profileName] ?? {};
+  // Own sections only: `-p toString` is no profile, not Object.prototype's.
+  const profileExists = Object.hasOwn(config, profileName);
+  const profile = (profileExists ? config[profileName] : undefined) ?? {};
   const resource = flags.resource ?? nonEmpty(env.OCS_RESOURCE) ?? profile.resource;
   const discoveryUrl = flags.discoveryUrl ?? nonEmpty(env.OCS_DISCOVERY_URL) ?? profile.discovery_url;
   const flow =
@@ -61,7 +63,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
     (nonEmpty(env.OCS_CLIENT_SECRET) ? 'client-credentials' : 'pkce');
   return {
     profile: profileName,
-    profileExists: profileName in config,
+    profileExists,
     resource: resource === undefined ? undefined : normalizeResource(resource),
     apiVersion: apiVersionSetting(flags.apiVersion ?? nonEmpty(env.OCS_API_VERSION) ?? profile.api_version ?? DEFAULT_API_VERSION),
     ...tenantOrAccount(flags, env, profile, profileName),

@@ -108,3 +108,11 @@ test('the API base: {resource}/api/{version} for a tenant, {resource}/api/accoun
   assert.equal(apiBase(complete({ tenantId: 't', apiVersion: 'v2' })), 'https://r.example/api/v2');
   assert.equal(apiBase(complete({ accountId: 'acc-1' })), 'https://r.example/api/account/acc-1');
 });
+
+test("a profile is one of the file's own sections: -p toString or constructor is no profile, not Object.prototype's", () => {
+  for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+    const settings = resolveSettings({ profile: name }, {}, file);
+    assert.equal(settings.profileExists, false, name);
+    assert.equal(settings.resource, undefined, name);
+  }
+});
