@@ -1,7 +1,7 @@
 import { readFile } from '../store/fs-async.js';
 import { join } from 'node:path';
 import ini from 'ini';
-import { checkPrivate } from './config-folder.js';
+import { checkPrivate } from '../store/private-path.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/fs-atomic.js';
 import { fsUsageError } from '../store/fs-errors.js';
