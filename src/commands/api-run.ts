@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
-import { COMPACT_JSON, errorReason, type JsonText, MergedPages, nextPageUrl, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
+import { COMPACT_JSON, errorReason, type JsonText, MergedPages, nextPageUrl, SlurpedPages, parseField, parseHeader, resolveApiUrl } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
 import type { StreamRequest, StreamResponse } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
@@ -145,21 +145,6 @@ async function paginate(
     url = next !== undefined && !seen.has(hash(next.href)) ? next : undefined;
   }
   await write(out, `${pages.end()}\n`);
-}
-
-/** --slurp: the pages as they came, one JSON array of them, each written as it comes. */
-class SlurpedPages {
-  private pages = 0;
-
-  constructor(private readonly json: JsonText) {}
-
-  add(page: unknown): string {
-    return `${this.pages++ > 0 ? ',' : '['}${this.json.indent(1)}${this.json.value(page, 1)}`;
-  }
-
-  end(): string {
-    return `${this.json.indent(0)}]`;
-  }
 }
 
 /** JSON as highlightJson lays it out (JSON.stringify's two-space indent), written a piece at a time. */

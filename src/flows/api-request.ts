@@ -185,6 +185,21 @@ export class MergedPages {
   }
 }
 
+/** --slurp: the pages as they came, one JSON array of them, each written as it comes. */
+export class SlurpedPages {
+  private pages = 0;
+
+  constructor(private readonly json: JsonText) {}
+
+  add(page: unknown): string {
+    return `${this.pages++ > 0 ? ',' : '['}${this.json.indent(1)}${this.json.value(page, 1)}`;
+  }
+
+  end(): string {
+    return `${this.json.indent(0)}]`;
+  }
+}
+
 function listKey(body: Record<string, unknown>): string | undefined {
   const arrays = Object.keys(body).filter((key) => Array.isArray(body[key]));
   return arrays.find((key) => LIST_KEYS.includes(key.toLowerCase())) ?? (arrays.length === 1 ? arrays[0] : undefined);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { NetworkError, UsageError } from '../../src/errors.ts';
-import { COMPACT_JSON, errorReason, type JsonText, MergedPages, nextPageUrl, parseField, parseHeader, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
+import { COMPACT_JSON, errorReason, type JsonText, MergedPages, SlurpedPages, nextPageUrl, parseField, parseHeader, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
 import { highlightJson } from '../../src/cli/json-highlight.ts';
 
 const tenant: ApiTarget = { resource: 'https://ocs.example', base: 'https://ocs.example/api/v1', tenantId: 'te/nant', accountId: undefined, namespace: 'plant' };
@@ -71,6 +71,10 @@ test('pages merge as they come: arrays concatenated; the list of an object page 
   for (const [pages, merged] of cases) {
     assert.equal(mergePages(pages), JSON.stringify(merged));
     assert.equal(mergePages(pages, indented), JSON.stringify(merged, null, 2));
+  }
+  for (const pages of [[[1], [2]], [{ items: [1], continuationToken: 'x' }, 'anything']]) {
+    const slurped = new SlurpedPages(indented);
+    assert.equal(pages.map((page) => slurped.add(page)).join('') + slurped.end(), JSON.stringify(pages, null, 2), '--slurp');
   }
   assert.throws(() => mergePages([{ a: 1 }]), NetworkError);
   assert.throws(() => mergePages([[1], { items: [] }]), NetworkError);
