@@ -52,7 +52,9 @@ export const register: Register = (program, deps) => {
       [
         '',
         '{tenant}, {account} and {namespace} in PATH are filled in. A full URL is accepted only on',
-        "the resource's origin: the token is never sent anywhere else.",
+        "the resource's origin, and -H Host and -H Authorization are refused: the token is never",
+        'sent anywhere else. --paginate writes each page as it comes, and stops (exit 5) after',
+        '--max-pages pages.',
         '',
         'Exit status: 0 for 2xx; 4 when the token is rejected (401/403, after one fresh token);',
         '5 for 5xx/429/network failures after retries; 6 for any other answer (its body is on stdout).',
