@@ -111,3 +111,11 @@ test('a cached access token with characters a bearer token cannot hold is not se
     assert.equal(emulator.counts.token, 1, 'a fresh token was fetched');
   }
 });
+
+test("-p toString, constructor or __proto__ is no profile (exit 2), never one of Object.prototype's", async () => {
+  await writeFile(join(configDir, 'config.ini'), '[default]\nflow = pkce\n', { mode: 0o600 });
+  for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+    assertFailure(await runCli(['token', '-p', name], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, new RegExp(`profile "${name}" does not exist`));
+  }
+  assertFailure(await runCli(['token', '-p', '__proto__'], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /invalid profile name "__proto__"/);
+});
