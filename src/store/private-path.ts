@@ -1,5 +1,5 @@
 import { stat } from './fs-async.js';
-import { UsageError } from '../errors.js';
+import { UntrustedPathError } from '../errors.js';
 
 /**
  * Refuses a folder or file of ocs-auth's that another user could change, as ssh refuses such
@@ -24,17 +24,17 @@ export async function checkPrivate(path: string, kind: 'folder' | 'file' | 'secr
   }
   const ours = kind === 'folder' ? '0700' : '0600';
   if (owner !== uid && owner !== 0) {
-    throw new UsageError(`${path} belongs to another user (uid ${owner}), who could redirect your logins and secrets; refusing to use it`, {
+    throw new UntrustedPathError(`${path} belongs to another user (uid ${owner}), who could redirect your logins and secrets; refusing to use it`, {
       hint: `chown ${uid} '${path}' if it is yours, or set OCS_AUTH_CONFIG_DIR to a ${kind === 'folder' ? 'folder' : 'folder of'} your own`,
     });
   }
   if ((mode & 0o022) !== 0) {
-    throw new UsageError(`${path} is writable by ${mode & 0o002 ? 'everyone' : 'its group'}, who could redirect your logins and secrets; refusing to use it`, {
+    throw new UntrustedPathError(`${path} is writable by ${mode & 0o002 ? 'everyone' : 'its group'}, who could redirect your logins and secrets; refusing to use it`, {
       hint: `chmod go-w '${path}' (ocs-auth makes its ${kind === 'folder' ? 'folders' : 'files'} ${ours})`,
     });
   }
   if (kind === 'secret' && (mode & 0o044) !== 0) {
-    throw new UsageError(`${path} is readable by ${mode & 0o004 ? 'everyone' : 'its group'}, and it holds secrets; refusing to use it`, {
+    throw new UntrustedPathError(`${path} is readable by ${mode & 0o004 ? 'everyone' : 'its group'}, and it holds secrets; refusing to use it`, {
       hint: `chmod 600 '${path}', and log in again if others may have read it`,
     });
   }

@@ -1,7 +1,7 @@
 // Every state folder and secret file is checked as the config folder is (issue 19): owned by
 // the user and writable by no one else, secrets readable by no one else, or exit 2 naming it.
 import assert from 'node:assert/strict';
-import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertFailure, runCli } from '../helpers/cli.ts';
@@ -24,11 +24,17 @@ test('a token cache, lock or cache folder others may write, or a token file othe
   ];
   for (const [path, bad, good, message] of cases) {
     await chmod(path, bad);
-    // (`token --force` reads no cached token: it warns naming the folder and caches nothing.)
-    for (const args of [['token'], ['whoami'], ['api', 'Tenants/{tenant}/Namespaces']]) {
+    const folder = !path.endsWith('.json');
+    // `token --force` reads no cached token: it meets a folder when it writes, while a file it
+    // replaces, atomically and 0600, is fixed by it.
+    for (const args of [['token'], ['whoami'], ['api', 'Tenants/{tenant}/Namespaces'], ...(folder ? [['token', '--force']] : [])]) {
       const result = await runCli(args, { env });
       assertFailure(result, 2, message);
       assert.ok(result.stderr.includes(`${path} `), `${args.join(' ')} names ${path}: ${result.stderr}`);
+    }
+    if (!folder) {
+      assert.equal((await runCli(['token', '--force'], { env })).code, 0);
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
     }
     await chmod(path, good);
   }
