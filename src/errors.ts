@@ -28,6 +28,12 @@ export class UsageError extends OcsAuthError {
  */
 export class NotWritableError extends UsageError {}
 
+/**
+ * A folder or file of ocs-auth's state that another user could change (or, for secrets, read):
+ * refused wherever it is met, even where a file merely failing to be written is only a warning.
+ */
+export class UntrustedPathError extends UsageError {}
+
 /** Nothing usable is stored and the refresh (if any) was refused: someone must log in. */
 export class LoginRequiredError extends OcsAuthError {
   readonly exitCode = 3;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from './commands/deps.js';
 import { UsageError } from './errors.js';
-import { type IO, printTo } from './cli/io.js';
+import { droppedWhenReaderGoes, type IO, printTo } from './cli/io.js';
 import { openSecretStore } from './store/open-store.js';
 
 // The real dependencies of one run of the CLI, as bin/ hands them to main(): the process's
@@ -34,10 +34,10 @@ export function processDeps(): Deps {
       return process.stdin;
     },
     get stdout() {
-      return process.stdout;
+      return droppedWhenReaderGoes(process.stdout);
     },
     get stderr() {
-      return process.stderr;
+      return droppedWhenReaderGoes(process.stderr);
     },
     print: (text) => printTo(1, () => process.stdout, text),
   };

@@ -16,6 +16,22 @@ export interface IO {
   print(text: string): void;
 }
 
+const heard = new WeakSet<Writable>();
+
+/**
+ * `stream` with a closed pipe made harmless: a reader that has gone (`ocs-auth status | head -1`)
+ * wanted no more, and the rest of the output is dropped, as printTo does for `token`. Unheard,
+ * Node's EPIPE 'error' event would end any other command with a stack trace and exit 1.
+ */
+export function droppedWhenReaderGoes<T extends Writable>(stream: T): T {
+  if (heard.has(stream)) return stream;
+  heard.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return stream;
+}
+
 /**
  * Writes `text` to file descriptor `fd` with plain writes. A reader that has gone (EPIPE, as
  * in `ocs-auth token | true`) wanted no more of it: the rest is dropped, as a shell's own

@@ -1,11 +1,12 @@
 // What `ocs-auth api` does, loaded only when it runs (src/commands/api.ts registers it).
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unreadableFile } from '../store/fs-errors.js';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
-import { errorReason, type Field, type FieldValue, fieldsBody, mergePages, nextPageUrl, parseHeader, parseTypedField, resolveApiUrl } from '../flows/api-request.js';
+import { COMPACT_JSON, errorReason, type Field, type FieldValue, fieldsBody, type JsonText, MergedPages, nextPageUrl, parseHeader, parseTypedField, resolveApiUrl, SlurpedPages } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
 import { type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
@@ -18,6 +19,7 @@ const REPEATABLE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** How much of an error answer is read for the reason on stderr; the rest is not waited for. */
 const REASON_BYTES = 64 * 1024;
+const REASON_WAIT_MS = 2000;
 
 /** `color`: stdout is a terminal and colour is wanted, so JSON is shown indented and coloured. */
 export async function run(path: string, options: ApiOptions, context: CommandContext, color: boolean): Promise<void> {
@@ -32,6 +34,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
   });
   const request = await buildRequest(url, options, context);
   if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: `drop --paginate or -X ${request.method}` });
+  if (options.slurp && !options.paginate) throw new UsageError('--slurp gathers the pages of --paginate', { hint: 'add --paginate' });
 
   let { token, flowDeps } = await accessToken(options, context);
   const http = await flowDeps.http();
@@ -119,37 +122,82 @@ async function paginate(
   out: Writable,
   style: ChalkInstance | undefined,
 ): Promise<void> {
-  const pages: unknown[] = [];
+  const json = style ? terminalJson(style) : COMPACT_JSON;
+  const pages = options.slurp ? new SlurpedPages(json) : new MergedPages(json);
+  // Hashes, not the URLs: a server can make its continuation tokens as long as it likes.
   const seen = new Set<string>();
   const origin = new URL(settings.resource).origin;
+  let count = 0;
   for (let url: URL | undefined = first; url !== undefined; ) {
-    seen.add(url.href);
+    if (count === options.maxPages) {
+      throw new NetworkError(`--paginate: the API at ${url.host} still had more after ${count} pages; stopped`, {
+        hint: 'raise --max-pages, or ask for larger pages (count) or fewer items (a filter)',
+      });
+    }
+    seen.add(hash(url.href));
     const response = await send(url);
     await failUnlessAnswered(response, 'GET', settings);
-    if (options.include && pages.length === 0) out.write(head(response));
+    if (options.include && count === 0 && !(await write(out, head(response)))) {
+      response.body.destroy();
+      return;
+    }
     if (!isSuccess(response.status)) {
       await writeBody(response, out, style);
       throw answered(response, url, 'GET');
     }
     const text = (await readAnswer(response)).toString('utf8');
+    count++;
     let page: unknown;
     try {
       page = JSON.parse(text);
     } catch (error) {
-      throw new NetworkError(`--paginate: page ${pages.length + 1} from ${url.host} is not JSON`, { hint: 'drop --paginate to see the answer as it is', cause: error });
+      throw new NetworkError(`--paginate: page ${count} from ${url.host} is not JSON`, { hint: 'drop --paginate to see the answer as it is', cause: error });
     }
-    pages.push(page);
     const next = nextPageUrl(url, page, response.headers.link);
     if (next !== undefined && next.origin !== origin) {
       throw new UsageError(`the next page is on ${next.origin}, not the profile's resource (${origin}): the token is only ever sent there`, {
         hint: 'drop --paginate to get this page alone',
       });
     }
+    // Each page goes out before the next is asked for, and waits while the reader is behind.
+    if (!(await write(out, pages.add(page)))) return;
     // A server that sends the same page again would otherwise be asked forever.
-    url = next !== undefined && !seen.has(next.href) ? next : undefined;
+    url = next !== undefined && !seen.has(hash(next.href)) ? next : undefined;
   }
-  const merged = mergePages(pages);
-  out.write(style ? `${highlightJson(merged, style)}\n` : `${JSON.stringify(merged)}\n`);
+  await write(out, `${pages.end()}\n`);
+}
+
+/** JSON as highlightJson lays it out (JSON.stringify's two-space indent), written a piece at a time. */
+function terminalJson(style: ChalkInstance): JsonText {
+  const indent = (depth: number) => `\n${'  '.repeat(depth)}`;
+  return {
+    // JSON strings hold no raw newline: every newline is a line break of the layout.
+    value: (value, depth) => highlightJson(value, style).replaceAll('\n', indent(depth)),
+    key: (name) => `${style.blue.bold(JSON.stringify(name))}: `,
+    indent,
+  };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64');
+}
+
+/**
+ * Waits while stdout's buffer is full: a slow reader holds the next page back, not memory.
+ * False once the reader has gone (`| head`): what it wanted it has, and no more is asked for.
+ */
+async function write(out: Writable, text: string): Promise<boolean> {
+  if (out.destroyed) return false;
+  if (out.write(text)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    // A closed pipe is an 'error' and a 'close': either ends the wait (src/cli/io.ts hears the error).
+    out.on('drain', done).on('close', done).on('error', done);
+  });
+  return !out.destroyed;
 }
 
 function isSuccess(status: number): boolean {
@@ -164,7 +212,14 @@ function isSuccess(status: number): boolean {
 async function failUnlessAnswered(response: StreamResponse, method: string, settings: CompleteSettings): Promise<void> {
   const { status } = response;
   if (status !== 401 && status !== 403 && status !== 429 && status < 500) return;
-  const reason = status === 401 ? challengeReason(response.headers['www-authenticate']) : errorReason(await readReason(response.body));
+  let reason: string | undefined;
+  if (status === 401) {
+    reason = challengeReason(response.headers['www-authenticate']);
+    // Its body is not read: left open, a kept-alive connection would hold the process until the time limit.
+    response.body.destroy();
+  } else {
+    reason = errorReason(await readReason(response.body));
+  }
   const said = `${status}${response.statusText ? ` ${response.statusText}` : ''}${reason ? `: ${reason}` : ''}`;
   const { host, pathname } = new URL(response.url);
   const where = `${host} (${method} ${pathname})`;
@@ -234,10 +289,14 @@ function readAnswer(response: StreamResponse): Promise<Buffer> {
   return readAll(response.body).catch((error: unknown) => Promise.reject(bodyFailure(error, response)));
 }
 
-/** The start of an error answer, enough for its reason; the connection is then let go. */
+/**
+ * The start of an error answer, enough for its reason, or what came of it in REASON_WAIT_MS
+ * (a body that trickles or never ends does not hold the error back); the connection is then let go.
+ */
 async function readReason(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const timer = setTimeout(() => body.destroy(), REASON_WAIT_MS);
   try {
     for await (const chunk of body) {
       chunks.push(Buffer.from(chunk as Buffer));
@@ -247,6 +306,7 @@ async function readReason(body: Readable): Promise<string> {
   } catch {
     // A reason is a nicety: the status alone is reported.
   } finally {
+    clearTimeout(timer);
     body.destroy();
   }
   return Buffer.concat(chunks).toString('utf8');

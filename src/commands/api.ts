@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Register } from './register.js';
 import { createContext, type FlowOptions, type NamespaceOptions, type ProfileOptions } from './context.js';
 import { addCacheOptions, addFlowOptions, addNamespaceOption, addProfileOptions } from './options.js';
@@ -11,11 +11,24 @@ export interface ApiOptions extends ProfileOptions, FlowOptions, NamespaceOption
   input?: string;
   include?: boolean;
   paginate?: boolean;
+  slurp?: boolean;
+  maxPages: number;
   minValidity: number;
   force?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * A server that hands out a new continuation token with every page would be followed forever:
+ * far more pages than a real list holds at any sensible count (OCS pages hold up to 1,000).
+ */
+const MAX_PAGES = 10_000;
+
+function pageCount(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('expected a whole number of pages, at least 1');
+  return Number(value);
+}
 
 export const register: Register = (program, deps) => {
   const command = program
@@ -28,7 +41,9 @@ export const register: Register = (program, deps) => {
     .option('-F, --typed-field <key=value>', 'a field typed as gh api types it: numbers, true, false and null as JSON, @FILE for a file\'s contents, @- for stdin (repeatable)', collect)
     .option('--input <file>', 'the request body, as is, from a file (- for stdin)')
     .option('-i, --include', 'print the status line and headers before the body')
-    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list');
+    .option('--paginate', 'follow continuationToken (or Link: rel="next") and print all pages as one list, each as it comes')
+    .option('--slurp', 'with --paginate: print the pages as they are, as one JSON array of pages')
+    .addOption(new Option('--max-pages <n>', 'with --paginate: fail (exit 5) rather than ask for more pages than this').default(MAX_PAGES).argParser(pageCount));
   addNamespaceOption(command);
   addFlowOptions(command);
   addProfileOptions(command);
@@ -39,7 +54,9 @@ export const register: Register = (program, deps) => {
         '',
         '{tenant}, {account} and {namespace} in PATH are filled in ({namespace} from --namespace,',
         'OCS_NAMESPACE or the profile\'s namespace). A full URL is accepted only on',
-        "the resource's origin: the token is never sent anywhere else.",
+        "the resource's origin, and -H Host and -H Authorization are refused: the token is never",
+        'sent anywhere else. --paginate writes each page as it comes, and stops (exit 5) after',
+        '--max-pages pages.',
         '',
         'Exit status: 0 for 2xx; 4 when the token is rejected (401/403, after one fresh token);',
         '5 for 5xx/429/network failures after retries; 6 for any other answer (its body is on stdout).',

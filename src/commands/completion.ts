@@ -171,7 +171,7 @@ function bashScript(spec: CompletionSpec): string {
     const pattern = flags.join('|');
     switch (kind.kind) {
       case 'profile':
-        return `    ${pattern}) _ocs_auth_reply "$(${PROFILES_COMMAND})" "$cur"; return 0 ;;`;
+        return `    ${pattern}) _ocs_auth_profiles "$(${PROFILES_COMMAND})" "$cur"; return 0 ;;`;
       case 'file':
         return `    ${pattern}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;`;
       case 'words':
@@ -199,6 +199,16 @@ _ocs_auth_reply() {
     local typed=\${2%"\${2##*:}"}
     COMPREPLY=("\${COMPREPLY[@]#"$typed"}")
   fi
+}
+
+# COMPREPLY: the lines of $1 (profile names) that start with $2, each a quoted word. Not
+# compgen -W, which expands its words: a name such as $(cmd) would run on Tab.
+_ocs_auth_profiles() {
+  COMPREPLY=()
+  local name
+  while IFS= read -r name; do
+    [[ -n $name && $name == "$2"* ]] && COMPREPLY+=("$(printf '%q' "$name")")
+  done <<<"$1"
 }
 
 _ocs_auth() {

@@ -57,7 +57,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     if (value !== undefined) fromEnv.add(name);
     return value;
   };
-  const before: Profile | undefined = config[profileName];
+  const before: Profile | undefined = Object.hasOwn(config, profileName) ? config[profileName] : undefined;
   const profile: Profile = { ...before };
   assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE'));
   assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION'));
@@ -110,7 +110,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     }
   }
   profile.resource = normalizeResource(profile.resource!);
-  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: profileName in config });
+  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: Object.hasOwn(config, profileName) });
   warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
   warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);

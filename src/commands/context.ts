@@ -101,7 +101,7 @@ export function ignoredVariablesMessage(settings: Pick<Settings, 'profile' | 'ig
  * (env-only sessions).
  */
 export function requireProfile(name: string, config: ConfigFile, dir: string): void {
-  if (name in config) return;
+  if (Object.hasOwn(config, name)) return;
   const existing = Object.keys(config);
   throw new UsageError(`profile "${name}" does not exist`, {
     hint:

@@ -1,7 +1,7 @@
 import { readFile } from '../store/fs-async.js';
 import { join } from 'node:path';
 import ini from 'ini';
-import { checkPrivate } from './config-folder.js';
+import { checkPrivate } from '../store/private-path.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/fs-atomic.js';
 import { fsUsageError } from '../store/fs-errors.js';
@@ -68,8 +68,16 @@ export async function loadConfigFile(dir: string): Promise<ConfigFile> {
 export function parseConfig(text: string, path: string): ConfigFile {
   let inSection = false;
   text.split(/\r?\n/).forEach((rawLine, index) => {
-    const line = rawLine.trim();
     const where = `${path}:${index + 1}`;
+    // ini splits lines at a lone CR too, and its line pattern's `.` stops at U+2028/U+2029: read
+    // by ini, such a line would be other lines (a smuggled [section]) or silently no key at all.
+    const separator = /[\r\u2028\u2029]/.exec(rawLine)?.[0];
+    if (separator !== undefined) {
+      throw new UsageError(`${where}: ${separator === '\r' ? 'a carriage return not followed by a newline' : `a U+${separator.charCodeAt(0).toString(16).toUpperCase()} line separator`} inside the line`, {
+        hint: 'save the file with plain LF or CRLF line ends',
+      });
+    }
+    const line = rawLine.trim();
     if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
     const header = /^\[([^\]]*)\]$/.exec(line);
     if (header) {
@@ -99,7 +107,7 @@ export async function saveProfile(dir: string, name: string, update: (current: P
   const release = await acquireLock(join(dir, 'locks'), 'config-file');
   try {
     const config = await loadConfigFile(dir);
-    await saveConfigFile(dir, { ...config, [name]: update(config[name]) });
+    await saveConfigFile(dir, { ...config, [name]: update(Object.hasOwn(config, name) ? config[name] : undefined) });
   } finally {
     await release();
   }

@@ -72,9 +72,11 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
   const named = flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE);
   if (named === undefined && environmentSession && isEnvironmentSession(flags, env)) return environmentSessionSettings(flags, env);
   const profileName = validateProfileName(named ?? DEFAULT_PROFILE);
-  const profile = config[profileName] ?? {};
+  // Own sections only: `-p toString` is no profile, not Object.prototype's.
+  const profileExists = Object.hasOwn(config, profileName);
+  const profile = (profileExists ? config[profileName] : undefined) ?? {};
   const { variables, ignored } = named === undefined ? { variables: env, ignored: [] } : profileOverVariables(flags, env, profile);
-  return { ...resolveFrom(flags, variables, profile, profileName), profileExists: profileName in config, ignoredVariables: ignored };
+  return { ...resolveFrom(flags, variables, profile, profileName), profileExists, ignoredVariables: ignored };
 }
 
 /** The session the environment alone makes, when no profile is named: what `logout` and `status` act on there. */

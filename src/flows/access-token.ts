@@ -1,5 +1,5 @@
 import type { PublicClientFlow } from '../config/config-file.js';
-import { InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UsageError } from '../errors.js';
+import { InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UntrustedPathError, UsageError } from '../errors.js';
 import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import type { Release } from '../store/lock.js';
@@ -204,7 +204,8 @@ async function cacheToken(deps: FlowDeps, session: CachedSession, token: StoredT
   try {
     await deps.tokens.write(session, JSON.stringify(token));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    // A folder others could write is refused outright: the next run would read what they put there.
+    if (!(error instanceof UsageError) || error instanceof UntrustedPathError) throw error;
     deps.warn(`could not cache the access token: ${error.message}`);
   }
 }

@@ -77,6 +77,11 @@ export function parseHeader(line: string): [string, string] {
   if (name.toLowerCase() === 'authorization') {
     throw new UsageError('-H Authorization is not accepted: ocs-auth sends the profile\'s token itself', { hint: 'use `ocs-auth token` with curl to send a header of your own' });
   }
+  // Another Host on the same front end is another virtual host, another tenant's service even:
+  // the token goes to the resource the profile names and nowhere else.
+  if (name.toLowerCase() === 'host') {
+    throw new UsageError('-H Host is not accepted: the token is only ever sent to the profile\'s resource', { hint: 'give a full URL on the resource, or a path' });
+  }
   return [name, value];
 }
 
@@ -207,19 +212,79 @@ function nextLink(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/** How JSON is written out: compact (`indent` none), or indented and coloured for a terminal. */
+export interface JsonText {
+  /** A value whose own lines start `depth` levels in. */
+  value(value: unknown, depth: number): string;
+  /** An object member's name with its colon. */
+  key(name: string): string;
+  /** What comes before a member or an item `depth` levels in: nothing, or a newline and the indent. */
+  indent(depth: number): string;
+}
+
+/** JSON.stringify's own layout: what a script reads. */
+export const COMPACT_JSON: JsonText = { value: (value) => JSON.stringify(value), key: (name) => `${JSON.stringify(name)}:`, indent: () => '' };
+
 /**
- * Pages as one answer: arrays are concatenated; objects keep the first page's other keys, with
- * their list holding every page's items and no continuation token left.
+ * Pages as one answer, written as they come so that memory does not grow with their number:
+ * arrays concatenated; for objects, the first page's other keys, with their list holding every
+ * page's items and no continuation token left. Each `add` returns the text that page adds;
+ * `end` closes the document. What is held between pages is the first page's keys after its list.
  */
-export function mergePages(pages: unknown[]): unknown {
-  const [first] = pages;
-  if (Array.isArray(first)) return pages.flatMap((page, index) => (Array.isArray(page) ? page : unmergeable(index)));
-  const key = isObject(first) ? listKey(first) : undefined;
-  if (!isObject(first) || key === undefined) return unmergeable(0);
-  const merged: Record<string, unknown> = { ...first };
-  merged[key] = pages.flatMap((page, index) => (isObject(page) && Array.isArray(page[key]) ? page[key] : unmergeable(index)));
-  for (const name of Object.keys(merged)) if (name.toLowerCase() === CONTINUATION_KEY) merged[name] = null;
-  return merged;
+export class MergedPages {
+  private pages = 0;
+  private items = 0;
+  private listName: string | undefined;
+  /** The first page's members after its list, written once the list is closed. */
+  private after = '';
+
+  constructor(private readonly json: JsonText) {}
+
+  add(page: unknown): string {
+    const index = this.pages++;
+    if (index === 0) return this.first(page);
+    const list = this.listName === undefined ? page : isObject(page) ? page[this.listName] : undefined;
+    if (!Array.isArray(list)) return unmergeable(index);
+    return this.itemsText(list);
+  }
+
+  end(): string {
+    // An empty list stays `[]` on one line, as JSON.stringify writes it.
+    if (this.listName === undefined) return `${this.items > 0 ? this.json.indent(0) : ''}]`;
+    return `${this.items > 0 ? this.json.indent(1) : ''}]${this.after}${this.json.indent(0)}}`;
+  }
+
+  private first(page: unknown): string {
+    if (Array.isArray(page)) return `[${this.itemsText(page)}`;
+    const name = isObject(page) ? listKey(page) : undefined;
+    if (!isObject(page) || name === undefined) return unmergeable(0);
+    this.listName = name;
+    const names = Object.keys(page);
+    const member = (key: string) => `${this.json.indent(1)}${this.json.key(key)}${this.json.value(key.toLowerCase() === CONTINUATION_KEY ? null : page[key], 1)}`;
+    const before = names.slice(0, names.indexOf(name)).map((key) => `${member(key)},`).join('');
+    this.after = names.slice(names.indexOf(name) + 1).map((key) => `,${member(key)}`).join('');
+    return `{${before}${this.json.indent(1)}${this.json.key(name)}[${this.itemsText(page[name] as unknown[])}`;
+  }
+
+  private itemsText(list: unknown[]): string {
+    const depth = this.listName === undefined ? 1 : 2;
+    return list.map((item) => `${this.items++ > 0 ? ',' : ''}${this.json.indent(depth)}${this.json.value(item, depth)}`).join('');
+  }
+}
+
+/** --slurp: the pages as they came, one JSON array of them, each written as it comes. */
+export class SlurpedPages {
+  private pages = 0;
+
+  constructor(private readonly json: JsonText) {}
+
+  add(page: unknown): string {
+    return `${this.pages++ > 0 ? ',' : '['}${this.json.indent(1)}${this.json.value(page, 1)}`;
+  }
+
+  end(): string {
+    return `${this.json.indent(0)}]`;
+  }
 }
 
 function listKey(body: Record<string, unknown>): string | undefined {

@@ -5,6 +5,7 @@ import { discover } from './discovery.js';
 import type { FlowDeps } from './flow-deps.js';
 import { jsonObject, type HttpClient, type HttpResponse } from './http.js';
 import { jwtClaims } from './jwt.js';
+import { checkedIdTokenClaims } from './pkce.js';
 import { personScope, refusesScope, scopeRefusedWarning, storePersonSession, type PersonLogin } from './public-session.js';
 import { toStoredToken } from './stored-token.js';
 import { fetchTenant } from './tenant.js';
@@ -122,8 +123,8 @@ export type DevicePoll =
 /**
  * RFC 8628 §3.5: pending and slow_down keep the poll going, and so does a server in trouble;
  * a denial is exit 4, an expired code exit 3 (log in again); anything else is what it would
- * be for any token request. An ID token must come from this issuer for this client (device
- * flow has no nonce to check).
+ * be for any token request. An ID token is checked as a browser login's is, but for the nonce
+ * the device flow does not have.
  */
 export function processDeviceTokenResponse(response: HttpResponse, requestedAt: number, expected: { issuer: string; clientId: string }): DevicePoll {
   const body = jsonObject(response);
@@ -151,12 +152,7 @@ export function processDeviceTokenResponse(response: HttpResponse, requestedAt: 
   const tokens = processTokenResponse(response, requestedAt);
   const idToken = body?.id_token;
   if (idToken === undefined) return { status: 'approved', tokens, idTokenClaims: undefined };
-  const claims = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
-  if (!claims) throw new NetworkError('the token endpoint answered an ID token that is not a JWT');
-  if (claims.iss !== expected.issuer) throw new NetworkError(`the ID token was issued by "${String(claims.iss)}", not by ${expected.issuer}; refusing it`);
-  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audience.includes(expected.clientId)) throw new NetworkError(`the ID token is not meant for client ${expected.clientId}; refusing it`);
-  return { status: 'approved', tokens, idTokenClaims: claims };
+  return { status: 'approved', tokens, idTokenClaims: checkedIdTokenClaims(idToken, { ...expected, nonce: undefined }, requestedAt) };
 }
 
 export interface DeviceLoginRequest {

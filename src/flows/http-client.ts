@@ -193,6 +193,10 @@ function openStream(client: Got, url: string, init: OptionsInit): Promise<Stream
     stream.once('error', reject);
     stream.once('response', (response: Response) => {
       stream.off('error', reject);
+      // Whoever reads the body hears its errors through their own listener; one the caller has
+      // stopped reading (a refused answer) may still fail (the idle limit), and unheard, that
+      // error would end the process with a dump of the request, Authorization header included.
+      stream.on('error', ignoreLateError);
       resolve({
         status: response.statusCode,
         statusText: response.statusMessage ?? '',
@@ -205,6 +209,8 @@ function openStream(client: Got, url: string, init: OptionsInit): Promise<Stream
     });
   });
 }
+
+function ignoreLateError(): void {}
 
 /** What a request that got no usable answer becomes: interrupted (130), or a network failure (5) in plain words. */
 function requestFailure(

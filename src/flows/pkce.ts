@@ -116,12 +116,25 @@ export const CLOCK_SKEW_SECONDS = 300;
 export function processAuthorizationCodeResponse(response: HttpResponse, requestedAt: number, expected: IdTokenExpectations): CodeTokens {
   const tokens: CodeTokens = processTokenResponse(response, requestedAt);
   const idToken = jsonObject(response)?.id_token;
-  if (idToken === undefined) return tokens;
+  if (idToken !== undefined) tokens.idTokenClaims = checkedIdTokenClaims(idToken, expected, requestedAt);
+  return tokens;
+}
+
+/**
+ * The claims of an ID token from the token endpoint, checked as above: from this issuer, for
+ * this client, current, and (when the login sent one) with its nonce. The device flow has no
+ * nonce (RFC 8628 sends none), so it passes `nonce: undefined`, never leaves it out by mistake.
+ */
+export function checkedIdTokenClaims(
+  idToken: unknown,
+  expected: Omit<IdTokenExpectations, 'nonce'> & { nonce: string | undefined },
+  requestedAt: number,
+): Record<string, unknown> {
   const claims = typeof idToken === 'string' ? jwtClaims(idToken) : undefined;
   if (!claims) throw new NetworkError('the token endpoint answered an ID token that is not a JWT');
   const refuse = (why: string) =>
     new NetworkError(`the ID token ${why}; refusing it`, { hint: 'start the login again; if it happens again, the identity provider is not behaving' });
-  if (claims.nonce !== expected.nonce) throw refuse('does not carry the nonce of this login');
+  if (expected.nonce !== undefined && claims.nonce !== expected.nonce) throw refuse('does not carry the nonce of this login');
   if (claims.iss !== expected.issuer) throw refuse(`was issued by "${String(claims.iss)}", not by ${expected.issuer}`);
   const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audience.includes(expected.clientId)) throw refuse(`is meant for ${JSON.stringify(claims.aud)}, not for client ${expected.clientId}`);
@@ -133,6 +146,5 @@ export function processAuthorizationCodeResponse(response: HttpResponse, request
   if (typeof claims.iat !== 'number' || claims.iat - CLOCK_SKEW_SECONDS > nowSeconds) {
     throw refuse(typeof claims.iat === 'number' ? `claims to be issued in the future (${new Date(claims.iat * 1000).toISOString()}); check this machine's clock` : 'has no issue time (iat)');
   }
-  tokens.idTokenClaims = claims;
-  return tokens;
+  return claims;
 }

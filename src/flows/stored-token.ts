@@ -1,6 +1,7 @@
 import type { Flow } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { type CompleteSettings, environmentSessionName } from '../config/settings.js';
+import { isBearerToken } from './bearer-token.js';
 import { jwtClaims } from './jwt.js';
 import type { TokenSet } from './token-response.js';
 
@@ -57,13 +58,17 @@ export function toStoredToken(tokens: TokenSet, settings: CompleteSettings, issu
   };
 }
 
-/** Anything that is not a token we wrote (damaged, foreign, older) reads as no token at all. */
+/**
+ * Anything that is not a token we wrote (damaged, foreign, older, or one whose access token a
+ * bearer token could not be, written by hand or by an older version) reads as no token at all.
+ */
 export function parseStoredToken(text: string | undefined): StoredToken | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<StoredToken> | null;
     if (
       typeof value?.access_token === 'string' &&
+      isBearerToken(value.access_token) &&
       typeof value.expires_at === 'number' &&
       typeof value.resource === 'string' &&
       typeof value.discovery_url === 'string' &&

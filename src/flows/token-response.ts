@@ -1,4 +1,5 @@
 import { CredentialsRejectedError, EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
+import { isBearerToken } from './bearer-token.js';
 import { jsonObject, type HttpResponse, unavailableHint } from './http.js';
 import { jwtClaims } from './jwt.js';
 
@@ -35,6 +36,10 @@ export function processTokenResponse(response: HttpResponse, now: number): Token
   const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn, refresh_token: refreshToken, scope } = body;
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new NetworkError('the token endpoint answered without an access_token');
+  }
+  // The token itself is left out of the message: it is what may carry the escape sequence.
+  if (!isBearerToken(accessToken)) {
+    throw new NetworkError('the token endpoint answered an access_token with characters a bearer token cannot hold (RFC 6750); it was not used');
   }
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
     throw new NetworkError(`the token endpoint answered token_type "${String(tokenType)}", expected Bearer`);

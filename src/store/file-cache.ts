@@ -1,6 +1,7 @@
 import { readFile } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
+import { checkPrivate } from './private-path.js';
 
 /** Non-secret data worth keeping between runs (discovery documents). Losing it costs a request, nothing more. */
 export interface Cache {
@@ -11,7 +12,12 @@ export interface Cache {
 export function fileCache(dir: string): Cache {
   const path = (key: string) => join(dir, `${key}.json`);
   return {
-    read: (key) => readFile(path(key), 'utf8').catch(() => undefined),
+    async read(key) {
+      // Not secret, but trusted: a discovery document names where secrets are sent.
+      await checkPrivate(dir, 'folder');
+      await checkPrivate(path(key), 'file');
+      return readFile(path(key), 'utf8').catch(() => undefined);
+    },
     write: (key, value) => writeFileAtomic(path(key), value, 0o644),
   };
 }

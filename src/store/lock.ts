@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, interruptSignal, NetworkError } from '../errors.js';
 import { fsUsageError, makeFolder } from './fs-errors.js';
+import { checkPrivate } from './private-path.js';
 
 export type Release = () => Promise<void>;
 
@@ -53,6 +54,8 @@ export async function acquireLock(dir: string, name: string, options: LockOption
   const deadline = Date.now() + (options.maxWaitMs ?? MAX_WAIT_MS);
   const staleMs = options.staleMs ?? STALE_MS;
   await makeFolder(dir);
+  // Whoever could write here could hold every lock, or remove ours.
+  await checkPrivate(dir, 'folder');
 
   let announced = false;
   for (;;) {

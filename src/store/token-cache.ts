@@ -2,6 +2,7 @@ import { readdir, readFile, rm } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';
+import { checkPrivate } from './private-path.js';
 
 export interface CachedSession {
   owner: string;
@@ -31,8 +32,15 @@ export function tokenCacheDir(stateDir: string): string {
 export function fileTokenCache(stateDir: string): TokenCache {
   const dir = tokenCacheDir(stateDir);
   const path = ({ owner, flow }: CachedSession) => join(dir, flow, `${owner}.json`);
+  // Whoever could write in these folders could swap the token a script is handed.
+  const checkFolders = async ({ flow }: CachedSession) => {
+    await checkPrivate(dir, 'folder');
+    await checkPrivate(join(dir, flow), 'folder');
+  };
   return {
     async read(session) {
+      await checkFolders(session);
+      await checkPrivate(path(session), 'secret');
       try {
         return await readFile(path(session), 'utf8');
       } catch (error) {
@@ -40,7 +48,10 @@ export function fileTokenCache(stateDir: string): TokenCache {
         throw fsUsageError(error, 'read', path(session));
       }
     },
-    write: (session, value) => writeFileAtomic(path(session), value),
+    async write(session, value) {
+      await checkFolders(session);
+      await writeFileAtomic(path(session), value);
+    },
     async delete(session) {
       try {
         await rm(path(session));

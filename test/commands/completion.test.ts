@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -151,4 +151,19 @@ test('fish completes commands, options, choices, profile names and the command a
   assert.deepEqual(await fishComplete('ocs-auth token --tenant-id '), []);
   assert.ok((await fishComplete('ocs-auth exec -- ba')).includes('bash'));
   assert.deepEqual(await fishComplete('ocs-auth exec -- ls --pro'), [], 'after --, not ocs-auth options');
+});
+
+test('profile names reach every shell as quoted words, never expanded: a name like $(touch x) is offered, not run', async () => {
+  // A stand-in ocs-auth that lists hostile names, as a config.ini the checker let through would.
+  const fake = join(dir, 'fake-bin');
+  const markers = ['one', 'two', 'three'].map((name) => join(dir, `ran-${name}`));
+  const names = [`$(touch ${markers[0]})`, `\`touch ${markers[1]}\``, `a;touch ${markers[2]}`];
+  await mkdir(fake, { recursive: true });
+  await writeFile(join(fake, 'ocs-auth'), `#!/bin/sh\nprintf '%s\\n' ${names.map((name) => `'${name}'`).join(' ')}\n`, { mode: 0o755 });
+  const hostileEnv = { ...env, PATH: `${fake}:/usr/bin:/bin` };
+  const { stdout } = await run('bash', ['--norc', '--noprofile', '-c', 'source "$1"; COMP_WORDS=(ocs-auth token -p ""); COMP_CWORD=3; _ocs_auth; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', scripts.bash!], { env: hostileEnv });
+  assert.deepEqual(stdout.split('\n').filter(Boolean), names.map((name) => name.replace(/[^\w/.-]/g, '\\$&')), 'bash: each name quoted as printf %q does');
+  if (ZSH) await run(ZSH, ['-f', ZSH_DRIVER, scripts.zsh!, join(dir, 'zsh-hostile'), 'ocs-auth token -p '], { env: hostileEnv, timeout: 20_000 });
+  if (FISH) await run(FISH, ['--no-config', '-c', `source ${scripts.fish}; complete -C "ocs-auth token -p "`], { env: hostileEnv });
+  for (const marker of markers) assert.ok(!existsSync(marker), `${marker}: a completion ran a profile name`);
 });

@@ -103,3 +103,15 @@ test('a config folder or config.ini that others may write, or that another user 
     await cleanup();
   }
 });
+
+test('a lone CR or a U+2028/U+2029 inside a line is refused naming file and line: ini would read it as other lines, or no key', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['[ok]\nresource = https://a.example\r[$(touch /tmp/ocs-auth-pwned)]\rflow = pkce\n', /config\.ini:2: a carriage return not followed by a newline/],
+    ['[ok]\nflow = pkce\nresource = https://a.example\u2028\n', /config\.ini:3: a U\+2028 line separator/],
+    ['[ok]\r\nscope = openid\u2029ocsapi\r\n', /config\.ini:2: a U\+2029 line separator/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => parseConfig(text, '/x/config.ini'), (error: unknown) => error instanceof UsageError && message.test(error.message), JSON.stringify(text));
+  }
+  assert.deepEqual(parseConfig('[ok]\r\nflow = pkce\r\n', '/x/config.ini'), { ok: { flow: 'pkce' } }, 'CRLF line ends are fine');
+});

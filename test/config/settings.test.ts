@@ -193,3 +193,11 @@ test('with no profile named, the four CI variables are a client-credentials sess
   // A login creates a profile: it keeps today's default profile.
   assert.equal(resolveSettings({}, ci, withDefault, { environmentSession: false }).profile, 'default');
 });
+
+test("a profile is one of the file's own sections: -p toString or constructor is no profile, not Object.prototype's", () => {
+  for (const name of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+    const settings = resolveSettings({ profile: name }, {}, file);
+    assert.equal(settings.profileExists, false, name);
+    assert.equal(settings.resource, undefined, name);
+  }
+});

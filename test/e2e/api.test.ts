@@ -96,6 +96,10 @@ test('on a terminal JSON is shown indented and coloured; with NO_COLOR it is lef
   const plain = await apiOnTerminal(['Tenants/{tenant}/Namespaces'], { OCS_AUTH_FLOW: 'client-credentials', NO_COLOR: '1' });
   assert.equal(plain.code, 0, plain.output);
   assert.equal(plain.output, JSON.stringify(expectedNamespaces()));
+  const paged = await apiOnTerminal(['--paginate', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/plant/Streams'], { OCS_AUTH_FLOW: 'client-credentials' });
+  assert.equal(paged.code, 0, paged.output);
+  const streams = STREAM_IDS.map((id) => ({ Id: id, Name: id, TypeId: 'TimeIndexedDouble' }));
+  assert.equal(paged.output.replace(/\u001b\[\d+(;\d+)*m/g, ''), `${JSON.stringify({ Results: streams, ContinuationToken: null }, null, 2)}\n`, 'pages written one by one, laid out as one document');
 });
 
 // --- What is sent -----------------------------------------------------------------------
@@ -138,9 +142,12 @@ test('--input sends a file or stdin as the body, unchanged, with -X and a Conten
   assertFailure(await api(['--input', join(configDir, 'missing.json'), echoPath, '--namespace', 'plant']), 2, /cannot read \S+missing\.json: no such file\n/);
 });
 
-test('an Authorization header of the user\'s is refused (exit 2): ocs-auth sends the token', async () => {
+test('an Authorization or Host header of the user\'s is refused (exit 2): ocs-auth sends the token, to the resource only', async () => {
   assertFailure(await api(['-H', 'Authorization: Bearer mine', 'Tenants/{tenant}/Namespaces']), 2, /Authorization is not accepted/);
   assertFailure(await api(['-H', 'no colon', 'Tenants/{tenant}/Namespaces']), 2, /invalid header/);
+  for (const extra of [[], ['-i'], ['--paginate']]) {
+    assertFailure(await api([...extra, '-H', 'host: other.test', 'Tenants/{tenant}/Namespaces']), 2, /-H Host is not accepted/);
+  }
   assert.equal(emulator.requests.length, 0);
 });
 
@@ -177,6 +184,43 @@ test('--paginate does not follow a next link to another origin (exit 2, nothing 
   assertFailure(result, 2, /next page is on http:\/\/127\.0\.0\.1:\d+, not the profile's resource/);
   assert.equal(elsewhereRequests.length, 0);
   assert.equal(tenantRequests().length, 1);
+});
+
+test('--paginate writes each page out before asking for the next, and stops past --max-pages with exit 5', async () => {
+  const finished = emulator.heldAnswersFinished();
+  // Page 3 of the endless list is held until pages 1 and 2 are seen on stdout.
+  const child = spawn(process.execPath, [CLI, 'api', '--paginate', '--max-pages', '5', 'Tenants/{tenant}/Namespaces/plant/Forever?holdAt=2'], {
+    env: { ...process.env, ...envOnly({ OCS_AUTH_FLOW: 'client-credentials' }) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let heldWhenSeen: number | undefined;
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+    if (heldWhenSeen === undefined && stdout.includes('item-1')) {
+      heldWhenSeen = emulator.heldAnswersFinished();
+      emulator.releaseHeldAnswers();
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(heldWhenSeen, finished, 'pages 1 and 2 were out while page 3 was still held');
+  assert.equal(code, 5, stderr);
+  assert.match(stderr, /^error: --paginate: the API at 127\.0\.0\.1:\d+ still had more after 5 pages; stopped\nhint: raise --max-pages/);
+  assert.ok(!hasStackTrace(stderr), stderr);
+  assert.equal(stdout, `{"Results":[${[0, 1, 2, 3, 4].map((n) => `{"Id":"item-${n}"}`).join(',')}`, 'what came, the document left open: no reader takes it for the whole list');
+  assert.equal(tenantRequests().length, 5);
+  assertFailure(await api(['--paginate', '--max-pages', '0', 'Tenants/{tenant}/Namespaces']), 2, /--max-pages/);
+});
+
+test('--paginate --slurp prints the pages as they are, one JSON array of them; --slurp alone is a usage error', async () => {
+  const result = await api(['--paginate', '--slurp', '--namespace', 'plant', '-f', 'count=2', 'Tenants/{tenant}/Namespaces/{namespace}/Streams']);
+  assert.equal(result.code, 0, result.stderr);
+  const pages = JSON.parse(result.stdout) as { Results: { Id: string }[]; ContinuationToken: string | null }[];
+  assert.deepEqual(pages.map((page) => page.Results.map((stream) => stream.Id)), [STREAM_IDS.slice(0, 2), STREAM_IDS.slice(2, 4), STREAM_IDS.slice(4)]);
+  assert.deepEqual(pages.map((page) => page.ContinuationToken), ['2', '4', null]);
+  assertFailure(await api(['--slurp', 'Tenants/{tenant}/Namespaces']), 2, /--slurp gathers the pages of --paginate/);
 });
 
 test('--paginate is for GET: another method is a usage error', async () => {
@@ -257,6 +301,22 @@ test('a 401 that a fresh token does not cure is exit 4 after exactly one retry; 
   emulator.addFault({ route: 'tenant-data', status: 403, body: '{"Error":"Forbidden","Reason":"Not allowed."}' });
   assertFailure(await api(['Tenants/{tenant}/Namespaces']), 4, /rejected the token \(403 Forbidden: Not allowed\.\)/);
   assert.equal(tenantRequests().length, 1);
+});
+
+test('a 401 or 403 whose body never ends, the connection kept alive, is exit 4 at once, with -i and --paginate too', async () => {
+  const challenge = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
+  for (const extra of [[], ['-i'], ['--paginate']]) {
+    for (const status of [401, 403]) {
+      emulator.clearFaults();
+      emulator.addFault({ route: 'tenant-data', status, body: '{"Reason":"no', headers: challenge, unfinished: true });
+      const started = Date.now();
+      // The time limit is long: only a body left unread would make the run wait for it.
+      const result = await api([...extra, 'Tenants/{tenant}/Namespaces'], { env: { OCS_AUTH_HTTP_TIMEOUT: '20' } });
+      assertFailure(result, 4, new RegExp(`rejected the token \\(${status} `));
+      assert.ok(Date.now() - started < 8000, `${extra.join(' ')} ${status}: took ${Date.now() - started} ms`);
+      assert.equal(result.stderr.trim().split('\n').length, 2, result.stderr);
+    }
+  }
 });
 
 test('--verbose traces every request with the token redacted', async () => {

@@ -183,7 +183,7 @@ test('OCS_RESOURCE=http://localhost:PORT against an issuer on 127.0.0.1 is exit 
 test('a damaged credentials.json is login needed (exit 3) naming the file; login moves it aside, never overwrites it', async () => {
   const env = await writeClientCredentialsProfile();
   const damaged = '{"version":1,"entries":{"default/client-credentials/client-secret":"trunc';
-  await writeFile(credentialsFile(), damaged);
+  await writeFile(credentialsFile(), damaged, { mode: 0o600 });
 
   const result = await watch.run(['token'], { env });
   assertFailure(result, 3, /login/);
@@ -205,7 +205,7 @@ test('a damaged credentials.json is login needed (exit 3) naming the file; login
 });
 
 test('with OCS_CLIENT_SECRET, a damaged credentials.json does not stop the token, and is left as it is', async () => {
-  await writeFile(credentialsFile(), '\u0000\u0001 garbage');
+  await writeFile(credentialsFile(), '\u0000\u0001 garbage', { mode: 0o600 });
   const result = await token();
   assert.equal(result.code, 0, result.stderr);
   assert.equal(await readFile(credentialsFile(), 'utf8'), '\u0000\u0001 garbage', 'env-only mode needs no secret storage');

@@ -216,7 +216,7 @@ test('token --force on a browser login without a refresh token says what --force
   const env = { OCS_AUTH_CONFIG_DIR: configDir };
   assert.equal((await runCli(['token'], { env })).code, 0);
   // A login without offline_access: an access token, no refresh token.
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }));
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }), { mode: 0o600 });
   const forced = await runCli(['token', '--force'], { env });
   assertFailure(forced, 2, /--force needs a refresh token/);
   assert.match(forced.stderr, /offline_access/);
@@ -232,7 +232,7 @@ test('token --force on a device-code login without a refresh token says the same
   await writeFile(config, (await readFile(config, 'utf8')).replace('flow = pkce', 'flow = device-code'));
   await mkdir(join(configDir, 'tokens', 'device-code'), { recursive: true });
   await rename(join(configDir, 'tokens', 'pkce', 'default.json'), join(configDir, 'tokens', 'device-code', 'default.json'));
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }));
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: {} }), { mode: 0o600 });
   const forced = await runCli(['token', '--force'], { env });
   assertFailure(forced, 2, /--force needs a refresh token/);
   assert.match(forced.stderr, /log in again to get one: `ocs-auth login --device-code` asks for offline_access/);

@@ -44,6 +44,11 @@ export interface Fault {
   answerDelayMs?: number | undefined;
   /** Let the server act on the request, then reset the connection instead of answering: the answer is lost. */
   loseAnswer?: boolean | undefined;
+  /**
+   * With `status`: send the head and the body, then never end the answer, the connection kept
+   * alive and idle (front ends that wait for the client to hang up do this).
+   */
+  unfinished?: boolean | undefined;
 }
 
 export interface RequestRecord {
@@ -123,6 +128,9 @@ export interface EmulatorOptions {
   tenantId?: string | undefined;
   tenantName?: string | undefined;
   tenantAlias?: string | undefined;
+  /** The test user's name and email claims (default Alice Example): hostile text for the terminal checks. */
+  userName?: string | undefined;
+  userEmail?: string | undefined;
   clientId?: string | undefined;
   clientSecret?: string | undefined;
   publicClientId?: string | undefined;
@@ -204,7 +212,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const deviceClient = { clientId: opts.deviceClientId ?? DEFAULTS.deviceClientId };
   const deviceInterval = opts.deviceFlow?.interval ?? 5;
   let refreshTokenLength = opts.refreshTokenLength;
-  const user: TestUser = { ...DEFAULTS.user };
+  const user: TestUser = { ...DEFAULTS.user, name: opts.userName ?? DEFAULTS.user.name, email: opts.userEmail ?? DEFAULTS.user.email };
 
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const kid = `emulator-${Date.now().toString(36)}`;
@@ -399,7 +407,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         'Content-Type': fault.contentType ?? 'application/json',
         'Cache-Control': 'no-store',
         ...fault.headers,
-      }).end(fault.body ?? defaultFaultBody(fault.status));
+      });
+      if (fault.unfinished) res.write(fault.body ?? defaultFaultBody(fault.status));
+      else res.end(fault.body ?? defaultFaultBody(fault.status));
       return;
     }
     inFlight.set(req, fault?.transform ? { record, transform: fault.transform } : { record });

@@ -45,7 +45,7 @@ export class HeldAnswers {
 // with the token checks of the tenant call. Namespaces (a plain list), Streams (paged with
 // continuationToken, spelt `Results`/`ContinuationToken` where CONNECT spells `items`/`continuationToken`), a data view's data (paged with
 // Link: rel="next", the ADH data views way), Echo (says what it was sent), Held (a large
-// answer that stops half way until the test says go), and a JSON 404 for anything else.
+// answer that stops half way until the test says go), Forever (a list that never ends), and a JSON 404 for anything else.
 export function createTenantDataApi(opts: TenantDataApiOptions) {
   const keys = createLocalJWKSet({ keys: [opts.signingKey] });
 
@@ -69,6 +69,7 @@ export function createTenantDataApi(opts: TenantDataApiOptions) {
       if (what === 'echo' && tail.length === 0) return echo(req, res, url);
       if (what === 'dataviews' && tail.length === 2 && tail[1] === 'data' && method === 'GET') return dataViewPage(res, url);
       if (what === 'held' && tail.length === 0 && method === 'GET') return held(res, url, opts.held);
+      if (what === 'forever' && tail.length === 0 && method === 'GET') return forever(res, url, opts.held);
     }
     return notFound(res, url);
   };
@@ -125,6 +126,20 @@ async function held(res: ServerResponse, url: URL, answers: HeldAnswers): Promis
   // The last item without its comma closes the array.
   res.end(`${chunk(items - half - 1)}1234567]`);
   answers.finished++;
+}
+
+/**
+ * A list that never ends: every page one item and a new continuation token. The page whose
+ * token is `holdAt` waits, unsent, until the test releases the held answers.
+ */
+async function forever(res: ServerResponse, url: URL, answers: HeldAnswers): Promise<void> {
+  const start = Number(url.searchParams.get('continuationToken') ?? 0);
+  if (url.searchParams.get('holdAt') === String(start)) {
+    await answers.wait();
+    answers.finished++;
+    if (res.destroyed) return;
+  }
+  json(res, 200, { Results: [{ Id: `item-${start}` }], ContinuationToken: String(start + 1) });
 }
 
 function notFound(res: ServerResponse, url: URL): void {

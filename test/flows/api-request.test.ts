@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import { NetworkError, UsageError } from '../../src/errors.ts';
-import { errorReason, fieldsBody, mergePages, nextPageUrl, parseField, parseHeader, parseTypedField, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
+import { COMPACT_JSON, errorReason, fieldsBody, type JsonText, MergedPages, SlurpedPages, nextPageUrl, parseField, parseHeader, parseTypedField, resolveApiUrl, type ApiTarget } from '../../src/flows/api-request.ts';
 import { highlightJson } from '../../src/cli/json-highlight.ts';
 
 const tenant: ApiTarget = { resource: 'https://ocs.example', base: 'https://ocs.example/api/v1', tenantId: 'te/nant', accountId: undefined, namespace: 'plant' };
@@ -76,11 +76,31 @@ test('the next page: continuationToken in the body (any case) as a query paramet
   assert.equal(nextPageUrl(current, [], undefined), undefined);
 });
 
-test('pages merge: arrays concatenated; the list of an object page gathered, its continuation token cleared', () => {
-  assert.deepEqual(mergePages([[1, 2], [3]]), [1, 2, 3]);
-  assert.deepEqual(mergePages([{ items: [1], continuationToken: 'x', total: 3 }, { items: [2, 3], continuationToken: null, total: 3 }]), { items: [1, 2, 3], continuationToken: null, total: 3 });
-  assert.deepEqual(mergePages([{ Results: [1], ContinuationToken: 'x', Other: ['kept'] }, { Results: [2] }]), { Results: [1, 2], ContinuationToken: null, Other: ['kept'] });
-  assert.deepEqual(mergePages([{ streams: [1], continuationToken: 'x' }, { streams: [2] }]), { streams: [1, 2], continuationToken: null });
+/** The pages written out one by one, as `api --paginate` does, read back. */
+function mergePages(pages: unknown[], json: JsonText = COMPACT_JSON): string {
+  const merged = new MergedPages(json);
+  return pages.map((page) => merged.add(page)).join('') + merged.end();
+}
+
+test('pages merge as they come: arrays concatenated; the list of an object page gathered, its continuation token cleared', () => {
+  const cases: Array<[unknown[], unknown]> = [
+    [[[1, 2], [3]], [1, 2, 3]],
+    [[[], [], []], []],
+    [[{ items: [1], continuationToken: 'x', total: 3 }, { items: [2, 3], continuationToken: null, total: 3 }], { items: [1, 2, 3], continuationToken: null, total: 3 }],
+    [[{ Results: [1], ContinuationToken: 'x', Other: ['kept'] }, { Results: [2] }], { Results: [1, 2], ContinuationToken: null, Other: ['kept'] }],
+    [[{ ContinuationToken: 'x', streams: [{ a: [1, { b: 'c\nd' }] }] }, { streams: [] }, { streams: [2] }], { ContinuationToken: null, streams: [{ a: [1, { b: 'c\nd' }] }, 2] }],
+    [[{ items: [] }], { items: [] }],
+  ];
+  // Written a piece at a time, the text is what JSON.stringify makes of the merged answer, compact or indented.
+  const indented: JsonText = { value: (value, depth) => JSON.stringify(value, null, 2).replaceAll('\n', `\n${'  '.repeat(depth)}`), key: (name) => `${JSON.stringify(name)}: `, indent: (depth) => `\n${'  '.repeat(depth)}` };
+  for (const [pages, merged] of cases) {
+    assert.equal(mergePages(pages), JSON.stringify(merged));
+    assert.equal(mergePages(pages, indented), JSON.stringify(merged, null, 2));
+  }
+  for (const pages of [[[1], [2]], [{ items: [1], continuationToken: 'x' }, 'anything']]) {
+    const slurped = new SlurpedPages(indented);
+    assert.equal(pages.map((page) => slurped.add(page)).join('') + slurped.end(), JSON.stringify(pages, null, 2), '--slurp');
+  }
   assert.throws(() => mergePages([{ a: 1 }]), NetworkError);
   assert.throws(() => mergePages([[1], { items: [] }]), NetworkError);
   assert.throws(() => mergePages([{ items: [1] }, { other: [] }]), /page 2/);

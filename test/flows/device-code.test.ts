@@ -82,14 +82,22 @@ test('a poll the server fails (5xx, 429) is no answer: another try, carrying the
   assert.throws(() => processDeviceTokenResponse(respond(200, '<html>'), 0, expected), NetworkError, 'a broken 200 is not retried: the code is spent');
 });
 
-test('approved: the tokens, and an ID token only from this issuer for this client', () => {
+test('approved: the tokens, and an ID token checked as a browser login\'s is: issuer, audience, authorized party, expiry, issue time', () => {
   const expected = { issuer: ISSUER, clientId: CLIENT };
-  const plain = processDeviceTokenResponse(tokens(), 0, expected);
+  const now = 1_800_000_000_000;
+  const current = { iss: ISSUER, aud: CLIENT, exp: now / 1000 + 300, iat: now / 1000 };
+  const poll = (claims: Record<string, unknown>) => processDeviceTokenResponse(tokens({ id_token: jwt(claims) }), now, expected);
+  const plain = processDeviceTokenResponse(tokens(), now, expected);
   assert.equal(plain.status, 'approved');
-  const withId = processDeviceTokenResponse(tokens({ id_token: jwt({ iss: ISSUER, aud: CLIENT, sub: 'alice' }) }), 0, expected);
-  assert.deepEqual(withId.status === 'approved' && withId.idTokenClaims, { iss: ISSUER, aud: CLIENT, sub: 'alice' });
-  assert.equal(processDeviceTokenResponse(tokens({ id_token: jwt({ iss: ISSUER, aud: ['other', CLIENT] }) }), 0, expected).status, 'approved');
-  assert.throws(() => processDeviceTokenResponse(tokens({ id_token: jwt({ iss: 'https://evil.example', aud: CLIENT }) }), 0, expected), /issued by "https:\/\/evil\.example"/);
-  assert.throws(() => processDeviceTokenResponse(tokens({ id_token: jwt({ iss: ISSUER, aud: 'other' }) }), 0, expected), /not meant for client device-client/);
-  assert.throws(() => processDeviceTokenResponse(tokens({ id_token: 'opaque' }), 0, expected), NetworkError);
+  const withId = poll({ ...current, sub: 'alice' });
+  assert.deepEqual(withId.status === 'approved' && withId.idTokenClaims, { ...current, sub: 'alice' });
+  assert.equal(poll({ ...current, aud: ['other', CLIENT], azp: CLIENT }).status, 'approved');
+  assert.throws(() => poll({ ...current, iss: 'https://evil.example' }), /issued by "https:\/\/evil\.example"/);
+  assert.throws(() => poll({ ...current, aud: 'other' }), /is meant for "other", not for client device-client/);
+  assert.throws(() => poll({ ...current, azp: 'other' }), /requested by client "other"/);
+  assert.throws(() => poll({ ...current, exp: now / 1000 - 301 }), /expired at/);
+  assert.throws(() => poll({ ...current, exp: undefined }), /has no expiry/);
+  assert.throws(() => poll({ ...current, iat: now / 1000 + 301 }), /issued in the future/);
+  assert.throws(() => poll({ ...current, iat: undefined }), /has no issue time/);
+  assert.throws(() => processDeviceTokenResponse(tokens({ id_token: 'opaque' }), now, expected), NetworkError);
 });

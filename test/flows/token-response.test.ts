@@ -53,3 +53,16 @@ test('without expires_in, the lifetime is what the access token JWT has left by 
   assert.equal(answer(jwt({ exp: now / 1000 - 10 })).expiresAt, now + ASSUMED_LIFETIME_SECONDS * 1000, 'an exp already past says the clocks disagree');
   assert.ok(ASSUMED_LIFETIME_SECONDS < 3600 && ASSUMED_LIFETIME_SECONDS > 300);
 });
+
+test('an access_token outside RFC 6750 b64token is exit 5, the token not in the message; every b64token is taken', () => {
+  for (const bad of ['esc\u001b[2Jape', 'nul\u0000byte', 'two words', 'qu"ote', 'eq=uals', 'ünïcødé', '=']) {
+    assert.throws(
+      () => processTokenResponse(respond(200, { access_token: bad, token_type: 'Bearer', expires_in: 60 }), 0),
+      (error: unknown) => error instanceof NetworkError && /RFC 6750/.test(error.message) && !error.message.includes(bad),
+      JSON.stringify(bad),
+    );
+  }
+  for (const good of ['eyJhbGciOi.eyJzdWIi.c2ln', 'A-Z_a~z+0/9==', 'x=']) {
+    assert.equal(processTokenResponse(respond(200, { access_token: good, token_type: 'Bearer', expires_in: 60 }), 0).accessToken, good);
+  }
+});

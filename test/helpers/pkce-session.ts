@@ -45,7 +45,7 @@ export async function storePkceSession(emulator: Emulator, configDir: string, pr
   );
   const credentials: { entries: Record<string, string> } = await readFile(join(configDir, 'credentials.json'), 'utf8').then((text) => JSON.parse(text), () => ({ entries: {} }));
   credentials.entries[`${profile}/pkce/refresh-token`] = boundRecord(emulator, tokens.refresh_token);
-  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: credentials.entries }));
+  await writeFile(join(configDir, 'credentials.json'), JSON.stringify({ version: 1, entries: credentials.entries }), { mode: 0o600 });
   return tokens;
 }
 

@@ -31,7 +31,7 @@ test('a damaged credentials file reads as empty with one warning, and is moved a
   const { dir, cleanup } = await tempConfigDir();
   try {
     const damaged = '{"entries": {"a": "trunc';
-    await writeFile(credentialsFilePath(dir), damaged);
+    await writeFile(credentialsFilePath(dir), damaged, { mode: 0o600 });
     const warnings: string[] = [];
     const store = new FileStore(dir, (message) => warnings.push(message));
     assert.equal(await store.get('a'), undefined);
