@@ -37,6 +37,8 @@ export interface ProfileStatus {
   user: string | null;
   /** Why it is not logged in (what `token` would run into); null when it is. */
   reason: string | null;
+  /** What `api` fills {namespace} with for this session; null when none is set. */
+  namespace: string | null;
 }
 
 export const register: Register = (program, deps, outcome) => {
@@ -95,6 +97,7 @@ export async function run(options: StatusOptions, context: CommandContext, outco
       storage_location: status.hasRefreshToken || status.hasClientSecret ? store.describe() : null,
       user: status.user ?? null,
       reason: status.reason ?? null,
+      namespace: session.shown.namespace ?? null,
     });
   }
 
@@ -180,11 +183,12 @@ function shownSettings(settings: Settings): Profile {
   if (settings.tenantId !== undefined) shown.tenant_id = settings.tenantId;
   if (settings.accountId !== undefined) shown.account_id = settings.accountId;
   if (settings.clientId !== undefined) shown.client_id = settings.clientId;
+  if (settings.namespace !== undefined) shown.namespace = settings.namespace;
   return shown;
 }
 
 function humanStatus(status: ProfileStatus, session: Session, now: number): string {
-  const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}`];
+  const lines = [`${status.profile} (${status.flow})${status.resource ? ` ${status.resource}` : ''}${status.tenant_id ? `, tenant ${status.tenant_id}` : ''}${status.account_id ? `, account ${status.account_id}` : ''}${status.namespace ? `, namespace ${status.namespace}` : ''}`];
   const client = status.client_id ? `client ${status.client_id}` : undefined;
   const who = status.user && status.logged_in ? `${status.user}${client ? ` (${client})` : ''}` : client;
   if (status.logged_in) lines.push(`  logged in${who ? ` as ${who}` : ''}`);

@@ -74,6 +74,22 @@ test('exec exports OCS_NAMESPACE when one is set, and whoami shows it (--json: "
   assert.equal((JSON.parse(none.stdout) as { namespace: unknown }).namespace, null);
 });
 
+test('status shows each profile\'s namespace (--json: "namespace", null when none)', async () => {
+  await configureProfile(['--namespace', 'plant']);
+  assert.equal((await asProfile(['token'])).code, 0);
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' };
+  const human = await watch.run(['status'], { env });
+  assert.match(human.stdout, /^cc \(client-credentials\) .*, namespace plant$/m);
+  const json = JSON.parse((await watch.run(['status', '--json'], { env })).stdout) as { profiles: { profile: string; namespace: string | null }[] };
+  // The token of `-p cc` with OCS_CLIENT_SECRET is cached for that secret's own session (env-…), which has none.
+  assert.deepEqual(
+    json.profiles.map(({ profile, namespace }) => [profile.startsWith('env-') ? 'env-' : profile, namespace]),
+    [['cc', 'plant'], ['env-', null]],
+  );
+  await configureProfile([]);
+  assert.match(await readFile(join(configDir, 'config.ini'), 'utf8'), /namespace = plant/, 'configure without --namespace keeps it');
+});
+
 test("configure --from imports a sample's NamespaceId (and a CONNECT sample's DataStoreId) as the namespace", async () => {
   const sample = join(configDir, 'appsettings.json');
   await writeFile(sample, JSON.stringify({ Resource: emulator.resource, TenantId: emulator.tenantId, NamespaceId: 'plant', ClientId: emulator.confidentialClient.clientId }));
