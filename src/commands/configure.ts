@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
 import type { Prompter } from '../cli/prompter.js';
-import { type NotImported, readSampleSettings, type SampleSettings } from '../config/sample-settings.js';
+import type { NotImported, SampleSettings } from '../config/sample-settings.js';
 import { bindingFor, storeBoundSecret } from '../flows/bound-secret.js';
 import { sessionLockName } from '../flows/stored-token.js';
 import { DEFAULT_PROFILE, derivedDiscoveryUrl, normalizeDiscoveryUrl, normalizeResource, requireComplete, resolveSettings, WELL_KNOWN } from '../config/settings.js';
@@ -48,7 +48,8 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   const { deps, ui } = context;
   const profileName = validateProfileName(options.profile ?? (deps.env.OCS_AUTH_PROFILE || DEFAULT_PROFILE));
   const config = await context.loadConfig();
-  const imported: SampleSettings = options.from ? await readSampleSettings(options.from) : {};
+  // Loaded only here: its JSON-with-comments reader would otherwise load with every command.
+  const imported: SampleSettings = options.from ? await (await import('../config/sample-settings.js')).readSampleSettings(options.from) : {};
 
   // The OCS_* variables whose values end up in the profile: said, since nobody typed them here.
   const fromEnv = new Set<string>();
