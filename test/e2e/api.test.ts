@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
@@ -13,6 +11,7 @@ import { NAMESPACES, STREAM_IDS } from '../emulator/tenant-data-api.ts';
 import { assertFailure, CLI, hasStackTrace, type CliOptions } from '../helpers/cli.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
 import { storePkceSession } from '../helpers/pkce-session.ts';
+import { useElsewhere } from '../helpers/elsewhere.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
 import { needsScript, onTerminal } from '../helpers/terminal.ts';
 
@@ -21,19 +20,7 @@ afterEach(() => watch.collect(configDir));
 useE2eFixture();
 after(() => watch.assertClean());
 
-/** Another origin, which must never see a request: the token would go with it. */
-let elsewhere: Server;
-let elsewhereOrigin: string;
-const elsewhereRequests: IncomingMessage[] = [];
-before(async () => {
-  elsewhere = createServer((req, res) => {
-    elsewhereRequests.push(req);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
-  });
-  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
-  elsewhereOrigin = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
-});
-after(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
+const elsewhere = useElsewhere();
 
 const api = (args: string[], options: CliOptions = {}) => {
   watch.secret(emulator.confidentialClient.clientSecret);
@@ -66,11 +53,11 @@ test('a PATH starting with / is from the resource root; a full URL on the resour
 });
 
 test('a full URL on another origin is refused (exit 2) before anything is sent, token request included', async () => {
-  for (const target of [`${elsewhereOrigin}${namespacesPath()}`, `http://user:pw@${new URL(emulator.resource).host}${namespacesPath()}`]) {
+  for (const target of [`${elsewhere.origin}${namespacesPath()}`, `http://user:pw@${new URL(emulator.resource).host}${namespacesPath()}`]) {
     const result = await api([target]);
     assertFailure(result, 2, /not the profile's resource|the token is only ever sent there/);
   }
-  assert.equal(elsewhereRequests.length, 0);
+  assert.equal(elsewhere.requests.length, 0);
   assert.equal(emulator.requests.length, 0, 'not even discovery or a token request');
 });
 
@@ -180,9 +167,9 @@ test('--paginate follows Link: rel="next" (ADH data views) and concatenates the 
 });
 
 test('--paginate does not follow a next link to another origin (exit 2, nothing sent there)', async () => {
-  const result = await api(['--paginate', `Tenants/{tenant}/Namespaces/plant/DataViews/pumps/Data?count=2&nextOrigin=${encodeURIComponent(elsewhereOrigin)}`]);
+  const result = await api(['--paginate', `Tenants/{tenant}/Namespaces/plant/DataViews/pumps/Data?count=2&nextOrigin=${encodeURIComponent(elsewhere.origin)}`]);
   assertFailure(result, 2, /next page is on http:\/\/127\.0\.0\.1:\d+, not the profile's resource/);
-  assert.equal(elsewhereRequests.length, 0);
+  assert.equal(elsewhere.requests.length, 0);
   assert.equal(tenantRequests().length, 1);
 });
 

@@ -4,11 +4,10 @@
 // The one exception is the SPEC's: a discovery document moved within its own origin (Django
 // adds a trailing slash) is followed, at most three times.
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { after, afterEach, before, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import { assertFailure } from '../helpers/cli.ts';
 import { configDir, emulator, envOnly, useE2eFixture } from '../helpers/e2e-fixture.ts';
+import { useElsewhere } from '../helpers/elsewhere.ts';
 import { SecretWatch } from '../helpers/secret-watch.ts';
 
 const watch = new SecretWatch();
@@ -16,19 +15,7 @@ afterEach(() => watch.collect(configDir));
 useE2eFixture();
 after(() => watch.assertClean());
 
-/** Another origin, which must never see a request: whatever reaches it may carry a secret. */
-let elsewhere: Server;
-let elsewhereOrigin: string;
-const elsewhereRequests: IncomingMessage[] = [];
-before(async () => {
-  elsewhere = createServer((req, res) => {
-    elsewhereRequests.push(req);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-  });
-  await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
-  elsewhereOrigin = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
-});
-after(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
+const elsewhere = useElsewhere();
 
 const token = () => {
   watch.secret(emulator.confidentialClient.clientSecret);
@@ -37,31 +24,31 @@ const token = () => {
 
 for (const status of [302, 307]) {
   test(`discovery answering ${status} to another origin: exit 2 naming it, nothing sent there`, async () => {
-    elsewhereRequests.length = 0;
-    emulator.addFault({ route: 'discovery', status, headers: { location: `${elsewhereOrigin}/identity/.well-known/openid-configuration` } });
+    elsewhere.requests.length = 0;
+    emulator.addFault({ route: 'discovery', status, headers: { location: `${elsewhere.origin}/identity/.well-known/openid-configuration` } });
     const result = await token();
-    assertFailure(result, 2, new RegExp(`redirects to ${elsewhereOrigin}, another origin; not followed`));
-    assert.equal(elsewhereRequests.length, 0, 'the other origin received nothing');
+    assertFailure(result, 2, new RegExp(`redirects to ${elsewhere.origin}, another origin; not followed`));
+    assert.equal(elsewhere.requests.length, 0, 'the other origin received nothing');
     assert.equal(emulator.counts.token, 0);
   });
 
   test(`the token endpoint answering ${status} to another origin: the client secret is not posted there (exit 5)`, async () => {
-    elsewhereRequests.length = 0;
+    elsewhere.requests.length = 0;
     // As a load balancer or a moved site answers: a short HTML page, no OAuth error.
-    emulator.addFault({ route: 'token', status, contentType: 'text/html', body: '<a href="elsewhere">Moved</a>', headers: { location: `${elsewhereOrigin}/connect/token` } });
+    emulator.addFault({ route: 'token', status, contentType: 'text/html', body: '<a href="elsewhere">Moved</a>', headers: { location: `${elsewhere.origin}/connect/token` } });
     const result = await token();
     assertFailure(result, 5, new RegExp(`the token endpoint answered ${status}`));
-    assert.equal(elsewhereRequests.length, 0, 'the other origin received nothing');
+    assert.equal(elsewhere.requests.length, 0, 'the other origin received nothing');
   });
 
   test(`the API answering ${status} to another origin: exit 6 saying what was not followed, the token not sent there`, async () => {
-    elsewhereRequests.length = 0;
-    const target = `${elsewhereOrigin}/api/v1/Tenants/${emulator.tenantId}/Namespaces`;
+    elsewhere.requests.length = 0;
+    const target = `${elsewhere.origin}/api/v1/Tenants/${emulator.tenantId}/Namespaces`;
     emulator.addFault({ route: 'tenant-data', status, headers: { location: target } });
     const result = await watch.run(['api', 'Tenants/{tenant}/Namespaces'], { env: envOnly({ OCS_AUTH_FLOW: 'client-credentials' }) });
     assert.equal(result.code, 6, result.stderr);
     assert.ok(result.stderr.includes(`GET /api/v1/Tenants/${emulator.tenantId}/Namespaces: ${status} `) && result.stderr.includes(`(not followed: ${target})`), result.stderr);
-    assert.equal(elsewhereRequests.length, 0, 'the other origin received nothing');
+    assert.equal(elsewhere.requests.length, 0, 'the other origin received nothing');
   });
 }
 
