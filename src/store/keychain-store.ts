@@ -79,7 +79,7 @@ export class KeychainStore implements SecretStore {
   }
 
   /**
-   * A secret longer than an entry holds is sealed into the config folder, and the entry holds
+   * A secret longer than an entry holds is sealed into the state folder, and the entry holds
    * the key and the file's name (src/store/sealed-file.ts). So is a value that would read like
    * such a pointer, so that no stored value is ever taken for one.
    */

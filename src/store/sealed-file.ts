@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { readdir, readFile, unlink } from './fs-async.js';
 import { fsUsageError } from './fs-errors.js';
+import { checkPrivate } from './private-path.js';
 
-// A secret too long for one keychain entry (Windows: 1,280 characters), kept in the config
-// folder encrypted with AES-256-GCM. The key lives only in the keychain entry, in a pointer
+// A secret too long for one keychain entry (Windows: 1,280 characters), kept in the state
+// folder (the config folder; Windows: under %LOCALAPPDATA%) encrypted with AES-256-GCM. The key lives only in the keychain entry, in a pointer
 // that also names the file: `ocs-auth-sealed:v1:<file>:<key>`.
 //
 // Every write makes a new key and a new file and never changes a file once written, so the
@@ -45,14 +46,16 @@ export function formatPointer(pointer: Pointer): string {
  * Encrypts `value` into a new file whose name starts with `group` (a digest of the keychain
  * entry's name), so that removing the entry can sweep every file it ever pointed to.
  */
-export async function seal(configDir: string, group: string, value: string): Promise<Pointer> {
+export async function seal(stateDir: string, group: string, value: string): Promise<Pointer> {
   const { createCipheriv, randomBytes } = await import('node:crypto');
   const pointer = { file: `${group}-${randomBytes(16).toString('hex')}.sealed`, key: randomBytes(32) };
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', pointer.key, iv);
   // The file: IV, ciphertext, tag; base64, one line.
   const sealed = Buffer.concat([iv, cipher.update(value, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  await writeFileAtomic(join(configDir, FOLDER, pointer.file), `${sealed.toString('base64')}\n`);
+  // Whoever could write in the folder could delete or swap files: a logout, a rotated refresh token lost.
+  await checkPrivate(join(stateDir, FOLDER), 'folder');
+  await writeFileAtomic(join(stateDir, FOLDER, pointer.file), `${sealed.toString('base64')}\n`);
   return pointer;
 }
 
@@ -61,10 +64,12 @@ export async function seal(configDir: string, group: string, value: string): Pro
  * replaced it meanwhile, or someone deleted it); undefined when it does not open under the
  * pointer's key (damaged, truncated, another file put in its place).
  */
-export async function unseal(configDir: string, pointer: Pointer): Promise<string | undefined | typeof MISSING> {
-  const path = join(configDir, FOLDER, pointer.file);
+export async function unseal(stateDir: string, pointer: Pointer): Promise<string | undefined | typeof MISSING> {
+  const path = join(stateDir, FOLDER, pointer.file);
   let sealed: Buffer;
   try {
+    await checkPrivate(join(stateDir, FOLDER), 'folder');
+    await checkPrivate(path, 'secret');
     sealed = Buffer.from(await readFile(path, 'utf8'), 'base64');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;
@@ -88,24 +93,22 @@ export const MISSING = Symbol('missing');
  * a file left behind (Windows refusing to delete one a reader holds open, say) is no reason to
  * fail the command; deleting the entry sweeps it.
  */
-export async function removeReplaced(configDir: string, file: string): Promise<void> {
-  await unlink(join(configDir, FOLDER, file)).catch(() => undefined);
+export async function removeReplaced(stateDir: string, file: string): Promise<void> {
+  await unlink(join(stateDir, FOLDER, file)).catch(() => undefined);
 }
 
 /**
  * Removes every sealed file of a group (an entry being deleted): a write that lost a race to
  * another leaves its file behind, and logout must leave nothing. The folder itself stays: a
- * writer may have just made it and be about to write into it.
+ * writer may have just made it and be about to write into it. Best effort once the entry is
+ * gone, as for a replaced value: a file Windows will not delete while a reader holds it open
+ * is noise without its key, and the next removal of the group sweeps it.
  */
-export async function removeGroup(configDir: string, group: string): Promise<void> {
-  const folder = join(configDir, FOLDER);
+export async function removeGroup(stateDir: string, group: string): Promise<void> {
+  const folder = join(stateDir, FOLDER);
   const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw fsUsageError(error, 'read', folder);
   });
-  for (const name of names.filter((file) => file.startsWith(`${group}-`))) {
-    await unlink(join(folder, name)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw fsUsageError(error, 'write', join(folder, name));
-    });
-  }
+  for (const name of names.filter((file) => file.startsWith(`${group}-`))) await unlink(join(folder, name)).catch(() => undefined);
 }

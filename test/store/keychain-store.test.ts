@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KeychainStore, keychainEntryLimit, WINDOWS_ENTRY_CHARACTERS } from '../../src/store/keychain-store.ts';
 import { SERVICE } from '../../src/store/secret-store.ts';
+import { UntrustedPathError } from '../../src/errors.ts';
 
 // test/run.sh provides a private gnome-keyring; CI must have it, a laptop may not.
 const available = process.env.OCS_AUTH_TEST_KEYRING === '1';
@@ -108,6 +109,20 @@ for (const length of [3000, 10_000]) {
     assert.deepEqual(await filesUnder(configDir), [], 'nothing left in the config folder');
   });
 }
+
+test('a sealed folder others may write, or a sealed file others may read, is refused naming it (exit 2), as every state folder is', { skip: skip || process.platform === 'win32' }, async (t) => {
+  const { store, configDir } = await windowsSizedStore(t);
+  await store.set('a/pkce/refresh-token', 'a'.repeat(2000));
+  const folder = join(configDir, 'sealed');
+  const [file] = await filesUnder(configDir);
+  await chmod(folder, 0o777);
+  for (const call of [() => store.get('a/pkce/refresh-token'), () => store.set('b/pkce/refresh-token', 'b'.repeat(2000))]) {
+    await assert.rejects(call(), (error: unknown) => error instanceof UntrustedPathError && error.message.startsWith(`${folder} is writable by everyone`));
+  }
+  await chmod(folder, 0o700);
+  await chmod(join(configDir, file!), 0o644);
+  await assert.rejects(store.get('a/pkce/refresh-token'), (error: unknown) => error instanceof UntrustedPathError && error.message.startsWith(`${join(configDir, file!)} is readable by everyone`));
+});
 
 test('a sealed file that was damaged or swapped for another reads as nothing, never as another secret', { skip }, async (t) => {
   const { store, configDir } = await windowsSizedStore(t);
