@@ -33,7 +33,7 @@ export async function run(path: string, options: ApiOptions, context: CommandCon
     namespace: settings.namespace,
   });
   const request = await buildRequest(url, options, context);
-  if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: `drop --paginate or -X ${request.method}` });
+  if (options.paginate && request.method !== 'GET') throw new UsageError('--paginate follows lists, which are read with GET', { hint: options.method === undefined ? 'drop --paginate or --input (a body makes it a POST)' : `drop --paginate or -X ${request.method}` });
   if (options.slurp && !options.paginate) throw new UsageError('--slurp gathers the pages of --paginate', { hint: 'add --paginate' });
 
   let { token, flowDeps } = await accessToken(options, context);

@@ -155,7 +155,8 @@ async function refreshPersonSession(deps: FlowDeps, settings: CompleteSettings, 
       interruptGraceMs: REFRESH_GRACE_AFTER_INTERRUPT_MS,
     }).catch(async (error: unknown) => {
       // Refused: `status` must say the session has ended, not that it is logged in.
-      if (error instanceof LoginRequiredError && record) await markRefused(deps.store, settings.profile, flow, 'refresh-token', record, deps.now());
+      // Best effort: a store that fails now must not hide the refusal behind its own error.
+      if (error instanceof LoginRequiredError && record) await markRefused(deps.store, settings.profile, flow, 'refresh-token', record, deps.now()).catch(() => undefined);
       throw error;
     });
     return toStoredToken(tokens, settings, metadata.issuer);

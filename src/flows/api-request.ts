@@ -49,6 +49,9 @@ export function resolveApiUrl(path: string, target: ApiTarget): URL {
 
 function placeholderValue(name: 'tenant' | 'account' | 'namespace', target: ApiTarget): string {
   const value = name === 'tenant' ? target.tenantId : name === 'account' ? target.accountId : target.namespace;
+  // Percent-encoding leaves . and .. as they are, and the URL parser folds them away: a
+  // "namespace" of .. would send the request to another path than the one written.
+  if (value === '.' || value === '..') throw new UsageError(`{${name}} cannot be "${value}": it would change the path rather than fill it in`);
   if (value !== undefined) return value;
   if (name === 'namespace') {
     throw new UsageError('{namespace} needs a namespace', {
@@ -108,7 +111,13 @@ export function parseTypedField(pair: string, typed: boolean): Field {
   if (text.startsWith('@')) return { key, file: text.slice(1) };
   if (text === 'true' || text === 'false' || text === 'null') return { key, value: JSON.parse(text) as boolean | null };
   // JSON's number syntax: 3, -0.5, 1e3; "007" or "0x1F" stay strings, as an id would be.
-  return { key, value: /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text) ? Number(text) : text };
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return { key, value: text };
+  const number = Number(text);
+  // 9007199254740993 would go out as …992: a different id or count, sent without a word.
+  if (/^-?\d+$/.test(text) && !Number.isSafeInteger(number)) {
+    throw new UsageError(`-F ${key}=${text}: too large to send exactly as a JSON number`, { hint: `send it as a string with -f ${key}=${text}` });
+  }
+  return { key, value: number };
 }
 
 type KeyStep = { name: string } | { push: true };

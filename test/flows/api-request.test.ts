@@ -24,6 +24,7 @@ test('PATH: nothing that would take the token to another origin, or a relative p
     assert.equal(resolveApiUrl(path, tenant).origin, 'https://ocs.example', path);
   }
   assert.throws(() => resolveApiUrl('{account}', tenant), /needs a CONNECT account profile/);
+  for (const namespace of ['.', '..']) assert.throws(() => resolveApiUrl('Tenants/{tenant}/Namespaces/{namespace}/Streams', { ...tenant, namespace }), /cannot be/, namespace);
   assert.throws(() => resolveApiUrl('{tenant}', account), /needs a tenant profile/);
   assert.throws(() => resolveApiUrl('{namespace}', account), (error: UsageError) => /--namespace NAME, set OCS_NAMESPACE/.test(error.hint ?? ''));
 });
@@ -45,6 +46,8 @@ test('typed fields and the nested body they make, as gh api builds it', () => {
   assert.deepEqual(parseTypedField('f=@x', false), { key: 'f', value: '@x' });
   assert.deepEqual(parseTypedField('list[]', true), { key: 'list[]', emptyArray: true });
   for (const text of ['0x1F', '007', '1.', '.5', 'NaN', 'Infinity', 'True']) assert.deepEqual(parseTypedField(`v=${text}`, true), { key: 'v', value: text }, text);
+  assert.deepEqual(parseTypedField('v=9007199254740991', true), { key: 'v', value: 9007199254740991 });
+  assert.throws(() => parseTypedField('v=9007199254740993', true), /too large to send exactly/);
   const body = fieldsBody([
     { key: 'a[b][c]', value: 1 },
     { key: 'a[b][d]', value: 'x' },
