@@ -51,22 +51,24 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   // Loaded only here: its JSON-with-comments reader would otherwise load with every command.
   const imported: SampleSettings = options.from ? await (await import('../config/sample-settings.js')).readSampleSettings(options.from) : {};
 
+  const before: Profile | undefined = Object.hasOwn(config, profileName) ? config[profileName] : undefined;
+  const profile: Profile = { ...before };
   // The OCS_* variables whose values end up in the profile: said, since nobody typed them here.
+  // They fill in what the profile lacks, and change nothing it has: every other command lets a
+  // named profile's own settings win over variables left in the environment, and so does this.
   const fromEnv = new Set<string>();
-  const env = (name: string) => {
-    const value = deps.env[name] || undefined;
+  const env = (name: string, ...keys: (keyof Profile)[]) => {
+    const value = keys.some((key) => before?.[key] !== undefined) ? undefined : deps.env[name] || undefined;
     if (value !== undefined) fromEnv.add(name);
     return value;
   };
-  const before: Profile | undefined = Object.hasOwn(config, profileName) ? config[profileName] : undefined;
-  const profile: Profile = { ...before };
-  assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE'));
-  assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION'));
+  assign(profile, 'resource', options.resource ?? imported.resource ?? env('OCS_RESOURCE', 'resource'));
+  assign(profile, 'api_version', options.apiVersion ?? imported.apiVersion ?? env('OCS_API_VERSION', 'api_version'));
   // A tenant or an account, from the first source that names one; it replaces the other kind.
   const tenantId = options.tenantId ?? imported.tenantId;
   const accountId = options.accountId ?? imported.accountId;
   const tenantOrAccount =
-    tenantId || accountId ? { tenantId, accountId } : { tenantId: env('OCS_TENANT_ID'), accountId: env('OCS_ACCOUNT_ID') };
+    tenantId || accountId ? { tenantId, accountId } : { tenantId: env('OCS_TENANT_ID', 'tenant_id', 'account_id'), accountId: env('OCS_ACCOUNT_ID', 'tenant_id', 'account_id') };
   if (tenantOrAccount.tenantId && tenantOrAccount.accountId) {
     throw new UsageError('give a tenant id (OCS / AVEVA Data Hub) or an account id (CONNECT), not both');
   }
@@ -76,16 +78,16 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     assign(profile, 'tenant_id', tenantOrAccount.tenantId);
     assign(profile, 'account_id', tenantOrAccount.accountId);
   }
-  assign(profile, 'discovery_url', options.discoveryUrl ?? env('OCS_DISCOVERY_URL'));
-  assign(profile, 'client_id', options.clientId ?? imported.clientId ?? env('OCS_CLIENT_ID'));
+  assign(profile, 'discovery_url', options.discoveryUrl ?? env('OCS_DISCOVERY_URL', 'discovery_url'));
+  assign(profile, 'client_id', options.clientId ?? imported.clientId ?? env('OCS_CLIENT_ID', 'client_id'));
   assign(profile, 'redirect_uri', options.redirectUri ?? imported.redirectUri);
   assign(profile, 'scope', options.scope ?? imported.scope);
   assign(profile, 'storage', options.storage);
-  assign(profile, 'namespace', options.namespace ?? imported.namespace ?? env('OCS_NAMESPACE'));
+  assign(profile, 'namespace', options.namespace ?? imported.namespace ?? env('OCS_NAMESPACE', 'namespace'));
   const secretGiven = Boolean(options.clientSecretStdin || imported.clientSecret);
   // Never a silent default: a flag, a secret (only client credentials takes one), OCS_AUTH_FLOW,
   // the profile's own, or the person's answer. A wrong guess shows up only at the first login.
-  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : flowFromEnv(deps.env, fromEnv)));
+  assign(profile, 'flow', chosenFlow(options) ?? (secretGiven ? 'client-credentials' : before?.flow === undefined ? flowFromEnv(deps.env, fromEnv) : undefined));
   dropOtherFlowSettings(profile, before, { scope: options.scope ?? imported.scope, redirectUri: options.redirectUri ?? imported.redirectUri });
 
   if (canPrompt(deps.io)) {

@@ -138,6 +138,16 @@ test('configure says which values it took from OCS_* variables', async () => {
   assert.match(result.stderr, /Values taken from the environment: OCS_RESOURCE, OCS_TENANT_ID, OCS_AUTH_FLOW\./);
 });
 
+test('configure of an existing profile takes from OCS_* variables only what it lacks: a CI shell\'s variables do not repoint it', async () => {
+  const existing = `[prod]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${CLIENT()}\nflow = client-credentials\n`;
+  await writeFile(join(configDir, 'config.ini'), existing, { mode: 0o600 });
+  const env = { OCS_AUTH_CONFIG_DIR: configDir, OCS_RESOURCE: 'https://elsewhere.example', OCS_TENANT_ID: 'other-tenant', OCS_CLIENT_ID: 'other-client', OCS_AUTH_FLOW: 'pkce', OCS_API_VERSION: 'v2' };
+  const result = await runCli(['configure', '-p', 'prod', '--namespace', 'plant'], { env });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Values taken from the environment: OCS_API_VERSION\./);
+  assert.equal(await readFile(join(configDir, 'config.ini'), 'utf8'), `${existing}api_version = v2\nnamespace = plant\n`);
+});
+
 test('configure of an account on a resource whose identity host cannot be derived needs --discovery-url', async () => {
   const flags = ['-p', 'cds', '--resource', emulator.resource, '--account-id', 'acct', '--client-id', CLIENT(), '--client-credentials'];
   assertFailure(await runCli(['configure', ...flags], { env: { OCS_AUTH_CONFIG_DIR: configDir } }), 2, /missing --discovery-url/);
