@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { type ConfigFile, type Flow, FLOWS, type Profile } from '../config/config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { type SessionQuery, sessionStatus } from '../flows/session-status.js';
-import { parseStoredToken } from '../flows/stored-token.js';
+import { parseStoredToken, sessionOwner } from '../flows/stored-token.js';
 import { loginCommand } from '../flows/access-token.js';
 import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
@@ -123,6 +123,7 @@ export async function run(options: StatusOptions, context: CommandContext, outco
 async function everySession(context: CommandContext, config: ConfigFile): Promise<Session[]> {
   const { env } = context.deps;
   const sessions: Session[] = [];
+  const profileTokenOwners = new Set<string>();
   for (const [name, profile] of Object.entries(config)) {
     let settings: Settings | undefined;
     let unresolved: string | undefined;
@@ -133,8 +134,13 @@ async function everySession(context: CommandContext, config: ConfigFile): Promis
       unresolved = error.message;
     }
     const flow = settings?.flow ?? FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
+    const complete = settings ? completeOrWhy(settings) : { unresolved: unresolved! };
+    const environmentSecret = Boolean(env.OCS_CLIENT_SECRET);
+    // `token -p NAME` with OCS_CLIENT_SECRET caches for that secret: this profile's token, not another session's.
+    const tokenOwner = flow === 'client-credentials' && !('unresolved' in complete) ? sessionOwner(complete, true) : undefined;
+    if (tokenOwner !== undefined) profileTokenOwners.add(tokenOwner);
     sessions.push({
-      query: { owner: name, flow, settings: settings ? completeOrWhy(settings) : { unresolved: unresolved! }, environmentSecret: Boolean(env.OCS_CLIENT_SECRET) },
+      query: { owner: name, tokenOwner: environmentSecret ? tokenOwner : undefined, flow, settings: complete, environmentSecret },
       shown: settings ? shownSettings(settings) : profile,
       storage: settings?.storage ?? storageSetting(env.OCS_AUTH_STORAGE) ?? storageSetting(profile.storage),
     });
@@ -150,7 +156,7 @@ async function everySession(context: CommandContext, config: ConfigFile): Promis
   const { tokens } = context.flowDeps(undefined);
   for (const cached of await tokens.list()) {
     const flow = FLOWS.find((candidate) => candidate === cached.flow);
-    if (!cached.owner.startsWith('env-') || !flow || sessions.some((session) => session.query.owner === cached.owner)) continue;
+    if (!cached.owner.startsWith('env-') || !flow || profileTokenOwners.has(cached.owner) || sessions.some((session) => session.query.owner === cached.owner)) continue;
     const token = parseStoredToken(await tokens.read(cached));
     if (!token) continue;
     const settings = resolveSettings(

@@ -22,6 +22,11 @@ export interface SessionStatus {
 
 export interface SessionQuery {
   owner: string;
+  /**
+   * Where `token` caches this session's access token, when not under `owner`: a profile whose
+   * secret comes from OCS_CLIENT_SECRET has its token cached for that secret (env-…).
+   */
+  tokenOwner?: string | undefined;
   flow: Flow;
   /** What `token` would use for this session, or why its settings do not resolve. */
   settings: CompleteSettings | { unresolved: string };
@@ -45,7 +50,7 @@ export interface SessionStatusDeps {
  */
 export async function sessionStatus(deps: SessionStatusDeps, query: SessionQuery): Promise<SessionStatus> {
   const { owner, flow } = query;
-  const token = parseStoredToken(await deps.tokens.read({ owner, flow }));
+  const token = parseStoredToken(await deps.tokens.read({ owner: query.tokenOwner ?? owner, flow }));
   const refreshToken = await readBoundSecret(deps.store, owner, flow, 'refresh-token');
   const clientSecret = await readBoundSecret(deps.store, owner, flow, 'client-secret');
   const reason = await whyNotLoggedIn(deps, query, token, flow === 'client-credentials' ? clientSecret : refreshToken);

@@ -162,3 +162,24 @@ test('a profile whose settings changed since its login is not logged in, with wh
   assert.equal(changed.profiles[0]!.has_refresh_token, true, 'still stored: configure back, and it works again');
   assertFailure(await runCli(['token'], { env }), 3, /is logged in at/);
 });
+
+test('a profile whose secret comes from OCS_CLIENT_SECRET: status shows its cached token under its own name, and no second session for it', async () => {
+  await writeFile(
+    join(configDir, 'config.ini'),
+    `[ci]\nresource = ${emulator.resource}\ntenant_id = ${emulator.tenantId}\nclient_id = ${emulator.confidentialClient.clientId}\nflow = client-credentials\n`,
+    { mode: 0o600 },
+  );
+  const withSecret = { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file', OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret };
+  assert.equal((await runCli(['token', '-p', 'ci'], { env: withSecret })).code, 0);
+
+  const there = await status([], withSecret);
+  assert.equal(there.code, 0, there.stderr);
+  assert.deepEqual(there.profiles.map((entry) => [entry.profile, entry.logged_in]), [['ci', true]]);
+  assert.ok((there.profiles[0] as ProfileStatus & { token_expires_at: string | null }).token_expires_at, 'the token `token -p ci` cached');
+
+  // Another shell, without the secret: `token -p ci` needs a login there, and so status says.
+  const elsewhere = await status([], { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' });
+  assert.equal(elsewhere.code, 1, elsewhere.stderr);
+  assert.deepEqual(elsewhere.profiles.map((entry) => [entry.profile, entry.logged_in, entry.reason]), [['ci', false, 'no client secret stored']]);
+  assertFailure(await runCli(['token', '-p', 'ci'], { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' } }), 3, /login|secret/);
+});
