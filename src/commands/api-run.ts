@@ -8,14 +8,13 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
 import { COMPACT_JSON, errorReason, type Field, type FieldValue, fieldsBody, type JsonText, MergedPages, nextPageUrl, parseHeader, parseTypedField, resolveApiUrl, SlurpedPages } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
-import { type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
+import { IDEMPOTENT_METHODS, type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
 import { apiBase, requireComplete, type CompleteSettings } from '../config/settings.js';
 import type { ApiOptions } from './api.js';
 import { settingFlags, type CommandContext } from './context.js';
 import { accessToken } from './token.js';
 
-const REPEATABLE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** How much of an error answer is read for the reason on stderr; the rest is not waited for. */
 const REASON_BYTES = 64 * 1024;
@@ -232,7 +231,7 @@ async function failUnlessAnswered(response: StreamResponse, method: string, sett
     });
   }
   // The HTTP client repeats only what may be repeated (src/http-client.ts, sendStream).
-  const retried = status === 429 || REPEATABLE_METHODS.has(method);
+  const retried = status === 429 || IDEMPOTENT_METHODS.has(method);
   throw new NetworkError(`the API at ${where} answered ${said}${retried ? ' after retries' : ''}`, {
     hint: retried ? (unavailableHint(response) ?? 'try again later') : `a ${method} is not sent again after a ${status}: the server may have acted on it; check before repeating it`,
   });

@@ -5,7 +5,7 @@ import got, { RequestError, type Agents, type CancelableRequest, type Delays, ty
 import { checkServerIdentity } from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { EndpointUnreachableError, InterruptedError, interruptSignal, NetworkError } from '../errors.js';
-import { type HttpClient, type HttpResponse, type RequestOptions, retryAfterMs, type StreamRequest, type StreamResponse } from './http.js';
+import { type HttpClient, type HttpResponse, IDEMPOTENT_METHODS, type RequestOptions, retryAfterMs, type StreamRequest, type StreamResponse } from './http.js';
 import { describeProxy, proxyFor, type Proxy } from './proxy-env.js';
 import { describeTlsFailure } from './tls-trust.js';
 
@@ -105,9 +105,6 @@ async function send(
   }
 }
 
-// A 5xx may come after the server acted: only methods that may be repeated (RFC 9110 §9.2.2)
-// are sent again. A 429, or a connection never made, means nothing was done: any method is.
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const NOTHING_SENT_ERRORS = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
 const STREAM_ATTEMPTS = 3;
 const MAX_RETRY_AFTER_MS = 10_000;

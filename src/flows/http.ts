@@ -88,3 +88,9 @@ export function unavailableHint(response: Pick<HttpResponse, 'status' | 'headers
     ? 'the server is limiting how often it is asked: try again in a minute'
     : 'the service is unavailable for now (overloaded, or down for maintenance): try again in a few minutes';
 }
+
+/**
+ * A 5xx may come after the server acted: only methods that may be repeated (RFC 9110 §9.2.2)
+ * are sent again. A 429, or a connection never made, means nothing was done: any method is.
+ */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
