@@ -368,6 +368,7 @@ test(
     let pressed = false;
     let approval: Promise<string> | undefined;
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.on('error', () => {}); // Enter pressed as the CLI ends: its exit code tells
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       screen += text;
       if (!pressed && /Press Enter to open it in a browser here/.test(screen)) {

@@ -17,6 +17,9 @@ function secretTool(args: string[], input?: string): Promise<{ code: number; std
     const child = execFile('secret-tool', args, (error, stdout, stderr) => {
       resolvePromise({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    // lookup, search and clear exit without reading stdin: a write to the closed pipe is no
+    // failure (the exit code and stderr say how secret-tool fared), and must not kill the runner.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(input ?? '');
   });
 }

@@ -31,6 +31,8 @@ export function onTerminal(args: string[], env: Record<string, string | undefine
     let seen = 0;
     let step = 0;
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Keys typed after the CLI ended find the pipe closed: the screen and exit code tell the test.
+    child.stdin.on('error', () => {});
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       screen += text;
       while (step < steps.length && steps[step]![0].test(screen.slice(seen))) {
