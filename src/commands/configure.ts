@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkProfile, configFilePath, type Flow, FLOWS, type Profile, PROFILE_KEYS, saveProfile, validateProfileName } from '../config/config-file.js';
+import { checkProfile, configFilePath, type Flow, FLOWS, type Profile, PROFILE_KEYS, profileIn, saveProfile, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { canPrompt, readAllStdin } from '../cli/io.js';
 import type { Register } from './register.js';
@@ -51,7 +51,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
   // Loaded only here: its JSON-with-comments reader would otherwise load with every command.
   const imported: SampleSettings = options.from ? await (await import('../config/sample-settings.js')).readSampleSettings(options.from) : {};
 
-  const before: Profile | undefined = Object.hasOwn(config, profileName) ? config[profileName] : undefined;
+  const before = profileIn(config, profileName);
   const profile: Profile = { ...before };
   // The OCS_* variables whose values end up in the profile: said, since nobody typed them here.
   // They fill in what the profile lacks, and change nothing it has: every other command lets a
@@ -113,7 +113,7 @@ export async function run(options: ConfigureOptions, context: CommandContext, ty
     }
   }
   profile.resource = normalizeResource(profile.resource!);
-  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: Object.hasOwn(config, profileName) });
+  rejectOtherFlowFlags(typed, { flow: profile.flow as Flow, profile: profileName, profileExists: before !== undefined });
   warnUnlessGuid(ui, 'tenant id', profile.tenant_id);
   warnUnlessGuid(ui, 'client id', profile.client_id);
   importDiscoveryUrl(profile, imported, ui);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type ConfigFile, configFilePath, type Flow, loadConfigFile } from '../config/config-file.js';
+import { type ConfigFile, configFilePath, type Flow, loadConfigFile, profileIn } from '../config/config-file.js';
 import type { StorageKind } from '../store/secret-store.js';
 import type { Deps } from './deps.js';
 import { fileCache } from '../store/file-cache.js';
@@ -101,7 +101,7 @@ export function ignoredVariablesMessage(settings: Pick<Settings, 'profile' | 'ig
  * (env-only sessions).
  */
 export function requireProfile(name: string, config: ConfigFile, dir: string): void {
-  if (Object.hasOwn(config, name)) return;
+  if (profileIn(config, name) !== undefined) return;
   const existing = Object.keys(config);
   throw new UsageError(`profile "${name}" does not exist`, {
     hint:

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type ConfigFile, validateProfileName } from '../config/config-file.js';
+import { type ConfigFile, profileIn, validateProfileName } from '../config/config-file.js';
 import { UsageError } from '../errors.js';
 import { logout } from '../flows/logout.js';
 import type { Register } from './register.js';
@@ -44,8 +44,9 @@ export async function run(options: LogoutOptions, context: CommandContext): Prom
 
   let removedAnything = false;
   for (const owner of owners) {
-    const flowDeps = context.flowDeps('file', { caFile: caFileSetting(context.deps.env, config[owner]) });
-    const result = await logout(flowDeps, owner, stores, config[owner]?.discovery_url);
+    const profile = profileIn(config, owner);
+    const flowDeps = context.flowDeps('file', { caFile: caFileSetting(context.deps.env, profile) });
+    const result = await logout(flowDeps, owner, stores, profile?.discovery_url);
     for (const failure of result.revocationFailures) context.ui.warn(`could not revoke at the server: ${failure}; removed locally all the same`);
     const removed = [...result.removed].map(([where, count]) => `${count} item${count === 1 ? '' : 's'} from ${where}`);
     if (removed.length > 0) {

@@ -30,6 +30,11 @@ export type ProfileKey = (typeof PROFILE_KEYS)[number];
 export type Profile = Partial<Record<ProfileKey, string>>;
 export type ConfigFile = Record<string, Profile>;
 
+/** The file's own section of that name: `-p toString` is no profile, not Object.prototype's. */
+export function profileIn(config: ConfigFile, name: string): Profile | undefined {
+  return Object.hasOwn(config, name) ? config[name] : undefined;
+}
+
 export function configFilePath(dir: string): string {
   return join(dir, 'config.ini');
 }

@@ -1,4 +1,4 @@
-import { type ConfigFile, type Flow, FLOWS, type Profile, validateProfileName } from './config-file.js';
+import { type ConfigFile, type Flow, FLOWS, type Profile, profileIn, validateProfileName } from './config-file.js';
 import { STORAGE_KINDS, type StorageKind } from '../store/secret-store.js';
 import { UsageError } from '../errors.js';
 import { shortHash } from '../store/short-hash.js';
@@ -72,11 +72,10 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, con
   const named = flags.profile ?? nonEmpty(env.OCS_AUTH_PROFILE);
   if (named === undefined && environmentSession && isEnvironmentSession(flags, env)) return environmentSessionSettings(flags, env);
   const profileName = validateProfileName(named ?? DEFAULT_PROFILE);
-  // Own sections only: `-p toString` is no profile, not Object.prototype's.
-  const profileExists = Object.hasOwn(config, profileName);
-  const profile = (profileExists ? config[profileName] : undefined) ?? {};
+  const own = profileIn(config, profileName);
+  const profile = own ?? {};
   const { variables, ignored } = named === undefined ? { variables: env, ignored: [] } : profileOverVariables(flags, env, profile);
-  return { ...resolveFrom(flags, variables, profile, profileName), profileExists, ignoredVariables: ignored };
+  return { ...resolveFrom(flags, variables, profile, profileName), profileExists: own !== undefined, ignoredVariables: ignored };
 }
 
 /** The session the environment alone makes, when no profile is named: what `logout` and `status` act on there. */
