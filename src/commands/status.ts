@@ -6,6 +6,7 @@ import { parseStoredToken, sessionOwner } from '../flows/stored-token.js';
 import { loginCommand } from '../flows/access-token.js';
 import type { Register } from './register.js';
 import type { SecretStore } from '../store/secret-store.js';
+import type { TokenCache } from '../store/token-cache.js';
 import { localTime, relativeTime } from '../cli/time-format.js';
 import { terminalText } from '../cli/ui.js';
 import type { Outcome } from './register.js';
@@ -65,7 +66,8 @@ export async function run(options: StatusOptions, context: CommandContext, outco
   const { deps } = context;
   const config = await context.loadConfig();
   const named = options.profile ?? (deps.env.OCS_AUTH_PROFILE || undefined);
-  let sessions = await everySession(context, config);
+  const { tokens, cache } = context.flowDeps(undefined);
+  let sessions = await everySession(context, config, tokens);
   if (named !== undefined) {
     sessions = sessions.filter((session) => session.query.owner === named);
     if (sessions.length === 0) requireProfile(named, config, context.configDir);
@@ -77,7 +79,6 @@ export async function run(options: StatusOptions, context: CommandContext, outco
     if (!stores.has(key)) stores.set(key, context.flowDeps(requested).store);
     return stores.get(key)!;
   };
-  const { tokens, cache } = context.flowDeps(undefined);
   const statuses: ProfileStatus[] = [];
   for (const session of sessions) {
     const store = storeFor(session.storage);
@@ -120,8 +121,9 @@ export async function run(options: StatusOptions, context: CommandContext, outco
  * variables make here; and the sessions other environments left in the token cache, as
  * their cached token describes them.
  */
-async function everySession(context: CommandContext, config: ConfigFile): Promise<Session[]> {
+async function everySession(context: CommandContext, config: ConfigFile, tokens: TokenCache): Promise<Session[]> {
   const { env } = context.deps;
+  const environmentSecret = Boolean(env.OCS_CLIENT_SECRET);
   const sessions: Session[] = [];
   const profileTokenOwners = new Set<string>();
   for (const [name, profile] of Object.entries(config)) {
@@ -135,7 +137,6 @@ async function everySession(context: CommandContext, config: ConfigFile): Promis
     }
     const flow = settings?.flow ?? FLOWS.find((candidate) => candidate === profile.flow) ?? 'pkce';
     const complete = settings ? completeOrWhy(settings) : { unresolved: unresolved! };
-    const environmentSecret = Boolean(env.OCS_CLIENT_SECRET);
     // `token -p NAME` with OCS_CLIENT_SECRET caches for that secret: this profile's token, not another session's.
     const tokenOwner = flow === 'client-credentials' && !('unresolved' in complete) ? sessionOwner(complete, true) : undefined;
     if (tokenOwner !== undefined) profileTokenOwners.add(tokenOwner);
@@ -153,7 +154,6 @@ async function everySession(context: CommandContext, config: ConfigFile): Promis
       storage: environment.storage,
     });
   }
-  const { tokens } = context.flowDeps(undefined);
   for (const cached of await tokens.list()) {
     const flow = FLOWS.find((candidate) => candidate === cached.flow);
     if (!cached.owner.startsWith('env-') || !flow || profileTokenOwners.has(cached.owner) || sessions.some((session) => session.query.owner === cached.owner)) continue;

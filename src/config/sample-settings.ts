@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import ini from 'ini';
 import { parse as parseJsonc, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { UsageError } from '../errors.js';
+import { DEFAULT_REDIRECT_URI } from './settings.js';
 import { unreadableFile } from '../store/fs-errors.js';
 
 /**
@@ -55,15 +56,17 @@ const KEYS: Record<string, Exclude<keyof SampleSettings, 'notImported'>> = {
   datastoreid: 'namespace',
 };
 
-// Keys (normalized as in KEYS) that samples hold and a profile does not. The hybrid-login sample signs in with a username and password, which ocs-auth never stores (the
-// browser login asks for them), and builds its redirect URI from three keys the client may not
-// even be registered with here.
+// Keys (normalized as in KEYS) that samples hold and a profile does not. The hybrid-login
+// sample signs in with a username and password, which ocs-auth never stores (the browser login
+// asks for them), and builds its redirect URI from three keys the client may not even be
+// registered with here: one reason, so the three are named in one note.
+const REDIRECT_PARTS = `give the redirect URI registered for the client with --redirect-uri if it is not ${DEFAULT_REDIRECT_URI}`;
 const NOT_IMPORTED: Record<string, string> = {
   username: 'ocs-auth never stores sign-in names or passwords: the browser login (--pkce) asks for them',
   password: 'ocs-auth never stores a password: the browser login (--pkce) asks for it',
-  redirecthost: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
-  redirectport: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
-  redirectpath: 'give the redirect URI registered for the client with --redirect-uri if it is not http://localhost:5004/callback.html',
+  redirecthost: REDIRECT_PARTS,
+  redirectport: REDIRECT_PARTS,
+  redirectpath: REDIRECT_PARTS,
 };
 
 export async function readSampleSettings(path: string): Promise<SampleSettings> {

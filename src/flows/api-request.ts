@@ -163,14 +163,13 @@ export function fieldsBody(fields: { key: string; value: FieldValue | [] }[]): R
         continue;
       }
       if (!isPlainObject(container)) throw clash();
+      const existing: Json | undefined = Object.hasOwn(container, step.name) ? container[step.name] : undefined;
       if (leaf) {
         // A repeated plain key keeps the last value, as -f always has; an object or array is not overwritten.
-        const existing = Object.hasOwn(container, step.name) ? container[step.name] : undefined;
         if (typeof existing === 'object' && existing !== null) throw clash();
         container[step.name] = Array.isArray(value) ? [] : value;
         break;
       }
-      const existing: Json | undefined = Object.hasOwn(container, step.name) ? container[step.name] : undefined;
       if (existing === undefined) container[step.name] = 'push' in next ? [] : emptyObject();
       else if ('push' in next ? !Array.isArray(existing) : !isPlainObject(existing)) throw clash();
       container = container[step.name]!;

@@ -148,7 +148,7 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
 
   let stopped: Promise<void> | undefined;
   const stopListening = (): Promise<void> =>
-    (stopped ??= Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined));
+    (stopped ??= stopAll(servers));
   let ending: Promise<void> | undefined;
   const end = (message: string | undefined): Promise<void> =>
     (ending ??= (async () => {
@@ -369,7 +369,7 @@ async function listenOnAll(target: RedirectTarget, redirectUri: string, onReques
     }
   } catch (error) {
     // Nobody has been sent here yet: nothing to let finish.
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await stopAll(servers);
     throw error;
   }
   return servers;
@@ -424,4 +424,9 @@ function answer(response: ServerResponse, status: number, message: string, heade
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Stops listening; connections already open are the caller's to end. */
+async function stopAll(servers: Server[]): Promise<void> {
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
 }

@@ -5,8 +5,9 @@ import { fsUsageError } from './fs-errors.js';
 import { checkPrivate } from './private-path.js';
 
 // A secret too long for one keychain entry (Windows: 1,280 characters), kept in the state
-// folder (the config folder; Windows: under %LOCALAPPDATA%) encrypted with AES-256-GCM. The key lives only in the keychain entry, in a pointer
-// that also names the file: `ocs-auth-sealed:v1:<file>:<key>`.
+// folder (the config folder; Windows: under %LOCALAPPDATA%) encrypted with AES-256-GCM. The
+// key lives only in the keychain entry, in a pointer that also names the file:
+// `ocs-auth-sealed:v1:<file>:<key>`.
 //
 // Every write makes a new key and a new file and never changes a file once written, so the
 // pointer (one keychain value, replaced atomically) decides alone what a reader gets: the old
