@@ -53,6 +53,12 @@ function startLogin(args: string[], env: Record<string, string> = pkceEnv()): { 
   return { done, url };
 }
 
+/** A login with no browser opened, on a loopback port of its own (a localhost redirect URI). */
+async function startLoopbackLogin(): Promise<{ done: Promise<CliResult>; url: Promise<string>; port: number }> {
+  const port = await closedPort();
+  return { ...startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]), port };
+}
+
 async function assertNothingStored(): Promise<void> {
   assert.deepEqual(await storedEntries(), {});
   await assert.rejects(readFile(join(configDir, 'config.ini'), 'utf8'), { code: 'ENOENT' }, 'no profile written either');
@@ -151,8 +157,7 @@ test('with offline_access a refresh token is stored; other paths on the callback
 
 test('a server that refuses offline_access (invalid_scope): the browser is sent on to sign in without it, and the terminal says once that the session ends with the access token', async () => {
   emulator.refuseOfflineAccess();
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   const { text } = await browserLoginPage(await url, emulator.user);
   assert.match(text, /You are signed in/);
   const result = await done;
@@ -166,8 +171,7 @@ test('a server that refuses offline_access (invalid_scope): the browser is sent 
 
 test('a server that refuses offline_access only at the token endpoint: the browser is sent round again without it, and the login ends signed in', async () => {
   emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_scope', error_description: 'offline_access is not allowed' }), times: 1 });
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   const { text } = await browserLoginPage(await url, emulator.user);
   assert.match(text, /You are signed in/);
   const result = await done;
@@ -190,8 +194,7 @@ test('an explicit --scope is asked for as given: invalid_scope for it fails the 
 });
 
 test('a code under a forged state gets an error page and is not used; the login goes on and takes the real answer', async () => {
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   // The real code, delivered with another state: what a login CSRF looks like.
   const redirect = await captureBrowserRedirect(await url, emulator.user);
   assert.ok(redirect.searchParams.get('code'));
@@ -215,8 +218,7 @@ test('a code under a forged state gets an error page and is not used; the login 
 test('the browser page says signed in only once the tokens are stored', async () => {
   // A slow tenant check between the exchange and storing: a page sent early would beat the store.
   emulator.addFault({ route: 'tenants', delayMs: 1000 });
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   const { text } = await browserLoginPage(await url, emulator.user);
   assert.match(text, /You are signed in/);
   assert.ok((await storedEntries())['default/pkce/access-token'], 'stored before the page said so');
@@ -225,8 +227,7 @@ test('the browser page says signed in only once the tokens are stored', async ()
 
 test('when the code exchange fails, the browser page says what failed, not signed in', async () => {
   emulator.addFault({ route: 'token', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'code <b>spent</b>' }) });
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url, port } = await startLoopbackLogin();
   const { text } = await browserLoginPage(await url, emulator.user);
   assert.doesNotMatch(text, /signed in\./i);
   assert.match(text, /did not complete: .*invalid_grant.*code <b>spent<\/b>/, 'what failed, as text (escaped in the HTML)');
@@ -236,8 +237,7 @@ test('when the code exchange fails, the browser page says what failed, not signe
 });
 
 test('access_denied on the redirect fails the login (exit 4) and stores nothing', async () => {
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   const landed = await completeBrowserLogin(await url, emulator.user, { consent: false });
   assert.equal(landed.searchParams.get('error'), 'access_denied');
 
@@ -247,8 +247,7 @@ test('access_denied on the redirect fails the login (exit 4) and stores nothing'
 
 test('a redirect without iss, from a provider that promises one (RFC 9207), fails the login (exit 4) and stores nothing', async () => {
   emulator.omitIssFromRedirects();
-  const port = await closedPort();
-  const { done, url } = startLogin(['--no-browser', '--redirect-uri', `http://localhost:${port}/callback.html`]);
+  const { done, url } = await startLoopbackLogin();
   const landed = await completeBrowserLogin(await url, emulator.user);
   assert.ok(landed.searchParams.get('code'), 'the browser brought a code');
   assert.equal(landed.searchParams.get('iss'), null, 'and no iss');
