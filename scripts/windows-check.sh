@@ -67,6 +67,11 @@ got=$(node -p 'require(process.argv[1]).version' "$work/install/node_modules/@na
 [ "$got" = "$want" ] || fail "@napi-rs/keyring-win32-x64-msvc is $got, package-lock's @napi-rs/keyring $want"
 echo "Windows Node $(node -p 'require(process.argv[1]).version' "$node_dir/package/package.json"), $("$wine" --version), @napi-rs/keyring-win32-x64-msvc $got"
 
+# One wineserver for the whole job. By default it exits a few seconds after its last Windows
+# process, and a program started as it goes down fails at once with "wine client error:0:
+# recvmsg: Connection reset by peer" (seen in a CI run here). cleanup() ends it.
+"$wineserver" -p
+
 # A Windows program that holds a file open as scanners and editors do: Node's own opens share delete.
 x86_64-w64-mingw32-gcc -municode -O2 -o "$work/hold-open.exe" test/windows/hold-open.c
 
