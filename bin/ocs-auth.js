@@ -4,7 +4,8 @@
 'use strict';
 const { join } = require('node:path');
 const dist = join(__dirname, '..', 'dist');
-require(join(dist, 'compile-cache.cjs')).enableCompileCache(dist);
+// module.constructor: Node's CommonJS loader, without loading node:module (src/compile-cache.ts).
+require(join(dist, 'compile-cache.cjs')).enableCompileCache(dist, module.constructor);
 require(join(dist, 'start.cjs'))
   .start(process.argv.slice(2))
   .then((code) => {

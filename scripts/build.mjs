@@ -72,6 +72,9 @@ const LOAD_ON_FIRST_USE = {
   // Only `api` pipes a body; node:stream/promises alone sets up Node's stream machinery (~5 ms).
   'node:stream/promises': 'api, to stream a body',
   'node:timers/promises': 'lock waits and retries, to sleep',
+  // The home folder is $HOME where it is set (src/config/paths.ts): node:os is left for
+  // Windows, lock owners' host names and exec's signal numbers (~0.5 ms).
+  'node:os': 'the home folder without $HOME, host names and signal numbers',
   // Random bytes and hashes for writes, locks and logins. A new token loads TLS, which needs
   // only part of it; the whole module is another ~9 internal modules.
   'node:crypto': 'random bytes and hashes, for writes, locks and logins',
@@ -283,5 +286,6 @@ await build({
   ...common,
   entryPoints: ['src/compile-cache.ts'],
   outfile: 'dist/compile-cache.cjs',
+  plugins: [loadOnFirstUse],
   define: { __OCS_AUTH_BUILD_ID__: JSON.stringify(digest.digest('hex').slice(0, 16)) },
 });

@@ -1,15 +1,14 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import vm from 'node:vm';
+import { homeFolder } from './config/paths.js';
 
 /**
  * Where Node may keep V8's compiled code for ocs-auth: the platform's per-user cache folder.
  * Node's own default is a folder in the shared temp directory, where another user could
  * plant code for ours to run, or fill it for us.
  */
-export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home: () => string = homedir): string {
+export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, home: () => string = homeFolder): string {
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(home(), 'AppData', 'Local'), 'ocs-auth', 'compile-cache');
   if (platform === 'darwin') return join(home(), 'Library', 'Caches', 'ocs-auth', 'compile-cache');
   // The XDG spec says to ignore a relative XDG_CACHE_HOME.
@@ -19,7 +18,17 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
 
 declare const __OCS_AUTH_BUILD_ID__: string | undefined;
 
-type ModuleInternals = { prototype: { _compile(this: CachedModule, content: string, filename: string, ...rest: unknown[]): unknown }; wrap(content: string): string };
+/**
+ * Node's CommonJS loader (the class of every CommonJS module, `module.constructor`), with the
+ * parts of it used here. Node 20 sets up its ESM loader when node:module is first required
+ * (~1 ms), and nothing else on a cached token's path needs that, so bin/ hands the class in.
+ */
+export type ModuleLoader = {
+  enableCompileCache?: (dir: string) => unknown;
+  prototype: { _compile(this: CachedModule, content: string, filename: string, ...rest: unknown[]): unknown };
+  wrap(content: string): string;
+  createRequire(filename: string): unknown;
+};
 type CachedModule = { exports: unknown };
 
 /**
@@ -30,23 +39,21 @@ type CachedModule = { exports: unknown };
  * saving: no home folder, a folder that cannot be made, a rejected entry or
  * NODE_DISABLE_COMPILE_CACHE leave it off, and the command runs as it would without.
  */
-export function enableCompileCache(codeDir: string, env: NodeJS.ProcessEnv = process.env): void {
+export function enableCompileCache(codeDir: string, Module: ModuleLoader, env: NodeJS.ProcessEnv = process.env): void {
   try {
-    const nodeCache = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
-    if (nodeCache) {
-      nodeCache(compileCacheDir(env));
+    if (Module.enableCompileCache) {
+      Module.enableCompileCache(compileCacheDir(env));
       return;
     }
     // Set by scripts/build.mjs: a digest of dist/, so that no build reads another's entries.
     if (env.NODE_DISABLE_COMPILE_CACHE || typeof __OCS_AUTH_BUILD_ID__ !== 'string') return;
-    cacheCompiledCode(codeDir, join(compileCacheDir(env), `ocs-auth-${__OCS_AUTH_BUILD_ID__}-node-${process.version}-${process.arch}`));
+    cacheCompiledCode(codeDir, Module, join(compileCacheDir(env), `ocs-auth-${__OCS_AUTH_BUILD_ID__}-node-${process.version}-${process.arch}`));
   } catch {
     // See above: never a reason to fail a command.
   }
 }
 
-function cacheCompiledCode(codeDir: string, cacheDir: string): void {
-  const Module = module as unknown as ModuleInternals;
+function cacheCompiledCode(codeDir: string, Module: ModuleLoader, cacheDir: string): void {
   const compile = Module.prototype._compile;
   const produced: Array<{ script: vm.Script; file: string }> = [];
   Module.prototype._compile = function (content, filename, ...rest) {
@@ -68,7 +75,7 @@ function cacheCompiledCode(codeDir: string, cacheDir: string): void {
     });
     if (!cachedData || script.cachedDataRejected) produced.push({ script, file });
     const wrapper = script.runInThisContext() as (...args: unknown[]) => unknown;
-    return wrapper.call(this.exports, this.exports, module.createRequire(filename), this, filename, dirname(filename));
+    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
   };
   // At exit the cache holds the functions this run compiled too, not only the top level.
   process.once('exit', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configDir, stateDir } from '../../src/config/paths.ts';
+import { configDir, homeFolder, stateDir } from '../../src/config/paths.ts';
 
 const home = () => '/home/ada';
 const roaming = 'C:\\Users\\ada\\AppData\\Roaming';
@@ -32,4 +33,13 @@ test('macOS and Linux keep state in the config folder', () => {
   assert.equal(stateDir({}, 'darwin', home), join('/home/ada', 'Library', 'Application Support', 'ocs-auth'));
   assert.equal(stateDir({ XDG_CONFIG_HOME: '/xdg' }, 'linux', home), join('/xdg', 'ocs-auth'));
   assert.equal(stateDir({ LOCALAPPDATA: local }, 'linux', home), join('/home/ada', '.config', 'ocs-auth'));
+});
+
+test("the home folder is $HOME, as os.homedir() answers, but on Windows, which goes by the user's profile", () => {
+  assert.equal(homeFolder({ HOME: '/home/ada' }, 'linux'), '/home/ada');
+  assert.equal(homeFolder({ HOME: '/Users/ada' }, 'darwin'), '/Users/ada');
+  assert.equal(homeFolder({}, 'linux'), homedir(), 'no HOME: the system account database, through os.homedir()');
+  assert.equal(homeFolder({ HOME: '/home/ada' }, 'win32'), homedir());
+  if (process.platform !== 'win32') assert.equal(homeFolder(process.env), homedir());
+  assert.equal(configDir({ HOME: '/home/ada' }, 'linux'), join('/home/ada', '.config', 'ocs-auth'));
 });

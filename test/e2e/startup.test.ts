@@ -33,7 +33,8 @@ test('a cached token loads neither the rest of the CLI nor commander, no HTTP st
 
 /**
  * Node's own modules, internal ones included (process.moduleLoadList at exit), that
- * `ocs-auth ARGS` sets up beyond what a bare `node -e 0` does.
+ * `ocs-auth ARGS` sets up beyond what Node does for an empty script (`node -e 0` sets up
+ * more: node:module and the ESM loader).
  */
 async function nodeModulesBeyondBare(args: string[]): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-modules-'));
@@ -41,7 +42,9 @@ async function nodeModulesBeyondBare(args: string[]): Promise<string[]> {
     const preload = join(dir, 'report.cjs');
     await writeFile(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nmodules: ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n");
     const modules = (stderr: string) => JSON.parse(/^modules: (.*)$/m.exec(stderr)![1]!) as string[];
-    const bare = modules((await promisify(execFile)(process.execPath, [`--require=${preload}`, '-e', '0'])).stderr);
+    const empty = join(dir, 'empty.cjs');
+    await writeFile(empty, '');
+    const bare = modules((await promisify(execFile)(process.execPath, [`--require=${preload}`, empty])).stderr);
     const run = await runCli(args, { env: envOnly({ NODE_OPTIONS: `--require=${preload}` }) });
     assert.equal(run.code, 0, run.stderr);
     assert.ok(bare.includes('NativeModule fs'), `the report lists Node's modules: ${bare.join(', ')}`);
@@ -51,10 +54,12 @@ async function nodeModulesBeyondBare(args: string[]): Promise<string[]> {
   }
 }
 
-test("a cached token sets up none of Node's streams, promise file API or crypto: it prints with a plain write", async () => {
+test("a cached token sets up none of Node's streams, promise file API, crypto, node:os, ESM loader or parseArgs: it prints with a plain write", async () => {
   assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
   const added = await nodeModulesBeyondBare(['token', '--client-credentials']);
-  const avoidable = added.filter((name) => /^NativeModule (stream|internal\/streams\/.*|internal\/fs\/(promises|streams|sync_write_stream)|readline|internal\/readline\/.*|crypto|tty|net)$/.test(name));
+  const avoidable = added.filter((name) =>
+    /^NativeModule (stream|internal\/streams\/.*|internal\/fs\/(promises|streams|sync_write_stream)|readline|internal\/readline\/.*|crypto|tty|net|os|module|internal\/modules\/esm\/.*|internal\/util\/parse_args\/.*)$/.test(name),
+  );
   assert.deepEqual(avoidable, [], 'set up on the hot path');
 });
 
