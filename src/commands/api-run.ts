@@ -8,7 +8,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { ApiError, CredentialsRejectedError, NetworkError, OcsAuthError, UsageError } from '../errors.js';
 import { COMPACT_JSON, errorReason, type Field, type FieldValue, fieldsBody, type JsonText, MergedPages, nextPageUrl, parseHeader, parseTypedField, resolveApiUrl, SlurpedPages } from '../flows/api-request.js';
 import { loginCommand } from '../flows/access-token.js';
-import { IDEMPOTENT_METHODS, type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
+import { IDEMPOTENT_METHODS, redirectNotFollowed, type StreamRequest, type StreamResponse, unavailableHint } from '../flows/http.js';
 import { highlightJson } from '../cli/json-highlight.js';
 import { apiBase, requireComplete, type CompleteSettings } from '../config/settings.js';
 import type { ApiOptions } from './api.js';
@@ -243,8 +243,7 @@ function challengeReason(challenge: string | string[] | undefined): string | und
 
 /** As gh api says it: the method and path first, since `-f` alone makes a POST that the person may not expect. */
 function answered(response: StreamResponse, url: URL, method: string): ApiError {
-  const location = response.status >= 300 && response.status < 400 && typeof response.headers.location === 'string' ? ` (not followed: ${response.headers.location})` : '';
-  return new ApiError(`${method} ${url.pathname}: ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${location}; its body is on stdout`);
+  return new ApiError(`${method} ${url.pathname}: ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${redirectNotFollowed(response)}; its body is on stdout`);
 }
 
 /** `-i`: what curl -i and gh api -i show, the header names as the server spelt them. */

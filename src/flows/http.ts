@@ -74,6 +74,15 @@ export function retryAfterMs(value: string | string[] | undefined): number | und
 }
 
 /**
+ * " (not followed: LOCATION)" for a redirect, else "". The client follows none: a credential
+ * or token goes only where ocs-auth sent it, never where an answer points.
+ */
+export function redirectNotFollowed(response: Pick<HttpResponse, 'status' | 'headers'>): string {
+  const { location } = response.headers;
+  return response.status >= 300 && response.status < 400 && typeof location === 'string' ? ` (not followed: ${location})` : '';
+}
+
+/**
  * For a server that is busy or down (429, 503) once the retries are spent: when it asks to be
  * tried again (its Retry-After, which was too long to wait for here), else what the status means.
  */

@@ -1,6 +1,6 @@
 import { CredentialsRejectedError, EndpointUnreachableError, NetworkError, UsageError } from '../errors.js';
 import { isBearerToken } from './bearer-token.js';
-import { jsonObject, type HttpResponse, unavailableHint } from './http.js';
+import { jsonObject, type HttpResponse, redirectNotFollowed, unavailableHint } from './http.js';
 import { jwtClaims } from './jwt.js';
 
 export interface TokenSet {
@@ -80,5 +80,11 @@ function tokenError(response: HttpResponse, body: Record<string, unknown> | unde
     return new CredentialsRejectedError(`credentials rejected (${response.status})`);
   }
   if (response.status === 404) return new EndpointUnreachableError(`the token endpoint ${response.url} answered 404`);
+  const notFollowed = redirectNotFollowed(response);
+  if (notFollowed) {
+    return new NetworkError(`the token endpoint answered ${response.status}${notFollowed}`, {
+      hint: 'credentials go only to the token endpoint that discovery names: if the identity server has moved, check the resource or discovery URL',
+    });
+  }
   return new NetworkError(`the token endpoint answered ${response.status}${code ? ` ${code}` : ''}${description}`);
 }

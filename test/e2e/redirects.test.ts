@@ -38,6 +38,7 @@ for (const status of [302, 307]) {
     emulator.addFault({ route: 'token', status, contentType: 'text/html', body: '<a href="elsewhere">Moved</a>', headers: { location: `${elsewhere.origin}/connect/token` } });
     const result = await token();
     assertFailure(result, 5, new RegExp(`the token endpoint answered ${status}`));
+    assert.ok(result.stderr.includes(`(not followed: ${elsewhere.origin}/connect/token)`), result.stderr);
     assert.equal(elsewhere.requests.length, 0, 'the other origin received nothing');
   });
 
