@@ -74,6 +74,8 @@ const LOAD_ON_FIRST_USE = {
   'node:timers/promises': 'lock waits and retries, to sleep',
   // The home folder is $HOME where it is set (src/config/paths.ts): node:os is left for
   // Windows, lock owners' host names and exec's signal numbers (~0.5 ms).
+  // got decompresses an answer whose Content-Encoding says so; token endpoints seldom do (~1.5 ms).
+  'node:zlib': 'got, for a compressed answer',
   'node:os': 'the home folder without $HOME, host names and signal numbers',
   // Random bytes and hashes for writes, locks and logins. A new token loads TLS, which needs
   // only part of it; the whole module is another ~9 internal modules.
@@ -105,12 +107,30 @@ const INTL_ON_FIRST_USE = {
  * dist/. Each export is one function that fails, naming the package, when called or
  * constructed; it carries the real exports' names too, for packages used as namespaces.
  * Never loaded, they would still be read and compiled with the file that holds them, and
- * each new token would pay for it (~2 ms for these two, a third of got's bundle). Name each
+ * each new token would pay for it (~2 ms for the first two, a third of got's bundle). Name each
  * with what it serves.
  */
 const LEFT_OUT = {
   'http2-wrapper': "got's HTTP/2 (the http2 option), which ocs-auth never asks for",
   'cacheable-request': "got's HTTP cache (the cache option), which ocs-auth never sets",
+  // It sets up node:dns as it loads (~1.5 ms of each new token).
+  'cacheable-lookup': "got's DNS cache (the dnsCache option), which ocs-auth never sets",
+};
+
+/**
+ * got gives every request an id for its diagnostics channel, which ocs-auth never listens to,
+ * from node:crypto's randomUUID: loading node:crypto for it cost each new token ~2 ms. In got's
+ * bundle, that one import takes src/store/random-ids.ts's randomUUID instead. If got moves it,
+ * test/e2e/startup.test.ts fails: a new token must not load node:crypto.
+ */
+const gotRequestIds = {
+  name: 'got-request-ids',
+  setup(build) {
+    const randomIds = fileURLToPath(new URL('src/store/random-ids.ts', root));
+    build.onResolve({ filter: /^node:crypto$/ }, ({ importer }) =>
+      /[/\\]got[/\\]dist[/\\]source[/\\]core[/\\]diagnostics-channel\.js$/.test(importer) ? { path: randomIds } : undefined,
+    );
+  },
 };
 
 /**
@@ -266,7 +286,7 @@ await Promise.all(
       outfile: `dist/vendor/${specifier}.cjs`,
       ...(MODULE_ENTRY.has(packageName(specifier)) ? { mainFields: ['module', 'main'] } : {}),
       external: Object.keys(KEEP_EXTERNAL),
-      plugins: [leftOut, loadOnFirstUse],
+      plugins: [leftOut, gotRequestIds, loadOnFirstUse],
       ...INTL_ON_FIRST_USE,
     }),
   ),

@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2';
+import { randomHex } from '../store/random-ids.js';
 import type { SecretFingerprint } from './stored-token.js';
 
 // A salted hash, never the secret: enough to tell that OCS_CLIENT_SECRET changed since a
@@ -6,10 +7,8 @@ import type { SecretFingerprint } from './stored-token.js';
 // env-only session, so it is the audited pure-JS SHA-256 of @noble/hashes rather than
 // node:crypto, whose loading alone costs a cached token a quarter of its start-up.
 
-export async function secretFingerprint(secret: string): Promise<SecretFingerprint> {
-  // Only here, when a new token is cached: node:crypto is already loaded on that path.
-  const { randomBytes } = await import('node:crypto');
-  const salt = randomBytes(16).toString('base64url');
+export function secretFingerprint(secret: string): SecretFingerprint {
+  const salt = randomHex(16);
   return { salt, sha256: digest(salt, secret) };
 }
 

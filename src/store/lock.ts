@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { close, link, open, readFile, readlink, rename, stat, unlink, utimes, writeFile } from './fs-async.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError, interruptSignal, NetworkError } from '../errors.js';
 import { fsUsageError, makeFolder } from './fs-errors.js';
 import { checkPrivate } from './private-path.js';
+import { randomUUID } from './random-ids.js';
 
 export type Release = () => Promise<void>;
 
