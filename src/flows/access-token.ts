@@ -112,7 +112,7 @@ function refreshTokenHint(settings: CompleteSettings): string {
  */
 async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings, secret: string | undefined): Promise<StoredToken> {
   // Kept with the token of a secret from the environment: a changed OCS_CLIENT_SECRET is then another credential.
-  const credential = secret === undefined ? undefined : (await import('./secret-fingerprint.js')).secretFingerprint(secret);
+  const credential = secret === undefined ? undefined : await (await import('./secret-fingerprint.js')).secretFingerprint(secret);
   const stored = secret === undefined ? await readBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret') : undefined;
   const what = {
     profile: settings.profile,

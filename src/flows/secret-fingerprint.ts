@@ -1,5 +1,4 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { randomHex } from '../store/random-ids.js';
 import type { SecretFingerprint } from './stored-token.js';
 
 // A salted hash, never the secret: enough to tell that OCS_CLIENT_SECRET changed since a
@@ -7,7 +6,9 @@ import type { SecretFingerprint } from './stored-token.js';
 // env-only session, so it is the audited pure-JS SHA-256 of @noble/hashes rather than
 // node:crypto, whose loading alone costs a cached token a quarter of its start-up.
 
-export function secretFingerprint(secret: string): SecretFingerprint {
+export async function secretFingerprint(secret: string): Promise<SecretFingerprint> {
+  // Imported here: a cached token only checks a fingerprint, and need not set it up.
+  const { randomHex } = await import('../store/random-ids.js');
   const salt = randomHex(16);
   return { salt, sha256: digest(salt, secret) };
 }

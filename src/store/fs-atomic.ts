@@ -1,7 +1,6 @@
 import { close, fsync, open, readdir, rename, rm, stat, writeFile } from './fs-async.js';
 import { basename, dirname, join } from 'node:path';
 import { fsUsageError, makeFolder } from './fs-errors.js';
-import { randomHex } from './random-ids.js';
 
 // A temporary file older than this was left by a writer that died between open and rename
 // (a crash, SIGKILL, power loss): no live writer takes a minute to write a few kilobytes.
@@ -18,6 +17,8 @@ const STALE_TEMPORARY_MS = 60_000;
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const folder = dirname(path);
   await makeFolder(folder);
+  // Imported here: a cached `ocs-auth token`, which writes nothing, need not set it up.
+  const { randomHex } = await import('./random-ids.js');
   const temporary = `${path}.${randomHex(6)}.tmp`;
   try {
     const file = await open(temporary, 'wx', mode);

@@ -63,6 +63,25 @@ test("a cached token sets up none of Node's streams, promise file API, crypto, n
   assert.deepEqual(avoidable, [], 'set up on the hot path');
 });
 
+test("a cached token starts no threads beyond bare Node's: no libuv thread pool (its four threads cost ~2.5 ms of CPU)", { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async () => {
+  assert.equal((await runCli(['token', '--client-credentials'], { env: envOnly() })).code, 0);
+  const dir = await mkdtemp(join(tmpdir(), 'ocs-auth-threads-'));
+  try {
+    const preload = join(dir, 'threads.cjs');
+    // At exit, once all a run's work is done: the threads the process has then.
+    await writeFile(preload, "process.on('exit', () => require('node:fs').writeSync(2, '\\nthreads: ' + require('node:fs').readdirSync('/proc/self/task').length + '\\n'));\n");
+    const threads = (stderr: string) => Number(/^threads: (\d+)$/m.exec(stderr)![1]);
+    const empty = join(dir, 'empty.cjs');
+    await writeFile(empty, '');
+    const bare = threads((await promisify(execFile)(process.execPath, [`--require=${preload}`, empty])).stderr);
+    const run = await runCli(['token', '--client-credentials'], { env: envOnly({ NODE_OPTIONS: `--require=${preload}` }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(threads(run.stderr), bare, `threads: bare Node ${bare}, a cached token ${threads(run.stderr)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a new token from a plain-http server loads neither commander, hpagent nor jsonc-parser, no TLS, crypto, zlib or DNS, and no node:fs/promises', async () => {
   const forced = await runCli(['token', '--client-credentials', '--force'], { env: envOnly({ NODE_DEBUG: 'module' }) });
   assert.equal(forced.code, 0, forced.stderr);
