@@ -9,7 +9,6 @@
 // falls on both. bash's `times` gives the child's CPU time, so this needs bash >= 5 (for
 // EPOCHREALTIME): Linux, or macOS with a newer bash.
 import { spawn } from 'node:child_process';
-import module from 'node:module';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,8 +61,8 @@ interface Sample {
 
 const emulator = await startEmulator();
 const { dir: configDir, cleanup } = await tempConfigDir();
-// The compile cache (Node >= 22.1) goes to the per-user cache folder: a fresh one here, so
-// the bench sees it fill, and never reads a cache from another build.
+// The compile cache goes to the per-user cache folder: a fresh one here, so the bench sees it
+// fill, and never reads a cache from another build.
 const cacheHome = await mkdtemp(join(tmpdir(), 'ocs-auth-bench-cache-'));
 // Node 20 parses NODE_EXTRA_CA_CERTS as every process starts, the bare baseline included:
 // a big bundle there (one machine here had ~45 ms of it) would hide ocs-auth's own cost in
@@ -177,8 +176,7 @@ try {
     [`token requests, ${PARALLEL} parallel \`token\` on a stale cache`, `${parallelRequests}${failed ? ` (${failed} failed)` : ''}`, '1', parallelRequests === 1 && failed === 0, parallelRequests !== 1 || failed !== 0],
     ['peak RSS, warm `token`', `${rssMb.toFixed(0)} MB`, `≤ ${PEAK_RSS_MB} MB`, rssMb <= PEAK_RSS_MB, rssMb > PEAK_RSS_MB],
   ];
-  const cacheKind = 'enableCompileCache' in module ? "Node's compile cache" : "ocs-auth's own code cache (node:vm)";
-  const compileCache = cacheEntries > 0 ? `${cacheKind}: ${cacheEntries} entries in the per-user cache folder` : 'no compile cache: nothing was cached';
+  const compileCache = cacheEntries > 0 ? `ocs-auth's own code cache (node:vm): ${cacheEntries} entries in the per-user cache folder` : 'no compile cache: nothing was cached';
   console.log(`Node ${process.version}, ${compileCache}, ${new Date().toISOString().slice(0, 10)}\n`);
   console.log('| measure | result | target |\n|---|---|---|');
   for (const [measure, result, target, met] of rows) console.log(`| ${measure} | ${result} | ${target ? `${target} ${met ? '✓' : '✗'}` : ''} |`);

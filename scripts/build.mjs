@@ -43,7 +43,9 @@ if (declared.join() !== external.join()) {
 /**
  * Modules that the CLI or a bundled dependency requires as it loads but uses only on request:
  * a stand-in loads the real module when one of its exports is first read. Name each with the
- * reason.
+ * reason. The stand-in has the exports of the Node that builds: a module whose exports a
+ * dependency tests for as it loads cannot be here (got's decompress-response looks for
+ * node:zlib's zstd, which Node 20 lacks and Node 24 has).
  */
 const LOAD_ON_FIRST_USE = {
   // commander (for subcommands in files of their own, which ocs-auth has none of) and exec
@@ -74,8 +76,6 @@ const LOAD_ON_FIRST_USE = {
   'node:timers/promises': 'lock waits and retries, to sleep',
   // The home folder is $HOME where it is set (src/config/paths.ts): node:os is left for
   // Windows, lock owners' host names and exec's signal numbers (~0.5 ms).
-  // got decompresses an answer whose Content-Encoding says so; token endpoints seldom do (~1.5 ms).
-  'node:zlib': 'got, for a compressed answer',
   'node:os': 'the home folder without $HOME, host names and signal numbers',
   // Random bytes and hashes for writes, locks and logins. A new token loads TLS, which needs
   // only part of it; the whole module is another ~9 internal modules.

@@ -7,7 +7,7 @@ import type { SecretFingerprint } from './stored-token.js';
 // node:crypto, whose loading alone costs a cached token a quarter of its start-up.
 
 export async function secretFingerprint(secret: string): Promise<SecretFingerprint> {
-  // Imported here: a cached token only checks a fingerprint, and need not set it up.
+  // Imported here: a cached token only checks a fingerprint (see fs-atomic.ts).
   const { randomHex } = await import('../store/random-ids.js');
   const salt = randomHex(16);
   return { salt, sha256: digest(salt, secret) };

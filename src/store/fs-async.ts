@@ -26,7 +26,8 @@ import { promisify } from 'node:util';
 // Reads are made with the synchronous calls: the files are small and local, and the first
 // callback call starts libuv's thread pool, whose four threads cost a cached `token` ~2.5 ms
 // of CPU, a third of what it adds to bare Node. Writes, which sync to disk and may take a
-// while, go through the callbacks.
+// while, go through the callbacks. A read that hangs (a home folder on a dead network share)
+// now holds off Ctrl-C's handler until it returns, as it would hold the command anyway.
 export const readFile = async (path: string, encoding: 'utf8'): Promise<string> => readFileSync(path, encoding);
 export const stat = async (path: string): Promise<Stats> => statSync(path);
 export const readdir = async (path: string): Promise<string[]> => readdirSync(path);

@@ -17,7 +17,8 @@ const STALE_TEMPORARY_MS = 60_000;
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const folder = dirname(path);
   await makeFolder(folder);
-  // Imported here: a cached `ocs-auth token`, which writes nothing, need not set it up.
+  // Imported here: a cached `ocs-auth token` writes nothing, and setting up the module's
+  // node:crypto stand-in as it loads costs ~0.3 ms.
   const { randomHex } = await import('./random-ids.js');
   const temporary = `${path}.${randomHex(6)}.tmp`;
   try {

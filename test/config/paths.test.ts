@@ -38,7 +38,7 @@ test('macOS and Linux keep state in the config folder', () => {
 test("the home folder is $HOME, as os.homedir() answers, but on Windows, which goes by the user's profile", () => {
   assert.equal(homeFolder({ HOME: '/home/ada' }, 'linux'), '/home/ada');
   assert.equal(homeFolder({ HOME: '/Users/ada' }, 'darwin'), '/Users/ada');
-  assert.equal(homeFolder({}, 'linux'), homedir(), 'no HOME: the system account database, through os.homedir()');
+  assert.equal(homeFolder({}, 'linux'), homedir(), 'no HOME in the settings: os.homedir() decides');
   assert.equal(homeFolder({ HOME: '/home/ada' }, 'win32'), homedir());
   if (process.platform !== 'win32') assert.equal(homeFolder(process.env), homedir());
   assert.equal(configDir({ HOME: '/home/ada' }, 'linux'), join('/home/ada', '.config', 'ocs-auth'));

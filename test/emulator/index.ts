@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, createPublicKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import type { JWK } from 'jose';
 import { MemoryStore } from './memory-store.ts';
 import { createInteractions, errorPage, isInteractionError, sendHtml, type TestUser } from './interactions.ts';
@@ -19,6 +20,13 @@ import { createUserinfo } from './userinfo.ts';
 export type Route = 'discovery' | 'token' | 'authorize' | 'revocation' | 'tenants' | 'jwks' | 'userinfo' | 'account' | 'tenant-data' | 'deviceauthorization' | 'device';
 
 export const ROUTE_NAMES: readonly Route[] = ['discovery', 'token', 'authorize', 'revocation', 'tenants', 'jwks', 'userinfo', 'account', 'tenant-data', 'deviceauthorization', 'device'];
+
+/** Content-Encodings the emulator can answer with, most preferred first: name, whether this Node makes it, compress. */
+const COMPRESSIONS: Array<[string, boolean, (body: Buffer) => Buffer]> = [
+  ['zstd', typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function', (body) => (zlib as unknown as { zstdCompressSync(body: Buffer): Buffer }).zstdCompressSync(body)],
+  ['br', true, (body) => zlib.brotliCompressSync(body)],
+  ['gzip', true, (body) => zlib.gzipSync(body)],
+];
 
 export interface Fault {
   route: Route;
@@ -62,6 +70,8 @@ export interface RequestRecord {
   body?: Record<string, string>;
   /** Epoch ms the request arrived: how far apart polls are. */
   at: number;
+  /** The Content-Encoding of a compressed answer (compressAnswers). */
+  contentEncoding?: string;
 }
 
 export interface Emulator {
@@ -99,6 +109,11 @@ export interface Emulator {
    * keeps sessions short does.
    */
   refuseOfflineAccess(): void;
+  /**
+   * Until clearFaults(): discovery and token answers are compressed as a CDN front end does,
+   * with the first of zstd (where this Node can make it), br and gzip that the request accepts.
+   */
+  compressAnswers(): void;
   /** Adds a redirect URI to the public client's: matched exactly, as OCS does, port included. */
   registerRedirectUri(uri: string): void;
   clearFaults(): void;
@@ -231,6 +246,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let closed = false;
   let omitIss = false;
   let refuseOffline = false;
+  let compress = false;
 
   // The issuer embeds the port, so listen before the provider exists and route to it lazily.
   const listen = async (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, port: number) => {
@@ -302,6 +318,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (body && Object.keys(body).length > 0) state.record.body = flattenForm(body);
     if (state.transform && (ctx.oidc?.route === 'discovery' || ctx.oidc?.route === 'token') && ctx.status === 200) {
       ctx.body = state.transform(structuredClone(ctx.body));
+    }
+    if (compress && (ctx.oidc?.route === 'discovery' || ctx.oidc?.route === 'token') && ctx.status === 200) {
+      const accepted = ctx.get('accept-encoding').split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+      const encoding = COMPRESSIONS.find(([name, available]) => available && accepted.includes(name));
+      if (encoding) {
+        ctx.body = encoding[2](Buffer.from(JSON.stringify(ctx.body)));
+        ctx.type = 'application/json; charset=utf-8';
+        ctx.set('Content-Encoding', encoding[0]);
+        state.record.contentEncoding = encoding[0];
+      }
     }
     // oidc-provider names no interval: clients then wait the RFC's 5 s, too long for tests.
     if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200) {
@@ -520,6 +546,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     refuseOfflineAccess() {
       refuseOffline = true;
     },
+    compressAnswers() {
+      compress = true;
+    },
     registerRedirectUri(uri) {
       if (!publicClient.redirectUris.includes(uri)) publicClient.redirectUris.push(uri);
     },
@@ -527,6 +556,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       faults.length = 0;
       omitIss = false;
       refuseOffline = false;
+      compress = false;
     },
     revokeAllTokens() {
       for (const jti of issuedJtis) revokedJtis.add(jti);

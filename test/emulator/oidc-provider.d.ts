@@ -15,6 +15,10 @@ declare module 'oidc-provider' {
     req: IncomingMessage;
     status: number;
     body: unknown;
+    /** Koa's: the response's Content-Type, and a request or response header. */
+    type: string;
+    get(field: string): string;
+    set(field: string, value: string): void;
     oidc?: OidcContext;
   }
 
