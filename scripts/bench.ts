@@ -26,9 +26,11 @@ const PEAK_RSS_MB = 70;
  * What fails the run is a clear regression, not a target missed by noise: CPU medians of the
  * same commands move by 5-10% from one run to the next, more on a busy machine (a CI run
  * here beside other work measured forced 2.09x), and a red CI for noise blocks everything.
- * Node 20 on a quiet 2-core machine measures warm 1.18-1.24x and forced 1.65-1.82x (the
- * README has the figures); the ceilings sit about 15 ms (warm) and 45 ms (forced) above.
- * test/e2e/startup.test.ts guards what each path loads, without timing.
+ * Node 20 on a quiet 2-core machine measures warm 1.19-1.29x and forced 1.61-1.79x (the
+ * README has the figures); where bare Node starts in ~20 ms, the ceilings sit about 5 ms
+ * (warm) and 20 ms (forced) above. A ratio past its ceiling is measured once more, and fails
+ * the run only if it is past it again: a regression shows twice, a burst of other work on
+ * the runner seldom does. test/e2e/startup.test.ts guards what each path loads, without timing.
  */
 const WARM_CEILING = 1.5;
 const FORCED_CEILING = 2.3;
@@ -118,6 +120,15 @@ async function sideBySide(command: string[], baseline: string[]): Promise<{ comm
   return { command: medians(commandRuns), baseline: medians(baselineRuns) };
 }
 
+/** sideBySide, measured once more where Node 20's CPU ratio is past its ceiling (see WARM_CEILING). */
+async function sideBySideBelow(ceiling: number, name: string, command: string[], baseline: string[]): Promise<{ command: Sample; baseline: Sample }> {
+  const first = await sideBySide(command, baseline);
+  const ratio = first.command.cpuMs / first.baseline.cpuMs;
+  if (!RATIOS_ENFORCED || ratio <= ceiling) return first;
+  console.error(`bench: ${name} measured ${ratio.toFixed(2)}×, past its ceiling of ${ceiling}×; measuring it again`);
+  return sideBySide(command, baseline);
+}
+
 async function token(...extra: string[]): Promise<void> {
   const result = await runCli(['token', '--client-credentials', ...extra], { env: clientCredentialsEnv(emulator, configDir) });
   if (result.code !== 0) throw new Error(result.stderr);
@@ -140,8 +151,8 @@ try {
   const discovery = (await (await fetch(`${emulator.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
   env.BENCH_TOKEN_ENDPOINT = discovery.token_endpoint;
   const node = process.execPath;
-  const warm = await sideBySide([node, CLI, 'token', '--client-credentials'], [node, '-e', '0']);
-  const forced = await sideBySide([node, CLI, 'token', '--client-credentials', '--force'], [node, '-e', BARE_POST]);
+  const warm = await sideBySideBelow(WARM_CEILING, 'warm', [node, CLI, 'token', '--client-credentials'], [node, '-e', '0']);
+  const forced = await sideBySideBelow(FORCED_CEILING, 'forced', [node, CLI, 'token', '--client-credentials', '--force'], [node, '-e', BARE_POST]);
   const cacheEntries = (await readdir(join(cacheHome, 'ocs-auth', 'compile-cache'), { recursive: true }).catch(() => [])).length;
 
   const { stderr } = await runCli(['token', '--client-credentials'], { env: { ...clientCredentialsEnv(emulator, configDir), NODE_OPTIONS: `--import=${RSS_PRELOAD}` } });
