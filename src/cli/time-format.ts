@@ -10,7 +10,7 @@ export function relativeTime(targetMs: number, nowMs: number): string {
         : magnitude < 86_400
           ? `${Math.floor(magnitude / 3600)}h ${Math.floor((magnitude % 3600) / 60)}m`
           : `${Math.floor(magnitude / 86_400)}d`;
-  return seconds >= 0 ? `in ${text}` : `${text} ago`;
+  return targetMs >= nowMs ? `in ${text}` : `${text} ago`;
 }
 
 /** "2026-11-23 10:36:02 +01:00": the reader's own clock (whoami and status alike), with the offset so it is never ambiguous. */

@@ -38,6 +38,8 @@ export interface ProfileStatus {
   user: string | null;
   /** Why it is not logged in (what `token` would run into); null when it is. */
   reason: string | null;
+  /** When the server refused the stored refresh token or secret; null when it has not. */
+  refused_at: string | null;
   /** What `api` fills {namespace} with for this session; null when none is set. */
   namespace: string | null;
 }
@@ -98,6 +100,7 @@ export async function run(options: StatusOptions, context: CommandContext, outco
       storage_location: status.hasRefreshToken || status.hasClientSecret ? store.describe() : null,
       user: status.user ?? null,
       reason: status.reason ?? null,
+      refused_at: status.refusedAt === undefined ? null : new Date(status.refusedAt).toISOString(),
       namespace: session.shown.namespace ?? null,
     });
   }
@@ -203,6 +206,10 @@ function humanStatus(status: ProfileStatus, session: Session, now: number): stri
     const { settings } = session.query;
     // A session of another environment's variables has no login to run: its variables renew it.
     if (!('unresolved' in settings) && !status.profile.startsWith('env-')) lines.push(`  to log in: ${loginCommand(settings)}`);
+  }
+  if (status.refused_at) {
+    const refusedAt = Date.parse(status.refused_at);
+    lines.push(`  refused by the server ${localTime(refusedAt)} (${relativeTime(refusedAt, now)})`);
   }
   if (status.token_expires_at) {
     const expiresAt = Date.parse(status.token_expires_at);

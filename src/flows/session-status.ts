@@ -12,6 +12,8 @@ export interface SessionStatus {
   loggedIn: boolean;
   /** Why not: what `token` would run into. Undefined when logged in. */
   reason: string | undefined;
+  /** Epoch milliseconds the server refused the stored refresh token or client secret, if it did. */
+  refusedAt: number | undefined;
   /** Epoch milliseconds of the cached access token, if one is stored. */
   tokenExpiresAt: number | undefined;
   hasRefreshToken: boolean;
@@ -53,10 +55,12 @@ export async function sessionStatus(deps: SessionStatusDeps, query: SessionQuery
   const token = parseStoredToken(await deps.tokens.read({ owner: query.tokenOwner ?? owner, flow }));
   const refreshToken = await readBoundSecret(deps.store, owner, flow, 'refresh-token');
   const clientSecret = await readBoundSecret(deps.store, owner, flow, 'client-secret');
-  const reason = await whyNotLoggedIn(deps, query, token, flow === 'client-credentials' ? clientSecret : refreshToken);
+  const renewal = flow === 'client-credentials' ? clientSecret : refreshToken;
+  const reason = await whyNotLoggedIn(deps, query, token, renewal);
   return {
     loggedIn: reason === undefined,
     reason,
+    refusedAt: reason === undefined ? undefined : renewal?.refused_at,
     tokenExpiresAt: token?.expires_at,
     hasRefreshToken: refreshToken !== undefined,
     hasClientSecret: clientSecret !== undefined,

@@ -17,6 +17,7 @@ interface ProfileStatus {
   flow: string;
   logged_in: boolean;
   reason: string | null;
+  refused_at: string | null;
   user: string | null;
   storage_location: string | null;
   has_refresh_token: boolean;
@@ -131,15 +132,20 @@ test('a browser login whose refresh the server refused is not logged in, with wh
 
   // An hour later the server has forgotten the session (a revocation, a password change).
   emulator.revokeAllTokens();
+  const refusing = Date.now();
   assertFailure(await runCli(['token'], { env }), 3, /refresh token was refused/);
   const refused = await status(['-p', 'default'], env);
   assert.equal(refused.code, 1, 'the named profile is not logged in');
   assert.equal(refused.profiles.length, 1);
   assert.equal(refused.profiles[0]!.logged_in, false);
   assert.match(refused.profiles[0]!.reason ?? '', /the server refused the refresh token/);
+  // When: the person's session ended then, not at whatever time they look.
+  const refusedAt = Date.parse(refused.profiles[0]!.refused_at ?? '');
+  assert.ok(refusedAt >= refusing - 1000 && refusedAt <= Date.now(), `refused_at ${refused.profiles[0]!.refused_at}`);
   const human = await runCli(['status'], { env });
   assert.equal(human.code, 1);
   assert.match(human.stdout, /not logged in: the server refused the refresh token .*\n.*ocs-auth login --pkce/);
+  assert.match(human.stdout, /\n {2}refused by the server \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d \(\d+s ago\)\n/);
 
   // A new login is logged in again.
   await writeFile(join(configDir, 'config.ini'), '');
