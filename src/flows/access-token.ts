@@ -1,5 +1,5 @@
 import type { PublicClientFlow } from '../config/config-file.js';
-import { InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UntrustedPathError, UsageError } from '../errors.js';
+import { CredentialsRejectedError, InterruptedError, interruptSignal, LoginRequiredError, NotWritableError, UntrustedPathError, UsageError } from '../errors.js';
 import { ACCOUNT_API_SCOPE, type CompleteSettings, DEFAULT_PROFILE } from '../config/settings.js';
 import type { CachedSession } from '../store/token-cache.js';
 import type { Release } from '../store/lock.js';
@@ -123,10 +123,17 @@ async function clientCredentialsToken(deps: FlowDeps, settings: CompleteSettings
   return withProviderMetadata(deps, settings.discoveryUrl, async (metadata) => {
     const binding = bindingFor(settings, metadata.issuer);
     const clientSecret = secret ?? requireBinding(stored, binding, what);
-    const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) }, deps.now);
+    const tokens = await clientCredentialsGrant(await deps.http(), metadata.token_endpoint, { clientId: settings.clientId, clientSecret, scope: clientCredentialsScope(settings) }, deps.now).catch(async (error: unknown) => {
+      // Refused (a deleted or expired secret): `status` must say so, as for a refresh token.
+      if (error instanceof CredentialsRejectedError && stored) await markRefused(deps.store, settings.profile, 'client-credentials', 'client-secret', stored, deps.now()).catch(() => undefined);
+      throw error;
+    });
     const token = toStoredToken(tokens, settings, metadata.issuer, credential);
-    // A secret imported by `configure` is bound to its resource only until the issuer has accepted it.
-    if (stored?.binding.issuer === null) await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, binding, deps.now());
+    // A secret imported by `configure` is bound to its resource only until the issuer has
+    // accepted it; one the server refused before and has taken again is no longer refused.
+    if (stored && (stored.binding.issuer === null || stored.refused_at !== undefined)) {
+      await storeBoundSecret(deps.store, settings.profile, 'client-credentials', 'client-secret', clientSecret, binding, deps.now());
+    }
     return token;
   });
 }

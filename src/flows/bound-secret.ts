@@ -26,8 +26,9 @@ export interface BoundSecret {
   /** Epoch ms: decides between two copies (see SecretStore). */
   stored_at: number;
   /**
-   * Epoch ms when the server refused this refresh token (invalid_grant): `status` must not
-   * call the session logged in. A new login stores a new record without it.
+   * Epoch ms when the server refused this refresh token (invalid_grant) or client secret
+   * (invalid_client): `status` must not call the session logged in. A new login stores a new
+   * record without it, as does a client secret the server takes again.
    */
   refused_at?: number | undefined;
 }

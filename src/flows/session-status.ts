@@ -81,6 +81,6 @@ async function whyNotLoggedIn(deps: SessionStatusDeps, query: SessionQuery, toke
   const issuer = (await readCachedMetadata(deps, settings.discoveryUrl))?.issuer ?? null;
   const changes = bindingChanges(renewal.binding, bindingFor(settings, issuer));
   if (changes.length > 0) return `settings changed since the login: ${changes.join('; ')}`;
-  if (renewal.refused_at !== undefined) return 'the server refused the refresh token';
+  if (renewal.refused_at !== undefined) return `the server refused the ${query.flow === 'client-credentials' ? 'stored client secret' : 'refresh token'}`;
   return undefined;
 }

@@ -3,7 +3,7 @@
 // variables; with no profile named, the four CI variables are a session of their own, one
 // name everywhere, whatever a browser login saved in [default].
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertFailure, runCli } from '../helpers/cli.ts';
@@ -121,6 +121,39 @@ test('a profile named with -p or OCS_AUTH_PROFILE wins over leftover OCS_* varia
   const secretOnly = await runCli(['token', '-p', 'ci', '--json'], { env: { ...leftovers, OCS_CLIENT_SECRET: emulator.confidentialClient.clientSecret } });
   assert.equal(secretOnly.code, 0, secretOnly.stderr);
   assert.equal((JSON.parse(secretOnly.stdout) as { tenant_id: string }).tenant_id, emulator.tenantId);
+});
+
+test('a stored client secret the server refuses is not logged in, since when, until the server takes it again', async () => {
+  const login = await runCli(
+    ['login', '--client-credentials', '-p', 'cc', '--resource', emulator.resource, '--tenant-id', emulator.tenantId, '--client-id', emulator.confidentialClient.clientId, '--client-secret-stdin'],
+    { env: { OCS_AUTH_CONFIG_DIR: configDir, OCS_AUTH_STORAGE: 'file' }, input: emulator.confidentialClient.clientSecret },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  const env = { OCS_AUTH_CONFIG_DIR: configDir };
+
+  // The cached access token has gone (it expired), and an administrator has deleted the secret.
+  await rm(join(configDir, 'tokens'), { recursive: true, force: true });
+  emulator.addFault({ route: 'token', status: 401, body: JSON.stringify({ error: 'invalid_client', error_description: 'client secret deleted' }) });
+  const refusing = Date.now();
+  assertFailure(await runCli(['token', '-p', 'cc'], { env }), 4, /invalid_client/);
+  const refused = await status(['-p', 'cc'], env);
+  assert.equal(refused.code, 1, 'the named profile is not logged in');
+  assert.equal(refused.profiles[0]!.logged_in, false);
+  assert.match(refused.profiles[0]!.reason ?? '', /the server refused the stored client secret/);
+  const refusedAt = Date.parse(refused.profiles[0]!.refused_at ?? '');
+  assert.ok(refusedAt >= refusing - 1000 && refusedAt <= Date.now(), `refused_at ${refused.profiles[0]!.refused_at}`);
+  const human = await runCli(['status', '-p', 'cc'], { env });
+  assert.match(human.stdout, /not logged in: the server refused the stored client secret .*\n {2}to log in: ocs-auth login --client-credentials/);
+
+  // The administrator restores the client: the same secret works again, and status says so.
+  emulator.clearFaults();
+  assert.equal((await runCli(['token', '-p', 'cc'], { env })).code, 0);
+  const again = await status(['-p', 'cc'], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual([again.profiles[0]!.logged_in, again.profiles[0]!.refused_at], [true, null]);
+  await rm(join(configDir, 'tokens'), { recursive: true, force: true });
+  const stillGood = await status(['-p', 'cc'], env);
+  assert.equal(stillGood.profiles[0]!.logged_in, true, 'the refusal is forgotten once the server took the secret again, not only while a token is cached');
 });
 
 test('a browser login whose refresh the server refused is not logged in, with why: status -p exits 1, as `token` does', async () => {
