@@ -15,7 +15,6 @@ import type { ApiOptions } from './api.js';
 import { settingFlags, type CommandContext } from './context.js';
 import { accessToken } from './token.js';
 
-
 /** How much of an error answer is read for the reason on stderr; the rest is not waited for. */
 const REASON_BYTES = 64 * 1024;
 const REASON_WAIT_MS = 2000;

@@ -74,15 +74,6 @@ const FLOW_WORDS: Record<Flow, string> = {
  * waiting for a browser that will never open, or wondering where the secret went. The flow
  * may come from the profile or the environment, so this runs on the resolved settings.
  */
-/**
- * The token endpoint refused a client id and secret: invalid_client says only that one of the
- * two is wrong (OCS answers it for an unknown client too), so the hint names both, and where the
- * secret came from.
- */
-export function rejectedClientHint(settings: CompleteSettings, secret: string): string {
-  return `check both the client id (${settings.clientId}) and ${secret}`;
-}
-
 export function rejectOtherFlowFlags(typed: Set<string>, settings: { flow: Flow; profile: string; profileExists: boolean }): void {
   const wrong = Object.keys(FLAG_FLOWS).filter((flag) => typed.has(flag) && !FLAG_FLOWS[flag]!.includes(settings.flow));
   if (wrong.length === 0) return;
@@ -91,6 +82,15 @@ export function rejectOtherFlowFlags(typed: Set<string>, settings: { flow: Flow;
   throw new UsageError(`${wrong.join(', ')} ${wrong.length > 1 ? 'are' : 'is'} only for ${fits.map((flow) => FLOW_WORDS[flow]).join(' or ')}, but ${from}`, {
     hint: `drop ${wrong.length > 1 ? 'them' : 'it'}, or choose ${fits.length > 1 ? 'one of those flows' : `that flow with --${fits[0]}`}`,
   });
+}
+
+/**
+ * The token endpoint refused a client id and secret: invalid_client says only that one of the
+ * two is wrong (OCS answers it for an unknown client too), so the hint names both, and where the
+ * secret came from.
+ */
+export function rejectedClientHint(settings: CompleteSettings, secret: string): string {
+  return `check both the client id (${settings.clientId}) and ${secret}`;
 }
 
 /** How to log in, for `login` itself and for commands that find a login is needed on a TTY. */

@@ -1,7 +1,7 @@
 import { readFile } from '../store/fs-async.js';
 import { join } from 'node:path';
 import ini from 'ini';
-import { checkPrivate } from '../store/private-path.js';
+import { checkPrivateFile } from '../store/private-path.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/fs-atomic.js';
 import { fsUsageError } from '../store/fs-errors.js';
@@ -56,8 +56,7 @@ export async function loadConfigFile(dir: string): Promise<ConfigFile> {
   const path = configFilePath(dir);
   let text: string;
   try {
-    await checkPrivate(dir, 'folder');
-    await checkPrivate(path, 'file');
+    await checkPrivateFile(path, 'file');
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
@@ -112,7 +111,7 @@ export async function saveProfile(dir: string, name: string, update: (current: P
   const release = await acquireLock(join(dir, 'locks'), 'config-file');
   try {
     const config = await loadConfigFile(dir);
-    await saveConfigFile(dir, { ...config, [name]: update(Object.hasOwn(config, name) ? config[name] : undefined) });
+    await saveConfigFile(dir, { ...config, [name]: update(profileIn(config, name)) });
   } finally {
     await release();
   }

@@ -147,8 +147,7 @@ export async function listenForCallback(expected: CallbackExpectations): Promise
   const servers = await listenOnAll(target, expected.redirectUri, onRequest);
 
   let stopped: Promise<void> | undefined;
-  const stopListening = (): Promise<void> =>
-    (stopped ??= stopAll(servers));
+  const stopListening = (): Promise<void> => (stopped ??= stopAll(servers));
   let ending: Promise<void> | undefined;
   const end = (message: string | undefined): Promise<void> =>
     (ending ??= (async () => {

@@ -1,7 +1,7 @@
 import { readFile } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
-import { checkPrivate } from './private-path.js';
+import { checkPrivateFile } from './private-path.js';
 
 /** Non-secret data worth keeping between runs (discovery documents). Losing it costs a request, nothing more. */
 export interface Cache {
@@ -14,8 +14,7 @@ export function fileCache(dir: string): Cache {
   return {
     async read(key) {
       // Not secret, but trusted: a discovery document names where secrets are sent.
-      await checkPrivate(dir, 'folder');
-      await checkPrivate(path(key), 'file');
+      await checkPrivateFile(path(key), 'file');
       return readFile(path(key), 'utf8').catch(() => undefined);
     },
     write: (key, value) => writeFileAtomic(path(key), value, 0o644),

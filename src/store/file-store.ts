@@ -1,5 +1,5 @@
 import { readFile, rename } from './fs-async.js';
-import { checkPrivate } from './private-path.js';
+import { checkPrivateFile } from './private-path.js';
 import { join } from 'node:path';
 import type { Release } from './lock.js';
 import { writeFileAtomic } from './fs-atomic.js';
@@ -104,8 +104,7 @@ export class FileStore implements SecretStore {
 
   private async read(): Promise<CredentialsFile | typeof DAMAGED> {
     let text: string;
-    await checkPrivate(this.configDir, 'folder');
-    await checkPrivate(this.path, 'secret');
+    await checkPrivateFile(this.path, 'secret');
     try {
       text = await readFile(this.path, 'utf8');
     } catch (error) {

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { stat } from './fs-async.js';
 import { UntrustedPathError } from '../errors.js';
 
@@ -38,4 +39,10 @@ export async function checkPrivate(path: string, kind: 'folder' | 'file' | 'secr
       hint: `chmod 600 '${path}', and log in again if others may have read it`,
     });
   }
+}
+
+/** checkPrivate for a file and, first, the folder that holds it: whoever can write there can swap the file. */
+export async function checkPrivateFile(path: string, kind: 'file' | 'secret', platform: NodeJS.Platform = process.platform): Promise<void> {
+  await checkPrivate(dirname(path), 'folder', platform);
+  await checkPrivate(path, kind, platform);
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { readdir, readFile, unlink } from './fs-async.js';
 import { fsUsageError } from './fs-errors.js';
-import { checkPrivate } from './private-path.js';
+import { checkPrivate, checkPrivateFile } from './private-path.js';
 
 // A secret too long for one keychain entry (Windows: 1,280 characters), kept in the state
 // folder (the config folder; Windows: under %LOCALAPPDATA%) encrypted with AES-256-GCM. The
@@ -69,8 +69,7 @@ export async function unseal(stateDir: string, pointer: Pointer): Promise<string
   const path = join(stateDir, FOLDER, pointer.file);
   let sealed: Buffer;
   try {
-    await checkPrivate(join(stateDir, FOLDER), 'folder');
-    await checkPrivate(path, 'secret');
+    await checkPrivateFile(path, 'secret');
     sealed = Buffer.from(await readFile(path, 'utf8'), 'base64');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;

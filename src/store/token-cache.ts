@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from './fs-async.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fs-atomic.js';
 import { fsUsageError } from './fs-errors.js';
-import { checkPrivate } from './private-path.js';
+import { checkPrivate, checkPrivateFile } from './private-path.js';
 
 export interface CachedSession {
   owner: string;
@@ -39,8 +39,8 @@ export function fileTokenCache(stateDir: string): TokenCache {
   };
   return {
     async read(session) {
-      await checkFolders(session);
-      await checkPrivate(path(session), 'secret');
+      await checkPrivate(dir, 'folder');
+      await checkPrivateFile(path(session), 'secret');
       try {
         return await readFile(path(session), 'utf8');
       } catch (error) {
